@@ -1,0 +1,100 @@
+// x86_64: ELF machine, relocation numbers mapped onto the generic kinds, TLS variant and the
+// thread pointer.
+#pragma once
+#include <cstdint>
+
+#include "rtld/elf.hpp"
+#include "rtld/reloc_kind.hpp"
+#include "syscall.hpp"
+
+namespace arch {
+
+inline constexpr uint16_t kElfMachine = rtld::elf::EM_X86_64;
+inline constexpr bool kUsesRela = true;
+inline constexpr bool kTlsVariant2 = true;  // the TCB sits above the TLS blocks, at the tp
+inline constexpr const char* kPlatform = "x86_64";
+inline constexpr const char* kSystemInterp = "/lib64/ld-linux-x86-64.so.2";
+inline constexpr const char* kLibDir = "lib/x86_64-linux-gnu";  // what $LIB expands to
+inline constexpr int32_t kLdCacheFlags = 0x0300;  // ld.so.cache entries for x86-64 libraries
+// The directories searched last (glibc's system search path on Debian).
+inline constexpr const char* kDefaultDirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                                               "/lib", "/usr/lib"};
+
+enum Reloc : uint32_t {
+  R_X86_64_NONE = 0, R_X86_64_64 = 1, R_X86_64_PC32 = 2, R_X86_64_GOT32 = 3, R_X86_64_PLT32 = 4,
+  R_X86_64_COPY = 5, R_X86_64_GLOB_DAT = 6, R_X86_64_JUMP_SLOT = 7, R_X86_64_RELATIVE = 8,
+  R_X86_64_GOTPCREL = 9, R_X86_64_32 = 10, R_X86_64_32S = 11, R_X86_64_16 = 12,
+  R_X86_64_PC16 = 13, R_X86_64_8 = 14, R_X86_64_PC8 = 15, R_X86_64_DTPMOD64 = 16,
+  R_X86_64_DTPOFF64 = 17, R_X86_64_TPOFF64 = 18, R_X86_64_TLSGD = 19, R_X86_64_TLSLD = 20,
+  R_X86_64_DTPOFF32 = 21, R_X86_64_GOTTPOFF = 22, R_X86_64_TPOFF32 = 23, R_X86_64_PC64 = 24,
+  R_X86_64_GOTOFF64 = 25, R_X86_64_GOTPC32 = 26, R_X86_64_SIZE32 = 32, R_X86_64_SIZE64 = 33,
+  R_X86_64_TLSDESC = 36, R_X86_64_IRELATIVE = 37, R_X86_64_RELATIVE64 = 38
+};
+
+inline constexpr uint32_t kRelativeType = R_X86_64_RELATIVE;
+
+constexpr rtld::RelocType classify(uint32_t type) {
+  using rtld::RelocKind;
+  using rtld::RelocType;
+  using C = rtld::RelocCheck;
+  switch (type) {
+    case R_X86_64_NONE: return {RelocKind::None, 8};
+    case R_X86_64_RELATIVE:
+    case R_X86_64_RELATIVE64: return {RelocKind::Relative, 8};
+    case R_X86_64_64: return {RelocKind::Absolute, 8};
+    case R_X86_64_32: return {RelocKind::Absolute, 4, C::Unsigned};
+    case R_X86_64_32S: return {RelocKind::Absolute, 4, C::Signed};
+    case R_X86_64_PC32: return {RelocKind::PcRelative, 4, C::Signed};
+    case R_X86_64_PC64: return {RelocKind::PcRelative, 8};
+    case R_X86_64_GLOB_DAT: return {RelocKind::GlobDat, 8};
+    case R_X86_64_JUMP_SLOT: return {RelocKind::JumpSlot, 8};
+    case R_X86_64_COPY: return {RelocKind::Copy, 0};
+    case R_X86_64_IRELATIVE: return {RelocKind::IRelative, 8};
+    case R_X86_64_DTPMOD64: return {RelocKind::TlsModule, 8};
+    case R_X86_64_DTPOFF64: return {RelocKind::TlsOffset, 8};
+    case R_X86_64_DTPOFF32: return {RelocKind::TlsOffset, 4, C::Signed};
+    case R_X86_64_TPOFF64: return {RelocKind::TlsTpOffset, 8};
+    case R_X86_64_TPOFF32: return {RelocKind::TlsTpOffset, 4, C::Signed};
+    case R_X86_64_TLSDESC: return {RelocKind::TlsDesc, 16};
+    case R_X86_64_SIZE32: return {RelocKind::Size, 4, C::Unsigned};
+    case R_X86_64_SIZE64: return {RelocKind::Size, 8};
+    default: return {RelocKind::Unknown, 0};
+  }
+}
+
+// GLOB_DAT and JUMP_SLOT take the symbol's address with the addend (the psABI writes S, and
+// the addend is zero in practice; glibc adds it).
+inline constexpr bool kGotAddsAddend = true;
+
+inline const char* reloc_name(uint32_t type) {
+  switch (type) {
+    case R_X86_64_PC32: return "R_X86_64_PC32";
+    case R_X86_64_32: return "R_X86_64_32";
+    case R_X86_64_32S: return "R_X86_64_32S";
+    case R_X86_64_TPOFF32: return "R_X86_64_TPOFF32";
+    case R_X86_64_DTPOFF32: return "R_X86_64_DTPOFF32";
+    case R_X86_64_SIZE32: return "R_X86_64_SIZE32";
+    default: return "relocation";
+  }
+}
+
+inline uintptr_t thread_pointer() {
+  uintptr_t tp;
+  __asm__("mov %%fs:0, %0" : "=r"(tp));
+  return tp;
+}
+
+inline bool set_thread_pointer(uintptr_t tp) {
+  return syscall6(__NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, static_cast<long>(tp)) == 0;
+}
+
+// TLSDESC resolvers (tlsdesc.S). They take the descriptor in %rax and return the variable's
+// offset from the thread pointer in %rax, preserving every other register.
+extern "C" uintptr_t arch_tlsdesc_static(void*);    // static TLS: the descriptor's argument
+extern "C" uintptr_t arch_tlsdesc_undefweak(void*);  // undefined weak: argument minus tp
+
+inline uintptr_t call_ifunc_resolver(uintptr_t resolver) {
+  return reinterpret_cast<uintptr_t (*)()>(resolver)();
+}
+
+}  // namespace arch

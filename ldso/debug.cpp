@@ -1,0 +1,30 @@
+// What debuggers read: _r_debug (reached through the executable's DT_DEBUG or by name) and
+// the function they set a breakpoint on, _dl_debug_state.
+#include "runtime.hpp"
+#include "startup.hpp"
+
+extern "C" {
+struct RDebug {
+  int r_version;
+  void* r_map;
+  uintptr_t r_brk;
+  int r_state;  // RT_CONSISTENT 0, RT_ADD 1, RT_DELETE 2
+  uintptr_t r_ldbase;
+};
+
+__attribute__((visibility("default"))) RDebug _r_debug;
+
+__attribute__((visibility("default"), noinline)) void _dl_debug_state() { __asm__ volatile(""); }
+}
+
+namespace ldso {
+
+void publish_debug_state() {
+  _r_debug.r_version = 1;
+  _r_debug.r_brk = reinterpret_cast<uintptr_t>(&_dl_debug_state);
+  _r_debug.r_state = 0;
+  _r_debug.r_ldbase = runtime.objects.ldso ? runtime.objects.ldso->bias() : 0;
+  if (rtld::elf::Dyn* d = runtime.objects.main->dyn.debug) d->d_val = reinterpret_cast<uintptr_t>(&_r_debug);
+}
+
+}  // namespace ldso

@@ -1,0 +1,58 @@
+// --help and --version text, and facts about the program derived from its headers.
+#include "arch/machine.hpp"
+#include "rtld/string.hpp"
+#include "runtime.hpp"
+#include "startup.hpp"
+
+namespace ldso {
+
+void print_help() {
+  const char* self = runtime.process.argv[0];
+  print("Usage: ");
+  print(self);
+  print(" [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n"
+        "You have invoked 'ld.so', the program interpreter for dynamically-linked ELF programs\n"
+        "(a drop-in replacement for glibc's, built from the ldso project). Usually it is run\n"
+        "by the kernel, which reads its path from a program's PT_INTERP header. Run directly,\n"
+        "it loads the named program and runs it with ARGS-FOR-PROGRAM.\n\n"
+        "  --list                list all dependencies and how they are resolved\n"
+        "  --verify              verify that the given object really is a dynamically linked\n"
+        "                        object we can handle\n"
+        "  --inhibit-cache       do not use /etc/ld.so.cache\n"
+        "  --library-path PATH   use given PATH instead of content of the environment\n"
+        "                        variable LD_LIBRARY_PATH\n"
+        "  --inhibit-rpath LIST  ignore RUNPATH and RPATH information in object names in LIST\n"
+        "  --preload LIST        preload objects named in LIST\n"
+        "  --argv0 STRING        set argv[0] to STRING before running\n"
+        "  --help                display this help and exit\n"
+        "  --version             output version information and exit\n");
+}
+
+void print_version() {
+  print("ld.so (ldso project) 0.1, compatible with glibc 2.36 (");
+  print(arch::kPlatform);
+  print(")\nThis is free software; see the source for copying conditions.\n");
+}
+
+const char* interp_path(const rtld::Module& main) {
+  for (size_t i = 0; i < main.image.phnum; ++i)
+    if (main.image.phdr[i].p_type == rtld::elf::PT_INTERP)
+      return reinterpret_cast<const char*>(main.bias() + main.image.phdr[i].p_vaddr);
+  return arch::kSystemInterp;
+}
+
+const char* program_origin(const rtld::Module& main) {
+  // The kernel-mapped program: the directory of its real path, as /proc/self/exe names it.
+  char buf[4096];
+  const char* path = main.image.kernel_mapped ? nullptr : main.path;
+  if (!path) {
+    long n = arch::syscall6(__NR_readlinkat, -100, reinterpret_cast<long>("/proc/self/exe"),
+                            reinterpret_cast<long>(buf), sizeof buf - 1);
+    if (n <= 0) return nullptr;
+    buf[n] = 0;
+    path = buf;
+  }
+  return rtld::directory_of(runtime.arena, path);
+}
+
+}  // namespace ldso

@@ -1,0 +1,299 @@
+// The interpreter: reads what the kernel passed, finds the program (mapped by the kernel, or
+// named on our command line), loads and relocates its dependency graph, sets up TLS, runs the
+// initialisers and returns the program's entry point to _start.
+#include "arch/machine.hpp"
+#include "rtld/elf.hpp"
+#include "rtld/graph.hpp"
+#include "rtld/image.hpp"
+#include "rtld/platform.hpp"
+#include "rtld/relocate.hpp"
+#include "rtld/string.hpp"
+#include "rtld/symbols.hpp"
+#include "runtime.hpp"
+#include "startup.hpp"
+
+extern "C" {
+extern const rtld::elf::Ehdr __ehdr_start __attribute__((visibility("hidden")));
+void _start();
+}
+
+namespace ldso {
+
+constinit Runtime runtime;
+
+namespace {
+
+using rtld::Diagnostics;
+using rtld::Module;
+
+const char* getenv_from(char** envp, const char* name) {
+  size_t n = rtld::str_len(name);
+  for (char** e = envp; *e; ++e)
+    if (rtld::str_eq_n(*e, name, n) && (*e)[n] == '=') return *e + n + 1;
+  return nullptr;
+}
+
+void read_process(Process& p, uintptr_t* stack) {
+  p.stack = stack;
+  p.argc = static_cast<int>(stack[0]);
+  p.argv = reinterpret_cast<char**>(stack + 1);
+  p.envp = p.argv + p.argc + 1;
+  char** e = p.envp;
+  while (*e) ++e;
+  p.auxv = reinterpret_cast<uintptr_t*>(e + 1);
+  for (uintptr_t* a = p.auxv; a[0] != rtld::elf::AT_NULL; a += 2) {
+    switch (a[0]) {
+      case rtld::elf::AT_PHDR: p.at_phdr = a[1]; break;
+      case rtld::elf::AT_PHNUM: p.at_phnum = a[1]; break;
+      case rtld::elf::AT_ENTRY: p.at_entry = a[1]; break;
+      case rtld::elf::AT_BASE: p.at_base = a[1]; break;
+      case rtld::elf::AT_PAGESZ: p.page_size = a[1]; break;
+      case rtld::elf::AT_SECURE: p.secure = a[1] != 0; break;
+      case rtld::elf::AT_RANDOM: p.at_random = a[1]; break;
+      case rtld::elf::AT_EXECFN: p.at_execfn = a[1]; break;
+      case rtld::elf::AT_PLATFORM: p.platform = reinterpret_cast<const char*>(a[1]); break;
+      default: break;
+    }
+  }
+}
+
+// ld.so itself, as one of the objects (found under its SONAME, never loaded twice).
+Module* make_self_module(Diagnostics& diag, const char* path) {
+  const auto* eh = &__ehdr_start;
+  auto* phdr = reinterpret_cast<const rtld::elf::Phdr*>(reinterpret_cast<uintptr_t>(eh) + eh->e_phoff);
+  rtld::Image image;
+  rtld::describe_mapped(phdr, eh->e_phnum, reinterpret_cast<uintptr_t>(eh), image);
+  image.kernel_mapped = true;
+  image.type = eh->e_type;
+  Module* m = rtld::make_module(diag, runtime.objects, image, path, path);
+  if (!m) fatal(diag);
+  m->is_ldso = true;
+  m->relocated = true;  // it relocated itself in ldso_start
+  return m;
+}
+
+// The program the kernel mapped (ld.so runs as its PT_INTERP).
+Module* take_kernel_mapped_program(Diagnostics& diag) {
+  const Process& p = runtime.process;
+  auto* phdr = reinterpret_cast<const rtld::elf::Phdr*>(p.at_phdr);
+  rtld::Image image;
+  rtld::describe_mapped(phdr, p.at_phnum, rtld::bias_from_phdr(phdr, p.at_phnum), image);
+  image.kernel_mapped = true;
+  image.entry = p.at_entry;
+  Module* m = rtld::make_module(diag, runtime.objects, image, runtime.program_name, "");
+  if (!m) fatal(diag);
+  return m;
+}
+
+// `ld.so [options] program args`: map the program ourselves, then make the stack look as if
+// the kernel had started it: drop our own arguments and point the auxiliary vector at it.
+Module* load_named_program(Diagnostics& diag, int first_arg) {
+  Process& p = runtime.process;
+  const char* path = p.argv[first_arg];
+  runtime.program_name = path;
+  rtld::OpenedFile file;
+  rtld::SearchConfig direct = runtime.search;
+  if (!rtld::open_library(diag, runtime.arena, direct, path, nullptr, nullptr, file)) {
+    if (!rtld::has_slash(path)) {  // glibc searches the library path for a bare name
+      diag.clear();
+      if (!rtld::open_library(diag, runtime.arena, runtime.search, path, nullptr, nullptr, file))
+        fatal(diag);
+    } else {
+      fatal(diag);
+    }
+  }
+  rtld::Image image;
+  rtld::ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
+  bool ok = rtld::check_header(diag, path, file.head, file.head_len, file.id.size) &&
+            rtld::load_image(diag, runtime.arena, path, src, image);
+  rtld::platform::close(file.fd);
+  if (!ok) fatal(diag);
+  Module* m = rtld::make_module(diag, runtime.objects, image, path, "");
+  if (!m) fatal(diag);
+  m->device = file.id.device, m->inode = file.id.inode, m->has_file_id = true;
+
+  // Shift argv, envp and auxv down over the arguments that were ours.
+  int skip = first_arg;
+  uintptr_t* s = p.stack;
+  uintptr_t* from = s + 1 + skip;
+  uintptr_t* to = s + 1;
+  s[0] = static_cast<uintptr_t>(p.argc - skip);
+  while (*from) *to++ = *from++;  // argv
+  *to++ = *from++;
+  while (*from) *to++ = *from++;  // envp
+  *to++ = *from++;
+  uintptr_t* auxv = to;
+  do {  // auxv pairs including AT_NULL
+    to[0] = from[0], to[1] = from[1];
+    to += 2, from += 2;
+  } while (to[-2] != rtld::elf::AT_NULL);
+  read_process(p, s);
+  for (uintptr_t* a = auxv; a[0] != rtld::elf::AT_NULL; a += 2) {
+    if (a[0] == rtld::elf::AT_PHDR) a[1] = reinterpret_cast<uintptr_t>(m->image.phdr);
+    else if (a[0] == rtld::elf::AT_PHNUM) a[1] = m->image.phnum;
+    else if (a[0] == rtld::elf::AT_ENTRY) a[1] = m->image.entry;
+    else if (a[0] == rtld::elf::AT_EXECFN) a[1] = reinterpret_cast<uintptr_t>(p.argv[0]);
+  }
+  read_process(p, s);
+  return m;
+}
+
+[[noreturn]] void usage_error(const char* message) {
+  print(runtime.process.argv[0]);
+  print(": ");
+  print(message);
+  print("\nTry '");
+  print(runtime.process.argv[0]);
+  print(" --help' for more information.\n");
+  exit_process(1);
+}
+
+// Options of `ld.so [options] program`; returns the index of the program's argv entry.
+int parse_options() {
+  Process& p = runtime.process;
+  int i = 1;
+  while (i < p.argc) {
+    const char* a = p.argv[i];
+    auto takes_value = [&](const char* opt) -> const char* {
+      if (!rtld::str_eq(a, opt)) return nullptr;
+      if (i + 1 >= p.argc) usage_error("option requires an argument");
+      i += 2;
+      return p.argv[i - 1];
+    };
+    if (const char* v = takes_value("--library-path")) runtime.options.library_path = v;
+    else if (const char* v2 = takes_value("--preload")) runtime.options.preload = v2;
+    else if (rtld::str_eq(a, "--inhibit-cache")) runtime.options.inhibit_cache = true, ++i;
+    else if (rtld::str_eq(a, "--help")) print_help(), exit_process(0);
+    else if (rtld::str_eq(a, "--version")) print_version(), exit_process(0);
+    else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("missing program name"), 0);
+    else if (a[0] == '-' && a[1] == '-') {
+      print(p.argv[0]);
+      print(": unrecognized option '");
+      print(a);
+      print("'\nTry '");
+      print(p.argv[0]);
+      print(" --help' for more information.\n");
+      exit_process(1);
+    } else {
+      return i;
+    }
+  }
+  usage_error("missing program name");
+}
+
+bool resolve_global(void* context, const Module& referrer, uint32_t index, unsigned flags,
+                    rtld::Resolved& out) {
+  auto& set = *static_cast<rtld::ObjectSet*>(context);
+  const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
+  rtld::SymbolName name(referrer.str(sym.st_name));
+  const rtld::Version* want = rtld::version_of_reference(referrer, index);
+  rtld::SymbolMatch match;
+  if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {
+    if (const rtld::elf::Sym* s = rtld::find_in_module(referrer, name, want, 0)) match = {s, &referrer};
+  }
+  if (!match) {
+    const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
+    match = rtld::find_in_scope(set.scope, set.scope_count, name, want, 0, skip);
+  }
+  if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
+  return true;
+}
+
+void load_preloads(Diagnostics& diag, const char* list) {
+  // Separated by spaces or colons; empty entries ignored.
+  const char* p = list;
+  while (*p) {
+    while (*p == ' ' || *p == ':') ++p;
+    const char* e = p;
+    while (*e && *e != ' ' && *e != ':') ++e;
+    if (e > p) {
+      char* name = runtime.arena.copy_string(p, static_cast<size_t>(e - p));
+      Module* m = rtld::load_object(diag, runtime.objects, runtime.search, name, runtime.objects.main);
+      if (!m) {
+        // glibc reports a missing preload and carries on.
+        rtld::Text<1024> t;
+        t.add("ERROR: ld.so: object '").add(name).add("' from ")
+            .add(runtime.options.preload == list ? "LD_PRELOAD" : "--preload")
+            .add(" cannot be preloaded (").add(diag.message()).add("): ignored.\n");
+        rtld::platform::write_error(t.data, t.len);
+        diag.clear();
+      }
+    }
+    p = e;
+  }
+}
+
+}  // namespace
+
+EntryPoint start_program(uintptr_t* stack) {
+  Runtime& rt = runtime;
+  Process& p = rt.process;
+  read_process(p, stack);
+  rt.objects.arena = &rt.arena;
+  Diagnostics diag;
+
+  const bool explicit_run = p.at_entry == reinterpret_cast<uintptr_t>(&_start);
+  rt.program_name = p.argc > 0 ? p.argv[0] : "";
+  if (!p.secure) {
+    rt.options.library_path = getenv_from(p.envp, "LD_LIBRARY_PATH");
+    rt.options.preload = getenv_from(p.envp, "LD_PRELOAD");
+    const char* bind_now = getenv_from(p.envp, "LD_BIND_NOW");
+    rt.options.bind_now = bind_now && *bind_now;
+  }
+  const char* env_preload = rt.options.preload;
+  int program_arg = explicit_run ? parse_options() : 0;
+  rt.search.library_path = rt.options.library_path;
+  rt.search.platform = p.platform ? p.platform : arch::kPlatform;
+  rt.search.secure = p.secure;
+
+  Module* main;
+  const char* ldso_path;
+  if (explicit_run) {
+    ldso_path = p.argv[0];
+    main = load_named_program(diag, program_arg);
+  } else {
+    main = take_kernel_mapped_program(diag);
+    ldso_path = interp_path(*main);
+  }
+  main->is_main = true;
+  rt.objects.main = main;
+  rtld::append_module(rt.objects, main);
+  rt.search.main_origin = program_origin(*main);
+  Module* self = make_self_module(diag, ldso_path);
+  self->global = false;  // in the global scope only once something depends on it
+  rt.objects.ldso = self;
+
+  if (!rt.options.inhibit_cache && rt.cache.open("/etc/ld.so.cache")) rt.search.cache = &rt.cache;
+
+  if (rt.options.preload) load_preloads(diag, rt.options.preload);
+  if (env_preload && env_preload != rt.options.preload) load_preloads(diag, env_preload);
+  if (!rtld::load_dependencies(diag, rt.objects, rt.search, main)) fatal(diag);
+  if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
+  for (Module* m = rt.objects.first; m; m = m->next)
+    if (!rtld::check_versions(diag, rt.objects, *m)) fatal(diag);
+  if (!rtld::build_global_scope(rt.objects)) fatal(diag);
+
+  // Static TLS: every initially loaded object gets its block now; the thread pointer is set
+  // before relocation (IFUNC resolvers and TLS relocations may use it), the blocks are filled
+  // after it (their images may hold relocated pointers).
+  for (Module* m = rt.objects.first; m; m = m->next) rtld::assign_tls(rt.objects.tls, *m, true);
+  setup_initial_thread(diag);
+
+  publish_debug_state();  // DT_DEBUG is written before RELRO makes it read-only
+
+  rtld::RelocationOptions ropts{{resolve_global, &rt.objects}};
+  for (Module* m = rt.objects.last; m; m = m->prev) {
+    if (m->relocated) continue;
+    if (!rtld::relocate_module(diag, *m, ropts)) fatal(diag);
+    if (!rtld::protect_relro(m->image)) {
+      diag.fail(m->path, "cannot apply additional memory protection after relocation");
+      fatal(diag);
+    }
+  }
+  fill_initial_tls();
+
+  run_initializers(diag);
+  return {main->image.entry, reinterpret_cast<uintptr_t>(&run_finalizers)};
+}
+
+}  // namespace ldso

@@ -1,0 +1,23 @@
+#include "arch/syscall.hpp"
+#include "rtld/platform.hpp"
+#include "rtld/string.hpp"
+#include "runtime.hpp"
+
+namespace ldso {
+
+void print(const char* text) { rtld::platform::write_error(text, rtld::str_len(text)); }
+
+void exit_process(int status) {
+  for (;;) arch::syscall6(__NR_exit_group, status);
+}
+
+void fatal(const rtld::Diagnostics& diag) {
+  rtld::Text<2048> t;
+  t.add(runtime.program_name).add(": ").add(diag.occasion()).add(": ");
+  if (*diag.object()) t.add(diag.object()).add(": ");
+  t.add(diag.message()).add("\n");
+  rtld::platform::write_error(t.data, t.len);
+  exit_process(127);
+}
+
+}  // namespace ldso

@@ -1,0 +1,53 @@
+// The interpreter's one mutable runtime object: the loaded-object set, its options, and the
+// process facts read at start-up. rtld functions take the pieces they work on as arguments.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rtld/graph.hpp"
+#include "rtld/ldcache.hpp"
+#include "rtld/memory.hpp"
+#include "rtld/search.hpp"
+
+namespace ldso {
+
+struct Process {  // what the kernel handed over
+  uintptr_t* stack = nullptr;  // &argc
+  int argc = 0;
+  char** argv = nullptr;
+  char** envp = nullptr;
+  uintptr_t* auxv = nullptr;  // pairs, AT_NULL terminated
+  uintptr_t at_phdr = 0, at_phnum = 0, at_entry = 0, at_base = 0, at_random = 0, at_execfn = 0;
+  uintptr_t page_size = 4096;
+  const char* platform = nullptr;
+  bool secure = false;
+};
+
+struct Options {
+  const char* library_path = nullptr;
+  const char* preload = nullptr;
+  bool inhibit_cache = false;
+  bool bind_now = false;
+};
+
+struct Runtime {
+  Process process;
+  Options options;
+  rtld::Arena arena;
+  rtld::ObjectSet objects;
+  rtld::SearchConfig search;
+  rtld::LdCache cache;
+  const char* program_name = "";  // what messages start with (argv[0] of the program)
+  rtld::Module** init_order = nullptr;  // objects in the order their initialisers ran
+  size_t init_count = 0;
+  uintptr_t thread_pointer = 0;
+};
+
+extern Runtime runtime;
+
+// Prints "<program>: <occasion>: <object>: <message>" as glibc's ld.so does and exits 127.
+[[noreturn]] void fatal(const rtld::Diagnostics& diag);
+[[noreturn]] void exit_process(int status);
+void print(const char* text);  // to standard error
+
+}  // namespace ldso

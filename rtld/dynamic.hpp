@@ -1,0 +1,52 @@
+// One pass over PT_DYNAMIC into a plain struct of runtime addresses and sizes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "diagnostics.hpp"
+#include "elf.hpp"
+
+namespace rtld {
+
+template <class T>
+struct Table {  // a runtime array from the dynamic section
+  const T* data = nullptr;
+  size_t count = 0;
+  const T* begin() const { return data; }
+  const T* end() const { return data + count; }
+  bool empty() const { return count == 0; }
+};
+
+struct DynamicInfo {
+  const char* strtab = nullptr;
+  size_t strsz = 0;
+  const elf::Sym* symtab = nullptr;
+  const uint32_t* sysv_hash = nullptr;
+  const uint32_t* gnu_hash = nullptr;
+  Table<elf::Rela> rela;
+  Table<elf::Rel> rel;
+  Table<elf::Relr> relr;
+  Table<elf::Rela> plt_rela;  // DT_JMPREL, by DT_PLTREL
+  Table<elf::Rel> plt_rel;
+  uintptr_t pltgot = 0;
+  uintptr_t init = 0, fini = 0;
+  Table<uintptr_t> init_array, fini_array, preinit_array;
+  uint32_t soname = 0, rpath = 0, runpath = 0;  // string table offsets (0 = absent)
+  bool has_soname = false, has_rpath = false, has_runpath = false;
+  uint64_t flags = 0, flags_1 = 0;
+  const uint16_t* versym = nullptr;
+  const elf::Verdef* verdef = nullptr;
+  size_t verdefnum = 0;
+  const elf::Verneed* verneed = nullptr;
+  size_t verneednum = 0;
+  size_t needed_count = 0;
+  elf::Dyn* debug = nullptr;  // the DT_DEBUG entry, for r_debug
+  bool textrel = false, symbolic = false, bind_now = false;
+};
+
+// Decodes `count` entries at `dyn` (runtime addresses = bias + d_ptr); checks that every pointer
+// and table lies inside [span_start, span_end). The DT_NEEDED names are walked separately.
+bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, size_t count,
+                    uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out);
+
+}  // namespace rtld

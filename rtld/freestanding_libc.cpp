@@ -1,0 +1,69 @@
+// The handful of libc functions the compiler may emit calls to, for the freestanding ld.so.
+// Built with -fno-builtin and without loop-distribution so they do not call themselves.
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+__attribute__((visibility("hidden"))) void* memcpy(void* dst, const void* src, size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  auto* s = static_cast<const unsigned char*>(src);
+  if (n >= 8 && ((reinterpret_cast<uintptr_t>(d) | reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
+    for (; n >= 8; n -= 8, d += 8, s += 8)
+      *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
+  }
+  while (n--) *d++ = *s++;
+  return dst;
+}
+
+__attribute__((visibility("hidden"))) void* memmove(void* dst, const void* src, size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  auto* s = static_cast<const unsigned char*>(src);
+  if (d < s) {
+    while (n--) *d++ = *s++;
+  } else if (d > s) {
+    while (n--) d[n] = s[n];
+  }
+  return dst;
+}
+
+__attribute__((visibility("hidden"))) void* memset(void* dst, int c, size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  if (n >= 8 && (reinterpret_cast<uintptr_t>(d) & 7) == 0) {
+    uint64_t v = 0x0101010101010101ull * static_cast<unsigned char>(c);
+    for (; n >= 8; n -= 8, d += 8) *reinterpret_cast<uint64_t*>(d) = v;
+  }
+  while (n--) *d++ = static_cast<unsigned char>(c);
+  return dst;
+}
+
+__attribute__((visibility("hidden"))) int memcmp(const void* a, const void* b, size_t n) {
+  auto* x = static_cast<const unsigned char*>(a);
+  auto* y = static_cast<const unsigned char*>(b);
+  for (; n; --n, ++x, ++y)
+    if (*x != *y) return *x - *y;
+  return 0;
+}
+
+__attribute__((visibility("hidden"))) void* memchr(const void* p, int c, size_t n) {
+  auto* s = static_cast<const unsigned char*>(p);
+  for (; n; --n, ++s)
+    if (*s == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(s);
+  return nullptr;
+}
+
+// valgrind looks these two up by name in ld.so's symbol table.
+__attribute__((visibility("hidden"))) size_t strlen(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+
+__attribute__((visibility("hidden"))) char* index(const char* s, int c) {
+  for (;; ++s) {
+    if (*s == static_cast<char>(c)) return const_cast<char*>(s);
+    if (!*s) return nullptr;
+  }
+}
+
+}  // extern "C"

@@ -1,0 +1,202 @@
+#include "graph.hpp"
+
+#include "string.hpp"
+#include "symbols.hpp"
+
+namespace rtld {
+
+void append_module(ObjectSet& set, Module* m) {
+  m->prev = set.last;
+  m->next = nullptr;
+  if (set.last) set.last->next = m;
+  else set.first = m;
+  set.last = m;
+  ++set.count;
+  m->listed = true;
+}
+
+Module* find_loaded(const ObjectSet& set, const char* name) {
+  for (Module* m = set.first; m; m = m->next) {
+    if ((m->name && str_eq(m->name, name)) || (m->path && str_eq(m->path, name)) ||
+        (m->soname && str_eq(m->soname, name)))
+      return m;
+  }
+  return nullptr;
+}
+
+const char* display_name(const Module& m) { return m.path ? m.path : (m.name ? m.name : ""); }
+
+Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const char* path,
+                    const char* name) {
+  Module* m = set.arena->make<Module>();
+  if (!m) {
+    diag.fail(path, "cannot create shared object descriptor");
+    return nullptr;
+  }
+  m->image = image;
+  m->path = path;
+  m->name = name;
+  if (!image.dynamic) {
+    if (image.type == elf::ET_DYN) {
+      diag.fail(path, "object file has no dynamic section");
+      set.arena->release(m);
+      return nullptr;
+    }
+    return m;  // a static executable: nothing to decode
+  }
+  if (!decode_dynamic(diag, path, image.dynamic, image.dynamic_count, image.bias, image.start,
+                      image.start + image.size, m->dyn) ||
+      !prepare_module(diag, *set.arena, *m)) {
+    set.arena->release(m);
+    return nullptr;
+  }
+  return m;
+}
+
+Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
+                    const char* name, Module* requester) {
+  if (Module* m = find_loaded(set, name)) return m;
+  if (Module* self = set.ldso; self && !self->listed &&
+      ((self->soname && str_eq(name, self->soname)) || (self->path && str_eq(name, self->path)))) {
+    self->global = true;  // a DT_NEEDED on ld.so is the running ld.so
+    append_module(set, self);
+    return self;
+  }
+  OpenedFile file;
+  if (!open_library(diag, *set.arena, config, name, requester, set.main, file)) return nullptr;
+  // The same file under another name: share the loaded copy.
+  for (Module* m = set.first; m; m = m->next) {
+    if (m->has_file_id && m->device == file.id.device && m->inode == file.id.inode) {
+      platform::close(file.fd);
+      set.arena->release(file.path);
+      return m;
+    }
+  }
+  Image image;
+  ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
+  bool ok = load_image(diag, *set.arena, file.path, src, image);
+  platform::close(file.fd);
+  if (!ok) return nullptr;
+  Module* m = make_module(diag, set, image, file.path, set.arena->copy_string(name));
+  if (!m) {
+    unmap_image(image);
+    return nullptr;
+  }
+  if (!m->image.dynamic) {
+    diag.fail(file.path, "object file has no dynamic section");
+    unmap_image(image);
+    return nullptr;
+  }
+  // A library whose SONAME matches an object already loaded under another name is that
+  // object (glibc compares SONAMEs when resolving DT_NEEDED).
+  if (m->soname) {
+    if (Module* existing = find_loaded(set, m->soname)) {
+      unmap_image(m->image);
+      set.arena->release(m);
+      return existing;
+    }
+  }
+  m->device = file.id.device;
+  m->inode = file.id.inode;
+  m->has_file_id = true;
+  m->loader = requester;
+  append_module(set, m);
+  return m;
+}
+
+bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
+                       Module* from) {
+  for (Module* m = from; m; m = m->next) {
+    if (m->deps || m->dyn.needed_count == 0) continue;
+    m->deps = set.arena->make<Module*>(m->dyn.needed_count);
+    if (!m->deps) return diag.fail(m->path, "cannot allocate dependency list");
+    for (size_t i = 0; i < m->image.dynamic_count; ++i) {
+      const elf::Dyn& d = m->image.dynamic[i];
+      if (d.d_tag == elf::DT_NULL) break;
+      if (d.d_tag != elf::DT_NEEDED) continue;
+      if (d.d_val >= m->dyn.strsz) return diag.fail(m->path, "DT_NEEDED outside the string table");
+      Module* dep = load_object(diag, set, config, m->str(static_cast<uint32_t>(d.d_val)), m);
+      if (!dep) return false;
+      m->deps[m->dep_count++] = dep;
+    }
+  }
+  return true;
+}
+
+bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m) {
+  const DynamicInfo& d = m.dyn;
+  const elf::Verneed* vn = d.verneed;
+  for (size_t i = 0; vn && i < d.verneednum; ++i) {
+    const char* file = m.str(vn->vn_file);
+    const Module* target = find_loaded(set, file);
+    auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
+    for (size_t j = 0; target && j < vn->vn_cnt; ++j) {
+      bool found = false;
+      const elf::Verdef* vd = target->dyn.verdef;
+      for (size_t k = 0; vd && k < target->dyn.verdefnum; ++k) {
+        auto* vda = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
+        if (vd->vd_hash == aux->vna_hash && str_eq(target->str(vda->vda_name), m.str(aux->vna_name))) {
+          found = true;
+          break;
+        }
+        if (!vd->vd_next) break;
+        vd = reinterpret_cast<const elf::Verdef*>(reinterpret_cast<const char*>(vd) + vd->vd_next);
+      }
+      if (!found && !(aux->vna_flags & elf::VER_FLG_WEAK)) {
+        if (!target->dyn.verdef) {
+          diag.fail(display_name(*target), "no version information available (required by ");
+        } else {
+          diag.fail(display_name(*target), "version `");
+          diag.message_text().add(m.str(aux->vna_name)).add("' not found (required by ");
+        }
+        diag.message_text().add(display_name(m)).add(")");
+        if (!target->dyn.verdef) {  // glibc only warns about this one
+          diag.clear();
+        } else {
+          return false;
+        }
+      }
+      if (!aux->vna_next) break;
+      aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(aux) + aux->vna_next);
+    }
+    if (!vn->vn_next) break;
+    vn = reinterpret_cast<const elf::Verneed*>(reinterpret_cast<const char*>(vn) + vn->vn_next);
+  }
+  m.versions_checked = true;
+  return true;
+}
+
+bool build_global_scope(ObjectSet& set) {
+  Module** scope = set.arena->make<Module*>(set.count ? set.count : 1);
+  if (!scope) return false;
+  size_t n = 0;
+  for (Module* m = set.first; m; m = m->next)
+    if (m->global) scope[n++] = m;
+  set.arena->release(set.scope);
+  set.scope = scope;
+  set.scope_count = n;
+  return true;
+}
+
+namespace {
+// Depth-first: dependencies first, each object once; `out` receives the finish order.
+void visit(Module* m, uint32_t mark, Module** out, size_t& n) {
+  if (m->visit_mark == mark) return;
+  m->visit_mark = mark;
+  for (size_t i = 0; i < m->dep_count; ++i) visit(m->deps[i], mark, out, n);
+  out[n++] = m;
+}
+}  // namespace
+
+size_t initialization_order(ObjectSet& set, Module** out) {
+  static_assert(sizeof(uint32_t) == 4);
+  uint32_t mark = set.first ? set.first->visit_mark + 1 : 1;
+  for (Module* m = set.first; m; m = m->next)
+    if (m->visit_mark >= mark) mark = m->visit_mark + 1;
+  size_t n = 0;
+  // glibc starts its walk from the most recently loaded object.
+  for (Module* m = set.last; m; m = m->prev) visit(m, mark, out, n);
+  return n;
+}
+
+}  // namespace rtld

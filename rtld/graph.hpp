@@ -1,0 +1,59 @@
+// The set of loaded objects: loading the DT_NEEDED graph breadth-first, deduplicated by name,
+// SONAME and (device, inode); the global scope; version checks; init and fini order.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "diagnostics.hpp"
+#include "memory.hpp"
+#include "module.hpp"
+#include "search.hpp"
+#include "tls.hpp"
+
+namespace rtld {
+
+struct ObjectSet {
+  Arena* arena = nullptr;
+  Module* first = nullptr;  // load order; the executable first
+  Module* last = nullptr;
+  size_t count = 0;
+  Module* main = nullptr;
+  Module* ldso = nullptr;
+  Module** scope = nullptr;  // the global scope as a flat array, in load order
+  size_t scope_count = 0;
+  StaticTls tls;
+};
+
+void append_module(ObjectSet& set, Module* m);
+
+// The loaded object known by `name` (its requested name, path or SONAME), or nullptr.
+Module* find_loaded(const ObjectSet& set, const char* name);
+
+// Makes a Module for an already mapped image: decodes PT_DYNAMIC and prepares the symbol
+// tables. The module is not yet in the set.
+Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const char* path,
+                    const char* name);
+
+// Finds `name` (already loaded, or on the search path), maps it and appends it to the set.
+Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
+                    const char* name, Module* requester);
+
+// Loads the DT_NEEDED closure breadth-first, starting from `from` and walking the set in load
+// order (so preloads appended after the executable come before its dependencies).
+bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
+                       Module* from);
+
+// Every VERNEED of `m` must be defined by the named object (weak ones excepted).
+bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m);
+
+// Rebuilds the flat global scope from the load order.
+bool build_global_scope(ObjectSet& set);
+
+// Fills `out` (set.count entries) with the objects in initialisation order: dependencies before
+// their dependents, as glibc's depth-first sort orders them. Returns the number written.
+size_t initialization_order(ObjectSet& set, Module** out);
+
+// The display name glibc uses for an object in messages.
+const char* display_name(const Module& m);
+
+}  // namespace rtld

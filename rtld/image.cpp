@@ -1,0 +1,331 @@
+#include "image.hpp"
+
+#include "arch/machine.hpp"
+#include "platform.hpp"
+#include "string.hpp"
+
+namespace rtld {
+namespace {
+
+using elf::Ehdr;
+using elf::Phdr;
+
+int segment_prot(uint32_t flags) {
+  return ((flags & elf::PF_R) ? platform::kRead : 0) |
+         ((flags & elf::PF_W) ? platform::kWrite : 0) | ((flags & elf::PF_X) ? platform::kExec : 0);
+}
+
+bool fail_errno(Diagnostics& diag, const char* name, const char* what, intptr_t err) {
+  const char* text = errno_text(static_cast<int>(-err));
+  if (text) return diag.fail(name, what, text);
+  diag.fail(name, what);
+  diag.message_text().add(": Error ").add_dec(static_cast<uint64_t>(-err));
+  return false;
+}
+
+// Reads [offset, offset+len) of the source into dst.
+bool read_source(Diagnostics& diag, const char* name, const ImageSource& src, void* dst,
+                 size_t len, uint64_t offset) {
+  if (offset > src.size || len > src.size - offset) return diag.fail(name, "file too short");
+  if (src.bytes) {
+    mem_copy(dst, src.bytes + offset, len);
+    return true;
+  }
+  size_t done = 0;
+  while (done < len) {
+    intptr_t n = platform::read_at(src.fd, static_cast<char*>(dst) + done, len - done,
+                                   offset + done);
+    if (n == -4) continue;  // EINTR
+    if (platform::is_error(n)) return fail_errno(diag, name, "cannot read file data", n);
+    if (n == 0) return diag.fail(name, "file too short");
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool header_matches_machine(const uint8_t* head, size_t head_len) {
+  if (head_len < sizeof(Ehdr)) return false;
+  auto* eh = reinterpret_cast<const Ehdr*>(head);
+  return eh->e_ident[elf::EI_CLASS] == elf::Native::kClass && eh->e_machine == arch::kElfMachine;
+}
+
+bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size_t head_len,
+                  size_t file_size) {
+  if (head_len < sizeof(Ehdr)) return diag.fail(name, "file too short");
+  Ehdr eh;
+  mem_copy(&eh, head, sizeof eh);
+  const unsigned char* id = eh.e_ident;
+  if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
+    return diag.fail(name, "invalid ELF header");
+  if (id[elf::EI_CLASS] != elf::Native::kClass) {
+    diag.fail(name, "wrong ELF class: ");
+    diag.message_text().add(id[elf::EI_CLASS] == elf::ELFCLASS32   ? "ELFCLASS32"
+                            : id[elf::EI_CLASS] == elf::ELFCLASS64 ? "ELFCLASS64"
+                                                                   : "ELFCLASSNONE");
+    return false;
+  }
+  if (id[elf::EI_DATA] != elf::ELFDATA2LSB)
+    return diag.fail(name, "ELF file data encoding not little-endian");
+  if (id[elf::EI_VERSION] != elf::EV_CURRENT)
+    return diag.fail(name, "ELF file version ident does not match current one");
+  if (id[elf::EI_OSABI] != elf::ELFOSABI_SYSV && id[elf::EI_OSABI] != elf::ELFOSABI_GNU)
+    return diag.fail(name, "ELF file OS ABI invalid");
+  if (id[elf::EI_ABIVERSION] > 1) return diag.fail(name, "ELF file ABI version invalid");
+  for (unsigned i = elf::EI_PAD; i < elf::EI_NIDENT; ++i)
+    if (id[i] != 0) return diag.fail(name, "nonzero padding in e_ident");
+  if (eh.e_version != elf::EV_CURRENT)
+    return diag.fail(name, "ELF file version does not match current one");
+  if (eh.e_machine != arch::kElfMachine) return diag.fail(name, "ELF file machine mismatch");
+  if (eh.e_type != elf::ET_DYN && eh.e_type != elf::ET_EXEC)
+    return diag.fail(name, "only ET_DYN and ET_EXEC can be loaded");
+  if (eh.e_phentsize != sizeof(Phdr))
+    return diag.fail(name, "ELF file's phentsize not the expected size");
+  if (eh.e_phnum == 0 || eh.e_phnum == 0xffff)
+    return diag.fail(name, "object file has no loadable segments");
+  if (eh.e_phoff > file_size || uint64_t{eh.e_phnum} * sizeof(Phdr) > file_size - eh.e_phoff)
+    return diag.fail(name, "program headers outside the file");
+  return true;
+}
+
+bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_t phnum,
+                    size_t file_size, size_t page_size) {
+  const Phdr* prev = nullptr;
+  size_t loads = 0;
+  for (size_t i = 0; i < phnum; ++i) {
+    const Phdr& p = phdr[i];
+    if (p.p_type != elf::PT_LOAD) continue;
+    ++loads;
+    if (p.p_align & (page_size - 1))
+      return diag.fail(name, "ELF load command alignment not page-aligned");
+    if (((p.p_vaddr - p.p_offset) & (page_size - 1)) != 0)
+      return diag.fail(name, "ELF load command address/offset not properly aligned");
+    if (p.p_filesz > p.p_memsz) return diag.fail(name, "ELF load command filesz exceeds memsz");
+    if (p.p_offset > file_size || p.p_filesz > file_size - p.p_offset)
+      return diag.fail(name, "ELF load command past end of file");
+    if (p.p_vaddr + p.p_memsz < p.p_vaddr) return diag.fail(name, "ELF load command wraps");
+    if (prev && p.p_vaddr < prev->p_vaddr + prev->p_memsz)
+      return diag.fail(name, "ELF load commands overlap or are not sorted");
+    prev = &p;
+  }
+  if (loads == 0) return diag.fail(name, "object file has no loadable segments");
+  // PT_DYNAMIC and PT_TLS must lie inside some loadable segment.
+  for (size_t i = 0; i < phnum; ++i) {
+    const Phdr& p = phdr[i];
+    if (p.p_type != elf::PT_DYNAMIC && p.p_type != elf::PT_TLS) continue;
+    if (p.p_type == elf::PT_TLS && p.p_align > 1 && (p.p_align & (p.p_align - 1)))
+      return diag.fail(name, "PT_TLS alignment not a power of two");
+    bool inside = false;
+    for (size_t j = 0; j < phnum && !inside; ++j) {
+      const Phdr& l = phdr[j];
+      inside = l.p_type == elf::PT_LOAD && p.p_vaddr >= l.p_vaddr &&
+               p.p_vaddr + p.p_filesz <= l.p_vaddr + l.p_filesz;
+    }
+    if (!inside)
+      return diag.fail(name, p.p_type == elf::PT_DYNAMIC ? "dynamic section outside segments"
+                                                         : "TLS segment outside segments");
+  }
+  return true;
+}
+
+void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out) {
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  size_t page = platform::page_size();
+  out.bias = bias;
+  out.phdr = phdr;
+  out.phnum = phnum;
+  for (size_t i = 0; i < phnum; ++i) {
+    const Phdr& p = phdr[i];
+    switch (p.p_type) {
+      case elf::PT_LOAD:
+        if (p.p_vaddr < lo) lo = p.p_vaddr;
+        if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
+        break;
+      case elf::PT_DYNAMIC:
+        out.dynamic = reinterpret_cast<const elf::Dyn*>(bias + p.p_vaddr);
+        out.dynamic_count = p.p_memsz / sizeof(elf::Dyn);
+        break;
+      case elf::PT_GNU_RELRO:
+        out.relro_start = align_down(bias + p.p_vaddr, page);
+        out.relro_end = align_down(bias + p.p_vaddr + p.p_memsz, page);
+        break;
+      case elf::PT_GNU_STACK:
+        out.exec_stack = (p.p_flags & elf::PF_X) != 0;
+        break;
+      case elf::PT_TLS:
+        if (p.p_memsz == 0) break;
+        out.has_tls = true;
+        out.tls.init_image = bias + p.p_vaddr;
+        out.tls.init_size = p.p_filesz;
+        out.tls.mem_size = p.p_memsz;
+        out.tls.align = p.p_align ? p.p_align : 1;
+        out.tls.first_byte_offset = p.p_vaddr & (out.tls.align - 1);
+        break;
+      default:
+        break;
+    }
+  }
+  out.start = align_down(bias + lo, page);
+  out.size = align_up(bias + hi, page) - out.start;
+}
+
+uintptr_t bias_from_phdr(const Phdr* phdr, size_t phnum) {
+  for (size_t i = 0; i < phnum; ++i)
+    if (phdr[i].p_type == elf::PT_PHDR) return reinterpret_cast<uintptr_t>(phdr) - phdr[i].p_vaddr;
+  // No PT_PHDR: the headers follow the ELF header at the start of the first segment.
+  for (size_t i = 0; i < phnum; ++i)
+    if (phdr[i].p_type == elf::PT_LOAD)
+      return reinterpret_cast<uintptr_t>(phdr) - sizeof(Ehdr) - phdr[i].p_vaddr + phdr[i].p_offset;
+  return 0;
+}
+
+bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSource& src,
+                Image& out) {
+  const size_t page = platform::page_size();
+  alignas(8) uint8_t buffer[1024];
+  const uint8_t* head = src.head ? src.head : src.bytes;
+  size_t head_len = src.head ? src.head_len : src.size;
+  if (!head) {
+    head_len = src.size < sizeof buffer ? src.size : sizeof buffer;
+    if (head_len < sizeof(Ehdr)) return diag.fail(name, "file too short");
+    if (!read_source(diag, name, src, buffer, head_len, 0)) return false;
+    head = buffer;
+  }
+  if (!check_header(diag, name, head, head_len, src.size)) return false;
+  Ehdr eh;
+  mem_copy(&eh, head, sizeof eh);
+
+  // The program headers: from the header buffer when they are in it, else read separately.
+  size_t ph_bytes = size_t{eh.e_phnum} * sizeof(Phdr);
+  Phdr* ph = nullptr;
+  Phdr* ph_heap = arena.make<Phdr>(eh.e_phnum);
+  if (!ph_heap) return diag.fail(name, "cannot allocate memory for program header");
+  if (eh.e_phoff + ph_bytes <= head_len) {
+    mem_copy(ph_heap, head + eh.e_phoff, ph_bytes);
+  } else if (!read_source(diag, name, src, ph_heap, ph_bytes, eh.e_phoff)) {
+    arena.release(ph_heap);
+    return false;
+  }
+  ph = ph_heap;
+  if (!check_segments(diag, name, ph, eh.e_phnum, src.size, page)) {
+    arena.release(ph_heap);
+    return false;
+  }
+
+  // Span and the largest alignment.
+  uintptr_t lo = UINTPTR_MAX, hi = 0, max_align = page;
+  for (size_t i = 0; i < eh.e_phnum; ++i) {
+    if (ph[i].p_type != elf::PT_LOAD) continue;
+    if (ph[i].p_vaddr < lo) lo = ph[i].p_vaddr;
+    if (ph[i].p_vaddr + ph[i].p_memsz > hi) hi = ph[i].p_vaddr + ph[i].p_memsz;
+    if (ph[i].p_align > max_align && (ph[i].p_align & (ph[i].p_align - 1)) == 0)
+      max_align = ph[i].p_align;
+  }
+  lo = align_down(lo, page);
+  size_t span = align_up(hi, page) - lo;
+
+  // Reserve the span: at the link address for ET_EXEC, anywhere (aligned) otherwise.
+  uintptr_t start;
+  if (eh.e_type == elf::ET_EXEC) {
+    intptr_t r = platform::map_zero(lo, span, platform::kNone);
+    if (platform::is_error(r)) return fail_errno(diag, name, "failed to map segment from shared object", r);
+    start = static_cast<uintptr_t>(r);
+  } else {
+    size_t extra = max_align > page ? max_align : 0;
+    intptr_t r = platform::reserve(0, span + extra);
+    if (platform::is_error(r)) return fail_errno(diag, name, "failed to map segment from shared object", r);
+    start = align_up(static_cast<uintptr_t>(r), max_align);
+    if (extra) {  // give back what the alignment did not use
+      uintptr_t raw = static_cast<uintptr_t>(r);
+      if (start > raw) platform::unmap(raw, start - raw);
+      uintptr_t end = start + span, raw_end = raw + span + extra;
+      if (raw_end > end) platform::unmap(end, raw_end - end);
+    }
+  }
+  uintptr_t bias = start - lo;
+  out = Image{};
+  out.start = start;
+  out.size = span;
+  out.bias = bias;
+  out.type = eh.e_type;
+  out.entry = eh.e_entry + bias;
+
+  for (size_t i = 0; i < eh.e_phnum; ++i) {
+    const Phdr& p = ph[i];
+    if (p.p_type != elf::PT_LOAD || p.p_memsz == 0) continue;
+    int prot = segment_prot(p.p_flags);
+    uintptr_t seg = bias + p.p_vaddr;
+    uintptr_t map_start = align_down(seg, page);
+    uintptr_t file_end = seg + p.p_filesz;  // end of the bytes that come from the file
+    uintptr_t mem_end = seg + p.p_memsz;
+    uintptr_t file_page_end = align_up(file_end, page);
+    bool has_bss = p.p_memsz > p.p_filesz;
+    if (src.bytes) {
+      intptr_t r = platform::map_zero(map_start, align_up(mem_end, page) - map_start,
+                                      platform::kRead | platform::kWrite);
+      if (platform::is_error(r)) { unmap_image(out); return fail_errno(diag, name, "failed to map segment from shared object", r); }
+      mem_copy(reinterpret_cast<void*>(seg), src.bytes + p.p_offset, p.p_filesz);
+      if (platform::protect(map_start, align_up(mem_end, page) - map_start, prot) < 0) {
+        unmap_image(out);
+        return diag.fail(name, "cannot change memory protections");
+      }
+      continue;
+    }
+    if (p.p_filesz > 0) {
+      // Writable for a moment when the last file page must have its bss tail zeroed.
+      bool zero_tail = has_bss && (file_end & (page - 1)) != 0;
+      int map_prot = zero_tail ? (prot | platform::kWrite) : prot;
+      intptr_t r = platform::map_file(map_start, file_page_end - map_start, map_prot, src.fd,
+                                      align_down(p.p_offset, page));
+      if (platform::is_error(r)) { unmap_image(out); return fail_errno(diag, name, "failed to map segment from shared object", r); }
+      if (zero_tail) {
+        mem_zero(reinterpret_cast<void*>(file_end), file_page_end - file_end);
+        if (!(prot & platform::kWrite)) platform::protect(map_start, file_page_end - map_start, prot);
+      }
+    } else {
+      file_page_end = map_start;
+    }
+    if (has_bss && align_up(mem_end, page) > file_page_end) {
+      intptr_t r = platform::map_zero(file_page_end, align_up(mem_end, page) - file_page_end, prot);
+      if (platform::is_error(r)) { unmap_image(out); return diag.fail(name, "cannot map zero-fill pages"); }
+    }
+  }
+
+  // Program headers at run time: inside a segment when mapped, else keep our copy.
+  out.phnum = eh.e_phnum;
+  out.phdr = ph;
+  for (size_t i = 0; i < eh.e_phnum; ++i) {
+    const Phdr& p = ph[i];
+    if (p.p_type == elf::PT_LOAD && eh.e_phoff >= p.p_offset &&
+        eh.e_phoff + ph_bytes <= p.p_offset + p.p_filesz) {
+      out.phdr = reinterpret_cast<const Phdr*>(bias + p.p_vaddr + (eh.e_phoff - p.p_offset));
+      break;
+    }
+  }
+  Image described;
+  describe_mapped(out.phdr, out.phnum, bias, described);
+  out.dynamic = described.dynamic;
+  out.dynamic_count = described.dynamic_count;
+  out.relro_start = described.relro_start;
+  out.relro_end = described.relro_end;
+  out.tls = described.tls;
+  out.has_tls = described.has_tls;
+  out.exec_stack = described.exec_stack;
+  if (out.phdr != ph) arena.release(ph_heap);
+  return true;
+}
+
+bool protect_relro(const Image& image) {
+  if (image.relro_end <= image.relro_start) return true;
+  return platform::protect(image.relro_start, image.relro_end - image.relro_start,
+                           platform::kRead) == 0;
+}
+
+void unmap_image(Image& image) {
+  if (image.kernel_mapped || image.size == 0) return;
+  platform::unmap(image.start, image.size);
+  image.size = 0;
+}
+
+}  // namespace rtld

@@ -1,0 +1,30 @@
+// The loader's own allocator over the platform's pages: no malloc exists when ld.so starts.
+// Small blocks come from power-of-two size classes with free lists; large ones get their own
+// pages. Not thread-safe: callers hold the loader lock.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace rtld {
+
+class Arena {
+ public:
+  void* allocate(size_t size);  // 16-byte aligned, zero-filled; nullptr when out of memory
+  void release(void* p);
+  template <class T>
+  T* make(size_t count = 1) {
+    return static_cast<T*>(allocate(sizeof(T) * count));
+  }
+  char* copy_string(const char* s);
+  char* copy_string(const char* s, size_t n);
+
+ private:
+  static constexpr int kClasses = 9;  // 16 .. 4096 bytes
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+  FreeBlock* free_[kClasses] = {};
+  uintptr_t chunk_cur_ = 0, chunk_end_ = 0;
+};
+
+}  // namespace rtld

@@ -1,0 +1,126 @@
+#include "module.hpp"
+
+#include "string.hpp"
+
+namespace rtld {
+namespace {
+
+bool inside(const Module& m, const void* p, size_t len) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  return a >= m.image.start && a <= m.image.start + m.image.size &&
+         len <= m.image.start + m.image.size - a;
+}
+
+bool prepare_hashes(Diagnostics& diag, Module& m) {
+  const char* name = m.path;
+  if (const uint32_t* h = m.dyn.gnu_hash) {
+    GnuHash& g = m.gnu;
+    g.nbuckets = h[0], g.symoffset = h[1], g.bloom_size = h[2], g.bloom_shift = h[3];
+    if (g.nbuckets == 0 || g.bloom_size == 0 || (g.bloom_size & (g.bloom_size - 1)))
+      return diag.fail(name, "invalid DT_GNU_HASH table");
+    g.bloom = reinterpret_cast<const uintptr_t*>(h + 4);
+    g.buckets = reinterpret_cast<const uint32_t*>(g.bloom + g.bloom_size);
+    g.chain = g.buckets + g.nbuckets;
+    if (!inside(m, g.bloom, (size_t{g.bloom_size} * sizeof(uintptr_t)) + g.nbuckets * 4u))
+      return diag.fail(name, "invalid DT_GNU_HASH table");
+    // Symbol count: past the last chain that any bucket starts.
+    uint32_t last = 0;
+    for (uint32_t b = 0; b < g.nbuckets; ++b)
+      if (g.buckets[b] > last) last = g.buckets[b];
+    if (last >= g.symoffset) {
+      while (inside(m, &g.chain[last - g.symoffset], 4) && !(g.chain[last - g.symoffset] & 1))
+        ++last;
+      m.symbol_count = last + 1;
+    } else {
+      m.symbol_count = g.symoffset;
+    }
+  }
+  if (const uint32_t* h = m.dyn.sysv_hash) {
+    SysvHash& s = m.sysv;
+    s.nbucket = h[0], s.nchain = h[1];
+    s.buckets = h + 2;
+    s.chain = s.buckets + s.nbucket;
+    if (s.nbucket == 0 || !inside(m, h, (size_t{2} + s.nbucket + s.nchain) * 4u))
+      return diag.fail(name, "invalid DT_HASH table");
+    m.symbol_count = s.nchain;
+  }
+  if (m.symbol_count && m.dyn.symtab && !inside(m, m.dyn.symtab, m.symbol_count * sizeof(elf::Sym)))
+    return diag.fail(name, "symbol table outside the object");
+  return true;
+}
+
+bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
+  const DynamicInfo& d = m.dyn;
+  if (!d.verdef && !d.verneed) return true;
+  const char* name = m.path;
+  size_t max = 1;
+  // Bounded walks: a corrupt chain never loops for ever.
+  auto def_at = [&](const elf::Verdef* v, uint32_t next) {
+    return reinterpret_cast<const elf::Verdef*>(reinterpret_cast<const char*>(v) + next);
+  };
+  const elf::Verdef* vd = d.verdef;
+  for (size_t i = 0; vd && i < d.verdefnum; ++i) {
+    if (!inside(m, vd, sizeof *vd)) return diag.fail(name, "invalid version definition");
+    if ((vd->vd_ndx & elf::VERSYM_INDEX) > max) max = vd->vd_ndx & elf::VERSYM_INDEX;
+    if (!vd->vd_next) break;
+    vd = def_at(vd, vd->vd_next);
+  }
+  const elf::Verneed* vn = d.verneed;
+  for (size_t i = 0; vn && i < d.verneednum; ++i) {
+    if (!inside(m, vn, sizeof *vn)) return diag.fail(name, "invalid version requirement");
+    auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
+    for (size_t j = 0; j < vn->vn_cnt; ++j) {
+      if (!inside(m, aux, sizeof *aux)) return diag.fail(name, "invalid version requirement");
+      if ((aux->vna_other & elf::VERSYM_INDEX) > max) max = aux->vna_other & elf::VERSYM_INDEX;
+      if (!aux->vna_next) break;
+      aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(aux) + aux->vna_next);
+    }
+    if (!vn->vn_next) break;
+    vn = reinterpret_cast<const elf::Verneed*>(reinterpret_cast<const char*>(vn) + vn->vn_next);
+  }
+  m.version_count = max + 1;
+  m.versions = arena.make<Version>(m.version_count);
+  if (!m.versions) return diag.fail(name, "cannot allocate version reference table");
+  auto string_ok = [&](uint32_t off) { return off < d.strsz; };
+  vd = d.verdef;
+  for (size_t i = 0; vd && i < d.verdefnum; ++i) {
+    auto* aux = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
+    if (!inside(m, aux, sizeof *aux) || !string_ok(aux->vda_name))
+      return diag.fail(name, "invalid version definition");
+    Version& v = m.versions[vd->vd_ndx & elf::VERSYM_INDEX];
+    v.name = m.str(aux->vda_name);
+    v.hash = vd->vd_hash;
+    if (!vd->vd_next) break;
+    vd = def_at(vd, vd->vd_next);
+  }
+  vn = d.verneed;
+  for (size_t i = 0; vn && i < d.verneednum; ++i) {
+    if (!string_ok(vn->vn_file)) return diag.fail(name, "invalid version requirement");
+    auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
+    for (size_t j = 0; j < vn->vn_cnt; ++j) {
+      if (!string_ok(aux->vna_name)) return diag.fail(name, "invalid version requirement");
+      Version& v = m.versions[aux->vna_other & elf::VERSYM_INDEX];
+      v.name = m.str(aux->vna_name);
+      v.hash = aux->vna_hash;
+      v.hidden = (aux->vna_other & elf::VERSYM_HIDDEN) != 0;
+      v.file = m.str(vn->vn_file);
+      if (!aux->vna_next) break;
+      aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(aux) + aux->vna_next);
+    }
+    if (!vn->vn_next) break;
+    vn = reinterpret_cast<const elf::Verneed*>(reinterpret_cast<const char*>(vn) + vn->vn_next);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool prepare_module(Diagnostics& diag, Arena& arena, Module& m) {
+  if (m.dyn.has_soname) m.soname = m.str(m.dyn.soname);
+  if (!prepare_hashes(diag, m)) return false;
+  if (!prepare_versions(diag, arena, m)) return false;
+  m.tls_segment = m.image.tls;
+  return true;
+}
+
+}  // namespace rtld

@@ -1,0 +1,75 @@
+// One loaded ELF object: where it is, what its dynamic section says, its symbol tables,
+// TLS module and dependencies. The central record of the core loader.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "dynamic.hpp"
+#include "image.hpp"
+
+namespace rtld {
+
+struct Version {  // one entry of an object's version index (VERDEF and VERNEED)
+  const char* name = nullptr;
+  uint32_t hash = 0;
+  bool hidden = false;
+  const char* file = nullptr;  // VERNEED: the file that should define it
+};
+
+struct GnuHash {
+  uint32_t nbuckets = 0, symoffset = 0, bloom_size = 0, bloom_shift = 0;
+  const uintptr_t* bloom = nullptr;
+  const uint32_t* buckets = nullptr;
+  const uint32_t* chain = nullptr;  // indexed by symbol index - symoffset
+};
+
+struct SysvHash {
+  uint32_t nbucket = 0, nchain = 0;
+  const uint32_t* buckets = nullptr;
+  const uint32_t* chain = nullptr;
+};
+
+struct TlsModule {
+  size_t id = 0;          // 0: no TLS
+  intptr_t tp_offset = 0;  // block address minus the thread pointer (static TLS)
+  bool is_static = false;
+};
+
+struct Module {
+  const char* path = nullptr;     // as opened (or as the kernel/argv named it)
+  const char* name = nullptr;     // the name it was asked for
+  const char* soname = nullptr;   // DT_SONAME, if any
+  Image image;
+  DynamicInfo dyn;
+  GnuHash gnu;
+  SysvHash sysv;
+  Version* versions = nullptr;  // indexed by VERSYM values
+  size_t version_count = 0;
+  TlsSegment tls_segment;
+  TlsModule tls;
+  uint64_t device = 0, inode = 0;
+  bool has_file_id = false;
+
+  Module** deps = nullptr;  // DT_NEEDED, in order, resolved
+  size_t dep_count = 0;
+  Module* loader = nullptr;  // the object whose DT_NEEDED brought it in
+  Module* next = nullptr;  // load order
+  Module* prev = nullptr;
+
+  bool is_main = false, is_ldso = false;
+  bool listed = false;  // in the object set's load order
+  bool global = true;   // part of the global scope
+  bool relocated = false, init_started = false, init_done = false, fini_done = false;
+  bool versions_checked = false;
+  uint32_t visit_mark = 0;  // traversal scratch
+
+  uintptr_t bias() const { return image.bias; }
+  const char* str(uint32_t offset) const { return dyn.strtab + offset; }
+  // Number of symbols in the dynamic symbol table (derived from the hash tables).
+  size_t symbol_count = 0;
+};
+
+// Fills the hash table views, the version index and the symbol count from the dynamic info.
+bool prepare_module(Diagnostics& diag, Arena& arena, Module& m);
+
+}  // namespace rtld

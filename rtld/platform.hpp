@@ -1,0 +1,36 @@
+// The porting interface of the core loader. Everything rtld needs from the world goes
+// through these functions; one implementation is linked in (platform_linux.cpp on raw
+// system calls, or a test double). Errors are negative errno values, as the kernel returns.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace rtld::platform {
+
+enum Prot : int { kNone = 0, kRead = 1, kWrite = 2, kExec = 4 };
+
+// Memory. Results that are addresses come back as intptr_t; a value in [-4095, -1] is -errno.
+intptr_t reserve(uintptr_t hint, size_t length);  // inaccessible, private, anywhere (hint only)
+intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offset);  // fixed
+intptr_t map_zero(uintptr_t addr, size_t length, int prot);  // fixed, anonymous
+int protect(uintptr_t addr, size_t length, int prot);
+int unmap(uintptr_t addr, size_t length);
+
+// Files, read only.
+struct FileId {
+  uint64_t device = 0, inode = 0, size = 0;
+  bool is_directory = false;
+};
+int open(const char* path);  // fd or -errno
+int identify(int fd, FileId* out);
+intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset);  // bytes or -errno
+void close(int fd);
+
+// Diagnostics go to standard error (or the test double's buffer).
+void write_error(const char* text, size_t length);
+
+size_t page_size();
+
+inline bool is_error(intptr_t r) { return r < 0 && r > -4096; }
+
+}  // namespace rtld::platform

@@ -1,0 +1,228 @@
+#include "relocate.hpp"
+
+#include "arch/machine.hpp"
+#include "platform.hpp"
+#include "string.hpp"
+
+namespace rtld {
+namespace {
+
+using elf::Native;
+
+template <class R>
+constexpr bool kHasAddend = requires(R r) { r.r_addend; };
+
+template <class R>
+uintptr_t addend_of(const R& r, uintptr_t where, uint8_t width) {
+  if constexpr (kHasAddend<R>) {
+    return static_cast<uintptr_t>(r.r_addend);
+  } else {  // REL: the addend is the value already in place
+    if (width == 4) return *reinterpret_cast<const uint32_t*>(where);
+    return *reinterpret_cast<const uintptr_t*>(where);
+  }
+}
+
+bool write_value(Diagnostics& diag, const Module& m, uint32_t type, const RelocType& t,
+                 uintptr_t where, uintptr_t value) {
+  if (t.width == sizeof(uintptr_t)) {
+    *reinterpret_cast<uintptr_t*>(where) = value;
+    return true;
+  }
+  if (t.width == 4) {
+    if constexpr (sizeof(uintptr_t) == 8) {
+      auto v = static_cast<int64_t>(value);
+      bool ok = t.check == RelocCheck::Signed     ? (v >= INT32_MIN && v <= INT32_MAX)
+                : t.check == RelocCheck::Unsigned ? (value <= UINT32_MAX)
+                                                  : true;
+      if (!ok) {
+        diag.fail(m.path, "relocation ");
+        diag.message_text().add(arch::reloc_name(type)).add(" out of range");
+        return false;
+      }
+    }
+    uint32_t v32 = static_cast<uint32_t>(value);
+    mem_copy(reinterpret_cast<void*>(where), &v32, 4);  // may be unaligned in text
+    return true;
+  }
+  return diag.fail(m.path, "unsupported relocation width");
+}
+
+struct OneEntryCache {  // consecutive relocations often name the same symbol
+  uint32_t index = 0;
+  Resolved result;
+  bool valid = false;
+};
+
+class Driver {
+ public:
+  Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {}
+
+  template <class R>
+  bool run(const Table<R>& table, bool irelative_pass) {
+    for (const R& r : table) {
+      uint32_t type = Native::r_type(r.r_info);
+      RelocType t = arch::classify(type);
+      bool is_irel = t.kind == RelocKind::IRelative;
+      if (opt_.defer_irelative && is_irel != irelative_pass) continue;
+      if (!apply(r, type, t)) return false;
+    }
+    return true;
+  }
+
+ private:
+  bool resolve(uint32_t index, unsigned flags, Resolved& out) {
+    if (cache_.valid && cache_.index == index && !(flags & kResolveCopy)) {
+      out = cache_.result;
+      return true;
+    }
+    const elf::Sym& s = m_.dyn.symtab[index];
+    if (elf::st_bind(s.st_info) == elf::STB_LOCAL) {
+      out = Resolved{&m_, &s, 0, true};
+    } else {
+      out = Resolved{};
+      if (!opt_.resolver.resolve(opt_.resolver.context, m_, index, flags, out)) return false;
+      if (!out.found && elf::st_bind(s.st_info) != elf::STB_WEAK) return undefined(index);
+    }
+    if (!(flags & kResolveCopy)) cache_ = {index, out, true};
+    return true;
+  }
+
+  bool undefined(uint32_t index) {
+    const elf::Sym& s = m_.dyn.symtab[index];
+    diag_.fail(m_.path, "undefined symbol: ");
+    diag_.message_text().add(s.st_name < m_.dyn.strsz ? m_.str(s.st_name) : "?");
+    if (const Version* v = version_of_reference(m_, index))
+      diag_.message_text().add(", version ").add(v->name);
+    diag_.set_occasion("symbol lookup error");
+    return false;
+  }
+
+  template <class R>
+  bool apply(const R& r, uint32_t type, const RelocType& t) {
+    const uintptr_t base = m_.bias();
+    const uintptr_t where = base + r.r_offset;
+    const uint32_t index = Native::r_sym(r.r_info);
+    if (t.kind == RelocKind::None) return true;
+    if (t.kind == RelocKind::Unknown) {
+      diag_.fail(m_.path, "unexpected reloc type 0x");
+      diag_.message_text().add_hex(type);
+      return false;
+    }
+    if (r.r_offset >= m_.image.size + (m_.image.start - base) || where < m_.image.start ||
+        where + (t.width ? t.width : 1) > m_.image.start + m_.image.size)
+      return diag_.fail(m_.path, "relocation outside the object");
+    const uintptr_t addend = addend_of(r, where, t.width);
+    if (t.kind == RelocKind::Relative) return write_value(diag_, m_, type, t, where, base + addend);
+    if (t.kind == RelocKind::IRelative) {
+      return write_value(diag_, m_, type, t, where, arch::call_ifunc_resolver(base + addend));
+    }
+
+    Resolved def;
+    if (index != 0) {
+      if (index >= m_.symbol_count && m_.symbol_count)
+        return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
+      unsigned flags = t.kind == RelocKind::Copy       ? unsigned{kResolveCopy}
+                       : t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot}
+                                                       : 0u;
+      if (!resolve(index, flags, def)) return false;
+    } else {
+      def = Resolved{&m_, nullptr, 0, true};  // relocations without a symbol refer to m itself
+    }
+    const elf::Sym* s = def.sym;
+    const Module* dm = def.module;
+
+    switch (t.kind) {
+      case RelocKind::Absolute:
+        return write_value(diag_, m_, type, t, where, symbol_address(def) + addend);
+      case RelocKind::PcRelative:
+        return write_value(diag_, m_, type, t, where, symbol_address(def) + addend - where);
+      case RelocKind::GlobDat:
+      case RelocKind::JumpSlot:
+        return write_value(diag_, m_, type, t, where,
+                           symbol_address(def) + (arch::kGotAddsAddend ? addend : 0));
+      case RelocKind::Size:
+        return write_value(diag_, m_, type, t, where, (s ? s->st_size : 0) + addend);
+      case RelocKind::Copy: {
+        if (!def.found || !s) return true;  // weak and undefined: nothing to copy
+        const elf::Sym& ref = m_.dyn.symtab[index];
+        size_t n = ref.st_size < s->st_size ? ref.st_size : s->st_size;
+        mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(symbol_address(def)), n);
+        return true;
+      }
+      case RelocKind::TlsModule:
+        return write_value(diag_, m_, type, t, where, dm ? dm->tls.id : 0);
+      case RelocKind::TlsOffset:
+        return write_value(diag_, m_, type, t, where, (s ? s->st_value : 0) + addend);
+      case RelocKind::TlsTpOffset:
+        if (!dm) return write_value(diag_, m_, type, t, where, 0);
+        if (!dm->tls.is_static)
+          return diag_.fail(m_.path, "cannot allocate memory in static TLS block");
+        return write_value(diag_, m_, type, t, where,
+                           static_cast<uintptr_t>(dm->tls.tp_offset) + (s ? s->st_value : 0) + addend);
+      case RelocKind::TlsDesc: {
+        auto* desc = reinterpret_cast<uintptr_t*>(where);
+        if (!dm) {  // undefined weak: the variable's address is the addend itself
+          desc[0] = reinterpret_cast<uintptr_t>(&arch::arch_tlsdesc_undefweak);
+          desc[1] = kHasAddend<R> ? addend : desc[1];
+          return true;
+        }
+        if (!dm->tls.is_static)
+          return diag_.fail(m_.path, "cannot allocate memory in static TLS block");
+        desc[0] = reinterpret_cast<uintptr_t>(&arch::arch_tlsdesc_static);
+        desc[1] = static_cast<uintptr_t>(dm->tls.tp_offset) + (s ? s->st_value : 0) +
+                  (kHasAddend<R> ? addend : desc[1]);
+        return true;
+      }
+      default:
+        return diag_.fail(m_.path, "unsupported relocation");
+    }
+  }
+
+  Diagnostics& diag_;
+  Module& m_;
+  const RelocationOptions& opt_;
+  OneEntryCache cache_;
+};
+
+// Text relocations: make read-only segments writable for the duration.
+void set_text_writable(const Module& m, bool writable) {
+  const size_t page = platform::page_size();
+  for (size_t i = 0; i < m.image.phnum; ++i) {
+    const elf::Phdr& p = m.image.phdr[i];
+    if (p.p_type != elf::PT_LOAD || (p.p_flags & elf::PF_W)) continue;
+    uintptr_t s = align_down(m.bias() + p.p_vaddr, page);
+    uintptr_t e = align_up(m.bias() + p.p_vaddr + p.p_memsz, page);
+    int prot = platform::kRead | ((p.p_flags & elf::PF_X) ? platform::kExec : 0);
+    platform::protect(s, e - s, writable ? (prot | platform::kWrite) : prot);
+  }
+}
+
+}  // namespace
+
+uintptr_t symbol_address(const Resolved& r) {
+  if (!r.found) return 0;
+  if (!r.module || !r.sym) return r.address;
+  uintptr_t a = r.module->bias() + r.sym->st_value;
+  if (r.sym->st_shndx == elf::SHN_ABS) a = r.sym->st_value;
+  if (elf::st_type(r.sym->st_info) == elf::STT_GNU_IFUNC && r.sym->st_shndx != elf::SHN_UNDEF)
+    a = arch::call_ifunc_resolver(a);
+  return a;
+}
+
+bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options) {
+  const DynamicInfo& d = m.dyn;
+  if (!d.relr.empty())
+    relocate_relative<elf::Rela, elf::Relr>(m.bias(), nullptr, 0, 0, d.relr.data, d.relr.count);
+  if (d.textrel) set_text_writable(m, true);
+  Driver drv(diag, m, options);
+  bool ok = drv.run(d.rela, false) && drv.run(d.rel, false) && drv.run(d.plt_rela, false) &&
+            drv.run(d.plt_rel, false);
+  if (ok && options.defer_irelative)
+    ok = drv.run(d.rela, true) && drv.run(d.rel, true) && drv.run(d.plt_rela, true) &&
+         drv.run(d.plt_rel, true);
+  if (d.textrel) set_text_writable(m, false);
+  if (ok) m.relocated = true;
+  return ok;
+}
+
+}  // namespace rtld

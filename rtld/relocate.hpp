@@ -1,0 +1,70 @@
+// The architecture-neutral relocation driver: REL, RELA and RELR tables, each entry's type
+// classified by arch/ into a generic kind, applied with a caller-supplied symbol resolver.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "diagnostics.hpp"
+#include "module.hpp"
+#include "symbols.hpp"
+
+namespace rtld {
+
+// What a symbol reference resolved to: a definition in a loaded object, or (for embedders that
+// supply their own symbols) a plain address.
+struct Resolved {
+  const Module* module = nullptr;
+  const elf::Sym* sym = nullptr;
+  uintptr_t address = 0;  // used when module is null
+  bool found = false;
+};
+
+enum ResolveFlags : unsigned {
+  kResolveCopy = 1,      // for a COPY relocation: skip the executable itself
+  kResolveJumpSlot = 2,  // a PLT reference
+};
+
+// Finds the definition for symbol `index` of `referrer` (name, version and binding are read
+// from its tables). Returns false only for an error the caller wants reported as is.
+struct SymbolResolver {
+  bool (*resolve)(void* context, const Module& referrer, uint32_t index, unsigned flags,
+                  Resolved& out);
+  void* context;
+};
+
+struct RelocationOptions {
+  SymbolResolver resolver;
+  bool defer_irelative = true;
+};
+
+// Applies RELR, then REL/RELA, then the PLT table, then (deferred) IRELATIVE.
+bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options);
+
+// Only RELR and RELATIVE entries: for ld.so relocating itself before anything else works.
+// Must be inlined into its caller: nothing may be called through the GOT yet.
+template <class Rela, class Relr>
+__attribute__((always_inline)) inline void relocate_relative(uintptr_t base, const Rela* rela,
+                                                             size_t rela_count, uint32_t relative_type,
+                                                             const Relr* relr, size_t relr_count) {
+  for (size_t i = 0; i < rela_count; ++i) {
+    if ((rela[i].r_info & 0xffffffff) != relative_type) continue;
+    *reinterpret_cast<uintptr_t*>(base + rela[i].r_offset) = base + rela[i].r_addend;
+  }
+  uintptr_t* where = nullptr;
+  for (size_t i = 0; i < relr_count; ++i) {
+    Relr e = relr[i];
+    if ((e & 1) == 0) {
+      where = reinterpret_cast<uintptr_t*>(base + e);
+      *where++ += base;
+    } else {
+      for (uintptr_t* p = where; (e >>= 1) != 0; ++p)
+        if (e & 1) *p += base;
+      where += sizeof(Relr) * 8 - 1;
+    }
+  }
+}
+
+// Address of a defined symbol, IFUNC resolvers called.
+uintptr_t symbol_address(const Resolved& r);
+
+}  // namespace rtld

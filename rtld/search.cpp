@@ -1,0 +1,199 @@
+#include "search.hpp"
+
+#include "arch/machine.hpp"
+#include "image.hpp"
+#include "string.hpp"
+
+namespace rtld {
+namespace {
+
+// Reads the start of an opened file; false when it is not an object for this machine.
+bool read_head(OpenedFile& f) {
+  intptr_t n = platform::read_at(f.fd, f.head, sizeof f.head, 0);
+  f.head_len = n > 0 ? static_cast<size_t>(n) : 0;
+  return n >= 0;
+}
+
+// Tries one path. 1: opened and usable; 0: not there (keep searching); -1: a hard error
+// recorded in diag (glibc stops the search on errors other than "no such file").
+int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* path,
+             OpenedFile& out, bool keep_searching) {
+  if (cfg.trace) cfg.trace(cfg.trace_context, path);
+  int fd = platform::open(path);
+  if (fd < 0) {
+    if (!keep_searching || (fd != -2 && fd != -20 && fd != -13)) {
+      const char* t = errno_text(-fd);
+      diag.fail(path, "cannot open shared object file", t ? t : "No such file or directory");
+      return keep_searching ? 0 : -1;
+    }
+    return 0;
+  }
+  out.fd = fd;
+  if (platform::identify(fd, &out.id) < 0 || !read_head(out)) {
+    if (out.id.is_directory) {
+      diag.fail(path, "cannot read file data", "Is a directory");
+    } else {
+      diag.fail(path, "cannot read file data");
+    }
+    platform::close(fd);
+    out.fd = -1;
+    return keep_searching ? 0 : -1;
+  }
+  if (out.id.is_directory) {
+    platform::close(fd);
+    out.fd = -1;
+    diag.fail(path, "cannot read file data: Is a directory");
+    return keep_searching ? 0 : -1;
+  }
+  if (keep_searching && !header_matches_machine(out.head, out.head_len)) {
+    platform::close(fd);  // an object for another machine: glibc skips it silently
+    out.fd = -1;
+    return 0;
+  }
+  out.path = arena.copy_string(path);
+  return 1;
+}
+
+// Searches a colon-separated list of directories (tokens expanded); empty entries mean ".".
+int search_list(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* list,
+                const char* origin, const char* name, OpenedFile& out) {
+  size_t name_len = str_len(name);
+  const char* p = list;
+  while (true) {
+    const char* e = p;
+    while (*e && *e != ':' && *e != ';') ++e;
+    char* dir = expand_tokens(arena, p, static_cast<size_t>(e - p), origin, cfg.platform, cfg.secure);
+    if (dir) {
+      Text<4096> path;
+      path.add(*dir ? dir : ".");
+      if (path.len && path.data[path.len - 1] != '/') path.add_char('/');
+      path.add(name, name_len);
+      arena.release(dir);
+      Diagnostics scratch;
+      int r = try_path(scratch, arena, cfg, path.c_str(), out, true);
+      if (r != 0) return r;
+    }
+    if (!*e) break;
+    p = e + 1;
+  }
+  return 0;
+}
+
+int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const Module* m,
+                 const char* name, OpenedFile& out) {
+  if (!m->dyn.has_rpath || m->dyn.has_runpath) return 0;
+  const char* origin = m->is_main ? cfg.main_origin : nullptr;
+  char* dir = origin ? nullptr : directory_of(arena, m->path);
+  int r = search_list(diag, arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out);
+  arena.release(dir);
+  return r;
+}
+
+}  // namespace
+
+char* directory_of(Arena& arena, const char* path) {
+  const char* slash = path ? str_rchr(path, '/') : nullptr;
+  if (!slash) return arena.copy_string(".");
+  if (slash == path) return arena.copy_string("/");
+  return arena.copy_string(path, static_cast<size_t>(slash - path));
+}
+
+char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin,
+                    const char* platform, bool secure) {
+  Text<4096> out;
+  for (size_t i = 0; i < len;) {
+    if (in[i] != '$') {
+      out.add_char(in[i++]);
+      continue;
+    }
+    const char* rest = in + i + 1;
+    size_t left = len - i - 1;
+    bool brace = left > 0 && rest[0] == '{';
+    if (brace) ++rest, --left;
+    auto token = [&](const char* t) {
+      size_t n = str_len(t);
+      if (left < n || !str_eq_n(rest, t, n)) return size_t{0};
+      if (brace) return (left > n && rest[n] == '}') ? n + 2 : size_t{0};
+      // an unbraced token ends at a non-identifier character
+      if (left > n && ((rest[n] >= 'A' && rest[n] <= 'Z') || (rest[n] >= 'a' && rest[n] <= 'z') ||
+                       (rest[n] >= '0' && rest[n] <= '9') || rest[n] == '_'))
+        return size_t{0};
+      return n;
+    };
+    if (size_t n = token("ORIGIN")) {
+      if (!origin || secure) return nullptr;
+      out.add(origin);
+      i += 1 + n;
+    } else if (size_t n2 = token("LIB")) {
+      out.add(arch::kLibDir);
+      i += 1 + n2;
+    } else if (size_t n3 = token("PLATFORM")) {
+      if (!platform) return nullptr;
+      out.add(platform);
+      i += 1 + n3;
+    } else {
+      out.add_char(in[i++]);
+    }
+  }
+  return arena.copy_string(out.c_str(), out.len);
+}
+
+bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* name,
+                  const Module* requester, const Module* main, OpenedFile& out) {
+  if (has_slash(name)) {
+    const char* origin = nullptr;
+    char* dir = nullptr;
+    if (requester) {
+      if (requester->is_main) origin = cfg.main_origin;
+      else origin = dir = directory_of(arena, requester->path);
+    }
+    char* path = expand_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure);
+    arena.release(dir);
+    if (!path) return diag.fail(name, "cannot open shared object file", "No such file or directory");
+    int r = try_path(diag, arena, cfg, path, out, false);
+    arena.release(path);
+    return r > 0;
+  }
+
+  int r = 0;
+  // DT_RPATH of the requester and of the objects that loaded it, then of the executable.
+  if (cfg.use_rpath && requester && !requester->dyn.has_runpath) {
+    bool saw_main = false;
+    for (const Module* m = requester; m && r == 0; m = m->loader) {
+      r = search_rpath(diag, arena, cfg, m, name, out);
+      saw_main |= m == main;
+    }
+    if (r == 0 && !saw_main && main) r = search_rpath(diag, arena, cfg, main, name, out);
+  }
+  if (r == 0 && cfg.library_path)
+    r = search_list(diag, arena, cfg, cfg.library_path, cfg.main_origin, name, out);
+  if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath) {
+    const char* origin = requester->is_main ? cfg.main_origin : nullptr;
+    char* dir = origin ? nullptr : directory_of(arena, requester->path);
+    r = search_list(diag, arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,
+                    name, out);
+    arena.release(dir);
+  }
+  bool nodeflib = requester && (requester->dyn.flags_1 & 0x800 /* DF_1_NODEFLIB */);
+  if (r == 0 && cfg.cache && !nodeflib) {
+    if (const char* path = cfg.cache->lookup(name)) {
+      Diagnostics scratch;
+      r = try_path(scratch, arena, cfg, path, out, true);
+    }
+  }
+  if (r == 0 && !nodeflib) {
+    for (const char* dir : arch::kDefaultDirs) {
+      Text<4096> path;
+      path.add(dir).add_char('/').add(name);
+      Diagnostics scratch;
+      r = try_path(scratch, arena, cfg, path.c_str(), out, true);
+      if (r != 0) break;
+    }
+  }
+  if (r > 0) return true;
+  if (!diag.failed())
+    diag.fail(name, "cannot open shared object file", "No such file or directory");
+  return false;
+}
+
+}  // namespace rtld

@@ -1,0 +1,49 @@
+// From a library name to an opened file: DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH,
+// /etc/ld.so.cache and the default directories, in glibc's order, with $ORIGIN, $LIB and
+// $PLATFORM expanded.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "diagnostics.hpp"
+#include "ldcache.hpp"
+#include "memory.hpp"
+#include "module.hpp"
+#include "platform.hpp"
+
+namespace rtld {
+
+struct SearchConfig {
+  const char* library_path = nullptr;  // LD_LIBRARY_PATH or --library-path
+  const LdCache* cache = nullptr;      // null: not consulted
+  const char* platform = nullptr;      // what $PLATFORM expands to
+  const char* main_origin = nullptr;   // $ORIGIN of the executable (its directory)
+  bool use_rpath = true;
+  bool secure = false;  // AT_SECURE: $ORIGIN only in trusted places
+  // Called for each candidate path tried (LD_DEBUG=libs); may be null.
+  void (*trace)(void* context, const char* path) = nullptr;
+  void* trace_context = nullptr;
+};
+
+struct OpenedFile {
+  int fd = -1;
+  char* path = nullptr;  // allocated from the arena
+  platform::FileId id;
+  alignas(8) uint8_t head[1024];
+  size_t head_len = 0;
+};
+
+// Opens `name` for `requester` (whose DT_RPATH/DT_RUNPATH and loader chain apply). Objects for
+// another machine or class are skipped. On failure: glibc's message in `diag`.
+bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& config, const char* name,
+                  const Module* requester, const Module* main, OpenedFile& out);
+
+// The directory part of a path ("." when it has none), allocated from the arena.
+char* directory_of(Arena& arena, const char* path);
+
+// Expands $ORIGIN, $LIB and $PLATFORM (and their ${...} forms) in `in`. Returns nullptr when an
+// expansion is not allowed (unknown origin, or $ORIGIN in secure mode).
+char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin,
+                    const char* platform, bool secure);
+
+}  // namespace rtld

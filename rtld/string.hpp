@@ -1,0 +1,81 @@
+// Small string helpers that rtld uses instead of libc's (it has none when it runs inside ld.so).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace rtld {
+
+inline size_t str_len(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+inline bool str_eq(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+inline bool str_eq_n(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+    if (!a[i]) return true;
+  }
+  return true;
+}
+inline const char* str_rchr(const char* s, char c) {
+  const char* last = nullptr;
+  for (; *s; ++s)
+    if (*s == c) last = s;
+  return last;
+}
+inline bool has_slash(const char* s) {
+  for (; *s; ++s)
+    if (*s == '/') return true;
+  return false;
+}
+inline void mem_copy(void* dst, const void* src, size_t n) { __builtin_memcpy(dst, src, n); }
+inline void mem_zero(void* dst, size_t n) { __builtin_memset(dst, 0, n); }
+
+inline uintptr_t align_down(uintptr_t v, uintptr_t a) { return v & ~(a - 1); }
+inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }
+
+// A fixed-capacity text builder: never overflows, silently truncates.
+template <size_t N>
+struct Text {
+  char data[N] = {};
+  size_t len = 0;
+  Text& add(const char* s) {
+    while (s && *s && len + 1 < N) data[len++] = *s++;
+    data[len] = 0;
+    return *this;
+  }
+  Text& add(const char* s, size_t n) {
+    for (size_t i = 0; i < n && len + 1 < N; ++i) data[len++] = s[i];
+    data[len] = 0;
+    return *this;
+  }
+  Text& add_char(char c) {
+    if (len + 1 < N) data[len++] = c;
+    data[len] = 0;
+    return *this;
+  }
+  Text& add_dec(uint64_t v) {
+    char tmp[24];
+    int n = 0;
+    do tmp[n++] = static_cast<char>('0' + v % 10);
+    while (v /= 10);
+    while (n) add_char(tmp[--n]);
+    return *this;
+  }
+  Text& add_hex(uint64_t v) {
+    char tmp[20];
+    int n = 0;
+    do tmp[n++] = "0123456789abcdef"[v & 15];
+    while (v >>= 4);
+    while (n) add_char(tmp[--n]);
+    return *this;
+  }
+  void clear() { len = 0, data[0] = 0; }
+  const char* c_str() const { return data; }
+};
+
+}  // namespace rtld

@@ -1,0 +1,111 @@
+#include "symbols.hpp"
+
+#include "string.hpp"
+
+namespace rtld {
+
+uint32_t gnu_hash(const char* name) {
+  uint32_t h = 5381;
+  for (auto* p = reinterpret_cast<const unsigned char*>(name); *p; ++p) h = h * 33 + *p;
+  return h;
+}
+
+uint32_t sysv_hash(const char* name) {
+  uint32_t h = 0;
+  for (auto* p = reinterpret_cast<const unsigned char*>(name); *p; ++p) {
+    h = (h << 4) + *p;
+    uint32_t g = h & 0xf0000000u;
+    h ^= g >> 24;
+    h &= ~g;
+  }
+  return h;
+}
+
+namespace {
+
+constexpr unsigned kDefinable = (1u << elf::STT_NOTYPE) | (1u << elf::STT_OBJECT) |
+                                (1u << elf::STT_FUNC) | (1u << elf::STT_COMMON) |
+                                (1u << elf::STT_TLS) | (1u << elf::STT_GNU_IFUNC);
+
+// State of one object's scan for an unversioned request: glibc accepts a lone non-default
+// version when nothing better exists.
+struct Candidate {
+  const elf::Sym* versioned = nullptr;
+  int count = 0;
+};
+
+// Whether symbol `index` of `m` is a definition of `name` acceptable for `want`.
+// Returns 1 to accept, 0 to reject, -1 for "remember as a versioned candidate".
+int check_symbol(const Module& m, uint32_t index, const SymbolName& name, const Version* want,
+                 unsigned flags) {
+  const elf::Sym& s = m.dyn.symtab[index];
+  unsigned char type = elf::st_type(s.st_info);
+  if ((s.st_value == 0 && s.st_shndx != elf::SHN_ABS && type != elf::STT_TLS) ||
+      s.st_shndx == elf::SHN_UNDEF || !((1u << type) & kDefinable))
+    return 0;
+  unsigned char bind = elf::st_bind(s.st_info);
+  if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK && bind != elf::STB_GNU_UNIQUE) return 0;
+  if (s.st_name >= m.dyn.strsz || !str_eq(m.str(s.st_name), name.name)) return 0;
+  const uint16_t* versym = m.dyn.versym;
+  if (want) {
+    if (!versym) return 1;  // an unversioned object satisfies any version
+    uint16_t v = versym[index];
+    uint16_t ndx = v & elf::VERSYM_INDEX;
+    const Version* have = ndx < m.version_count ? &m.versions[ndx] : nullptr;
+    bool same = have && have->name && have->hash == want->hash && str_eq(have->name, want->name);
+    if (!same && (want->hidden || (have && have->hash) || (v & elf::VERSYM_HIDDEN))) return 0;
+    return 1;
+  }
+  if (!versym) return 1;
+  uint16_t v = versym[index];
+  if ((v & elf::VERSYM_INDEX) >= ((flags & kLookupNewest) ? 2 : 3)) {
+    return (v & elf::VERSYM_HIDDEN) ? 0 : -1;
+  }
+  return 1;
+}
+
+}  // namespace
+
+const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Version* want,
+                               unsigned flags) {
+  Candidate cand;
+  auto consider = [&](uint32_t index) -> const elf::Sym* {
+    int r = check_symbol(m, index, name, want, flags);
+    if (r > 0) return &m.dyn.symtab[index];
+    if (r < 0 && cand.count++ == 0) cand.versioned = &m.dyn.symtab[index];
+    return nullptr;
+  };
+  if (m.gnu.buckets) {
+    const GnuHash& g = m.gnu;
+    constexpr uint32_t kBits = sizeof(uintptr_t) * 8;
+    uintptr_t word = g.bloom[(name.gnu / kBits) & (g.bloom_size - 1)];
+    uintptr_t mask = (uintptr_t{1} << (name.gnu % kBits)) |
+                     (uintptr_t{1} << ((name.gnu >> g.bloom_shift) % kBits));
+    if ((word & mask) != mask) return nullptr;
+    uint32_t i = g.buckets[name.gnu % g.nbuckets];
+    if (i == 0 || i < g.symoffset) return nullptr;
+    for (;; ++i) {
+      uint32_t h = g.chain[i - g.symoffset];
+      if (((h ^ name.gnu) >> 1) == 0)
+        if (const elf::Sym* s = consider(i)) return s;
+      if (h & 1) break;
+    }
+  } else if (m.sysv.buckets) {
+    const SysvHash& h = m.sysv;
+    for (uint32_t i = h.buckets[name.sysv() % h.nbucket]; i != 0 && i < h.nchain; i = h.chain[i])
+      if (const elf::Sym* s = consider(i)) return s;
+  }
+  return cand.count == 1 ? cand.versioned : nullptr;
+}
+
+SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& name,
+                          const Version* want, unsigned flags, const Module* skip) {
+  for (size_t i = 0; i < count; ++i) {
+    const Module* m = scope[i];
+    if (m == skip) continue;
+    if (const elf::Sym* s = find_in_module(*m, name, want, flags)) return {s, m};
+  }
+  return {};
+}
+
+}  // namespace rtld
