@@ -1,18 +1,21 @@
-// What debuggers read: _r_debug (reached through the executable's DT_DEBUG or by name) and
-// the function they set a breakpoint on, _dl_debug_state.
+// What debuggers read: _r_debug (reached through the executable's DT_DEBUG or by name), in the
+// <link.h> r_debug_extended layout, and the function they break on, _dl_debug_state.
+#include "glibc/glibc.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
 
 extern "C" {
-struct RDebug {
+struct RDebugExtended {
   int r_version;
   void* r_map;
   uintptr_t r_brk;
   int r_state;  // RT_CONSISTENT 0, RT_ADD 1, RT_DELETE 2
   uintptr_t r_ldbase;
+  RDebugExtended* r_next;
 };
+static_assert(sizeof(RDebugExtended) == 48);
 
-__attribute__((visibility("default"))) RDebug _r_debug;
+__attribute__((visibility("default"))) RDebugExtended _r_debug;
 
 __attribute__((visibility("default"), noinline)) void _dl_debug_state() { __asm__ volatile(""); }
 }
@@ -22,9 +25,15 @@ namespace ldso {
 void publish_debug_state() {
   _r_debug.r_version = 1;
   _r_debug.r_brk = reinterpret_cast<uintptr_t>(&_dl_debug_state);
-  _r_debug.r_state = 0;
   _r_debug.r_ldbase = runtime.objects.ldso ? runtime.objects.ldso->bias() : 0;
+  _r_debug.r_map = glibc::first_link_map();
   if (rtld::elf::Dyn* d = runtime.objects.main->dyn.debug) d->d_val = reinterpret_cast<uintptr_t>(&_r_debug);
+}
+
+void debug_state(int state) {
+  _r_debug.r_map = glibc::first_link_map();
+  _r_debug.r_state = state;
+  _dl_debug_state();
 }
 
 }  // namespace ldso

@@ -1,4 +1,5 @@
 // Initialisers at start-up and the fini function handed to the program.
+#include "glibc/glibc.hpp"
 #include "rtld/graph.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
@@ -26,7 +27,9 @@ void run_initializers(rtld::Diagnostics& diag) {
   call_array(rt.objects.main->dyn.preinit_array, p);
   for (size_t i = 0; i < rt.init_count; ++i) {
     rtld::Module* m = rt.init_order[i];
-    // The executable's own initialisers are its libc's to run, as with glibc's ld.so.
+    // The executable's own initialisers are its libc's to run, as with glibc's ld.so; its
+    // finalisers are ours (glibc's _dl_fini runs them), so it counts as initialised.
+    if (m->is_main && !m->init_started) m->init_started = m->init_done = true;
     if (m->is_main || m->is_ldso || m->init_started) continue;
     m->init_started = true;
     if (m->dyn.init) reinterpret_cast<InitFn>(m->dyn.init)(p.argc, p.argv, p.envp);

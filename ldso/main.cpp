@@ -2,6 +2,7 @@
 // named on our command line), loads and relocates its dependency graph, sets up TLS, runs the
 // initialisers and returns the program's entry point to _start.
 #include "arch/machine.hpp"
+#include "glibc/glibc.hpp"
 #include "rtld/elf.hpp"
 #include "rtld/graph.hpp"
 #include "rtld/image.hpp"
@@ -257,6 +258,7 @@ EntryPoint start_program(uintptr_t* stack) {
   }
   main->is_main = true;
   rt.objects.main = main;
+  glibc::init_process(rt);
   rtld::append_module(rt.objects, main);
   rt.search.main_origin = program_origin(*main);
   Module* self = make_self_module(diag, ldso_path);
@@ -277,9 +279,11 @@ EntryPoint start_program(uintptr_t* stack) {
   // before relocation (IFUNC resolvers and TLS relocations may use it), the blocks are filled
   // after it (their images may hold relocated pointers).
   for (Module* m = rt.objects.first; m; m = m->next) rtld::assign_tls(rt.objects.tls, *m, true);
+  if (!glibc::prepare_objects(diag, rt)) fatal(diag);
   setup_initial_thread(diag);
 
   publish_debug_state();  // DT_DEBUG is written before RELRO makes it read-only
+  debug_state(kDebugAdd);
 
   rtld::RelocationOptions ropts{{resolve_global, &rt.objects}};
   for (Module* m = rt.objects.last; m; m = m->prev) {
@@ -291,6 +295,8 @@ EntryPoint start_program(uintptr_t* stack) {
     }
   }
   fill_initial_tls();
+  glibc::after_relocation(rt);
+  debug_state(kDebugConsistent);
 
   run_initializers(diag);
   return {main->image.entry, reinterpret_cast<uintptr_t>(&run_finalizers)};

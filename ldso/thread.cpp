@@ -1,6 +1,7 @@
 // The initial thread: its thread control block, DTV and static TLS blocks, and
 // __tls_get_addr.
 #include "arch/machine.hpp"
+#include "glibc/glibc.hpp"
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
 #include "rtld/tls.hpp"
@@ -10,11 +11,6 @@
 namespace ldso {
 namespace {
 
-// Room for glibc's struct pthread, which starts with the TCB header (tcbhead_t) that the
-// x86_64 ABI fixes: self pointer at 0, DTV at 8, stack guard at 0x28, pointer guard at 0x30.
-constexpr size_t kTcbSize = 2368;
-constexpr size_t kDtvSlot = 1, kSelfSlot = 2, kStackGuardSlot = 5, kPointerGuardSlot = 6;
-
 rtld::DtvEntry* initial_dtv = nullptr;
 size_t initial_dtv_length = 0;
 
@@ -23,9 +19,11 @@ size_t initial_dtv_length = 0;
 void setup_initial_thread(rtld::Diagnostics& diag) {
   Runtime& rt = runtime;
   const rtld::StaticTls& tls = rt.objects.tls;
-  size_t align = tls.align < 64 ? 64 : tls.align;
-  size_t below = rtld::align_up(tls.size, align);
-  size_t total = rtld::align_up(below + align + kTcbSize, rt.process.page_size);
+  // Below the thread pointer: the static blocks plus the surplus for objects opened later;
+  // above it: the thread descriptor (glibc's struct pthread).
+  size_t align = tls.align < glibc::kTcbAlign ? glibc::kTcbAlign : tls.align;
+  size_t below = rtld::align_up(tls.size + glibc::static_tls_surplus(), align);
+  size_t total = rtld::align_up(below + align + glibc::kTcbSize + sizeof(void*), rt.process.page_size);
   intptr_t area = rtld::platform::map_zero(0, total, rtld::platform::kRead | rtld::platform::kWrite);
   size_t modules = tls.next_id - 1;
   size_t dtv_length = modules + 14;  // spare slots for objects opened later
@@ -38,19 +36,12 @@ void setup_initial_thread(rtld::Diagnostics& diag) {
   dtv_raw[0].counter = dtv_length;
   rtld::DtvEntry* dtv = dtv_raw + 1;
   dtv[0].counter = tls.generation;
-  auto* tcb = reinterpret_cast<uintptr_t*>(tp);
-  tcb[0] = tp;
-  tcb[kDtvSlot] = reinterpret_cast<uintptr_t>(dtv);
-  tcb[kSelfSlot] = tp;
-  if (rt.process.at_random) {
-    uintptr_t guards[2];
-    rtld::mem_copy(guards, reinterpret_cast<const void*>(rt.process.at_random), sizeof guards);
-    tcb[kStackGuardSlot] = guards[0] & ~uintptr_t{0xff};  // a zero low byte stops string overruns
-    tcb[kPointerGuardSlot] = guards[1];
-  }
   initial_dtv = dtv;
   initial_dtv_length = dtv_length;
   rt.thread_pointer = tp;
+  // Where glibc keeps the start of the thread's allocation (never freed for this thread).
+  *reinterpret_cast<uintptr_t*>(tp + glibc::kTcbSize) = static_cast<uintptr_t>(area);
+  glibc::init_initial_thread(rt, tp, dtv);
   if (!arch::set_thread_pointer(tp)) {
     diag.fail("", "cannot set up thread-local storage");
     fatal(diag);

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 namespace rtld {
 
@@ -11,9 +12,13 @@ class Arena {
  public:
   void* allocate(size_t size);  // 16-byte aligned, zero-filled; nullptr when out of memory
   void release(void* p);
+  // Zero-filled memory with each element constructed (default member initialisers run).
   template <class T>
   T* make(size_t count = 1) {
-    return static_cast<T*>(allocate(sizeof(T) * count));
+    T* p = static_cast<T*>(allocate(sizeof(T) * count));
+    if (p)
+      for (size_t i = 0; i < count; ++i) new (p + i) T();
+    return p;
   }
   char* copy_string(const char* s);
   char* copy_string(const char* s, size_t n);

@@ -32,7 +32,9 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
         ++last;
       m.symbol_count = last + 1;
     } else {
-      m.symbol_count = g.symoffset;
+      // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd
+      // writes symoffset 1 there, before undefined symbols). Unknown.
+      m.symbol_count = 0;
     }
   }
   if (const uint32_t* h = m.dyn.sysv_hash) {

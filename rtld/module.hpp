@@ -62,6 +62,7 @@ struct Module {
   bool relocated = false, init_started = false, init_done = false, fini_done = false;
   bool versions_checked = false;
   uint32_t visit_mark = 0;  // traversal scratch
+  void* client = nullptr;   // the embedder's record for this object (ld.so: glibc's link_map)
 
   uintptr_t bias() const { return image.bias; }
   const char* str(uint32_t offset) const { return dyn.strtab + offset; }

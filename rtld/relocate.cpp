@@ -119,7 +119,10 @@ class Driver {
 
     Resolved def;
     if (index != 0) {
-      if (index >= m_.symbol_count && m_.symbol_count)
+      auto sym_at = reinterpret_cast<uintptr_t>(m_.dyn.symtab + index);
+      if (m_.symbol_count ? index >= m_.symbol_count
+                          : (sym_at < m_.image.start ||
+                             sym_at + sizeof(elf::Sym) > m_.image.start + m_.image.size))
         return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
       unsigned flags = t.kind == RelocKind::Copy       ? unsigned{kResolveCopy}
                        : t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot}

@@ -1,0 +1,293 @@
+// The functions libc.so.6 calls in ld.so: the GLRO function pointers (symbol lookup, dlopen,
+// error catching, TLS, _dl_find_object) and the GLIBC_PRIVATE exports.
+#include <cstdarg>
+
+#include "arch/machine.hpp"
+#include "glibc.hpp"
+#include "ldso/runtime.hpp"
+#include "rtld/platform.hpp"
+#include "rtld/string.hpp"
+#include "rtld/symbols.hpp"
+#include "state.hpp"
+
+#define EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace ldso::glibc {
+namespace {
+
+namespace ro_ = L::rtld_global_ro;
+namespace lm = L::link_map;
+
+// glibc's message formatter subset: %s %d %u %x %lu %ld %lx %zu %zx %p %c %%, with a width.
+void append_arg(rtld::Text<1024>& t, const char*& f, va_list ap) {
+  int width = 0;
+  bool zero = false;
+  if (*f == '0') zero = true, ++f;
+  while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
+  if (*f == '*') width = va_arg(ap, int), ++f;
+  bool is_long = false;
+  while (*f == 'l' || *f == 'z' || *f == 'j') is_long = true, ++f;
+  rtld::Text<32> num;
+  switch (*f) {
+    case 's': {
+      const char* s = va_arg(ap, const char*);
+      t.add(s ? s : "(null)");
+      return;
+    }
+    case 'c': t.add_char(static_cast<char>(va_arg(ap, int))); return;
+    case '%': t.add_char('%'); return;
+    case 'd': {
+      long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
+      if (v < 0) num.add_char('-'), v = -v;
+      num.add_dec(static_cast<uint64_t>(v));
+      break;
+    }
+    case 'u': num.add_dec(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
+    case 'x': num.add_hex(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
+    case 'p': num.add("0x").add_hex(reinterpret_cast<uintptr_t>(va_arg(ap, void*))); break;
+    default: t.add_char('%').add_char(*f); return;
+  }
+  for (int i = static_cast<int>(num.len); i < width; ++i) t.add_char(zero ? '0' : ' ');
+  t.add(num.c_str());
+}
+
+void vformat(rtld::Text<1024>& t, const char* fmt, va_list ap) {
+  for (const char* f = fmt; *f; ++f) {
+    if (*f != '%') {
+      t.add_char(*f);
+      continue;
+    }
+    ++f;
+    append_arg(t, f, ap);
+    if (!*f) break;
+  }
+}
+
+struct DlException {  // struct dl_exception
+  const char* objname;
+  const char* errstring;
+  char* message_buffer;
+};
+static_assert(sizeof(DlException) == L::dl_exception::kSize);
+
+const char kOutOfMemory[] = "out of memory";
+
+void fill_exception(DlException* e, const char* objname, const char* errstring) {
+  if (!objname) objname = "";
+  size_t on = rtld::str_len(objname) + 1, en = rtld::str_len(errstring) + 1;
+  auto* buf = static_cast<char*>(allocate(on + en));
+  if (!buf) {
+    e->objname = "";
+    e->errstring = kOutOfMemory;
+    e->message_buffer = nullptr;
+    return;
+  }
+  rtld::mem_copy(buf, errstring, en);
+  rtld::mem_copy(buf + en, objname, on);
+  e->errstring = buf;
+  e->objname = buf + en;
+  // Buffers from before libc's allocator took over are never freed.
+  e->message_buffer = libc.free ? buf : nullptr;
+}
+
+// Raises an error the way glibc's ld.so does: through libc's catcher, else fatally.
+[[noreturn]] void signal_error(int errcode, const char* objname, const char* occasion, const char* text) {
+  if (libc.signal_error) libc.signal_error(errcode, objname, occasion, text);
+  rtld::Diagnostics d;
+  d.fail(objname ? objname : "", text);
+  if (occasion) d.set_occasion(occasion);
+  fatal(d);
+}
+
+void* dl_open(const char* file, int, const void*, long, int, char**, char**) {
+  signal_error(0, file, nullptr, "dlopen is not supported yet by this ld.so");
+}
+
+void dl_close(void*) {}
+
+void error_free(void* p) {
+  if (p != kOutOfMemory) release(p);
+}
+
+void libc_freeres() {}
+
+void debug_printf(const char* fmt, ...) {
+  rtld::Text<1024> t;
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(t, fmt, ap);
+  va_end(ap);
+  rtld::platform::write_error(t.data, t.len);
+}
+
+// struct r_found_version {name, hash, hidden, filename}
+struct FoundVersion {
+  const char* name;
+  uint32_t hash;
+  int hidden;
+  const char* filename;
+};
+
+// _dl_lookup_symbol_x: libc's dlsym/dlvsym and the vDSO IFUNCs go through this.
+void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
+                      void** scopes, const FoundVersion* version, int type_class, int flags,
+                      void* skip_map) {
+  rtld::SymbolName name(undef_name);
+  rtld::Version want;
+  if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
+  unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
+  for (size_t s = 0; scopes && scopes[s]; ++s) {
+    auto** list = at<L::r_scope_elem::r_list, void**>(scopes[s]);
+    unsigned n = at<L::r_scope_elem::r_nlist, unsigned>(scopes[s]);
+    for (unsigned i = 0; i < n; ++i) {
+      if (list[i] == skip_map) continue;
+      rtld::Module* m = module_of(list[i]);
+      if (!m) continue;
+      if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
+        *ref = sym;
+        return list[i];
+      }
+    }
+  }
+  bool weak = *ref && rtld::elf::st_bind((*ref)->st_info) == rtld::elf::STB_WEAK;
+  *ref = nullptr;
+  if (!weak) {
+    rtld::Text<512> t;
+    t.add("undefined symbol: ").add(undef_name);
+    if (version) t.add(", version ").add(version->name);
+    rtld::Module* m = module_of(undef_map);
+    const char* who = m && !m->is_main ? m->path : (runtime.process.argv[0] ? runtime.process.argv[0] : "<main program>");
+    signal_error(0, who, "symbol lookup error", t.c_str());
+  }
+  return nullptr;
+}
+
+// struct dl_find_object
+struct FindObject {
+  unsigned long long flags;
+  void* map_start;
+  void* map_end;
+  void* link_map;
+  void* eh_frame;
+  unsigned long long reserved[7];
+};
+static_assert(sizeof(FindObject) == L::dl_find_object::kSize);
+
+rtld::Module* module_containing(uintptr_t pc) {
+  for (rtld::Module* m = runtime.objects.first; m; m = m->next) {
+    if (pc < m->image.start || pc >= m->image.start + m->image.size) continue;
+    // Inside the span: it must be inside one of the segments (not a gap).
+    for (size_t i = 0; i < m->image.phnum; ++i) {
+      const rtld::elf::Phdr& p = m->image.phdr[i];
+      if (p.p_type == rtld::elf::PT_LOAD && pc >= m->bias() + p.p_vaddr && pc < m->bias() + p.p_vaddr + p.p_memsz)
+        return m;
+    }
+  }
+  return nullptr;
+}
+
+int find_object(void* pc, FindObject* result) {
+  rtld::Module* m = module_containing(reinterpret_cast<uintptr_t>(pc));
+  if (!m) return -1;
+  result->flags = 0;
+  result->map_start = reinterpret_cast<void*>(m->image.start);
+  result->map_end = reinterpret_cast<void*>(m->image.start + m->image.size);
+  result->link_map = link_map_of(*m);
+  result->eh_frame = nullptr;
+  for (size_t i = 0; i < m->image.phnum; ++i)
+    if (m->image.phdr[i].p_type == rtld::elf::PT_GNU_EH_FRAME)
+      result->eh_frame = reinterpret_cast<void*>(m->bias() + m->image.phdr[i].p_vaddr);
+  return 0;
+}
+
+void mcount(uintptr_t, uintptr_t) {}
+
+}  // namespace
+
+void install_function_pointers() {
+  void* r = ro();
+  at<ro_::dl_debug_printf, void*>(r) = reinterpret_cast<void*>(&debug_printf);
+  at<ro_::dl_mcount, void*>(r) = reinterpret_cast<void*>(&mcount);
+  at<ro_::dl_lookup_symbol_x, void*>(r) = reinterpret_cast<void*>(&lookup_symbol_x);
+  at<ro_::dl_open, void*>(r) = reinterpret_cast<void*>(&dl_open);
+  at<ro_::dl_close, void*>(r) = reinterpret_cast<void*>(&dl_close);
+  at<ro_::dl_error_free, void*>(r) = reinterpret_cast<void*>(&error_free);
+  at<ro_::dl_tls_get_addr_soft, void*>(r) = reinterpret_cast<void*>(&tls_get_addr_soft);
+  at<ro_::dl_libc_freeres, void*>(r) = reinterpret_cast<void*>(&libc_freeres);
+  at<ro_::dl_find_object, void*>(r) = reinterpret_cast<void*>(&find_object);
+}
+
+}  // namespace ldso::glibc
+
+using namespace ldso::glibc;
+
+EXPORT void* _dl_find_dso_for_object(uintptr_t addr) {
+  rtld::Module* m = module_containing(addr);
+  return m ? link_map_of(*m) : nullptr;
+}
+
+EXPORT void _dl_exception_create(DlException* e, const char* objname, const char* errstring) {
+  fill_exception(e, objname, errstring);
+}
+
+EXPORT void _dl_exception_create_format(DlException* e, const char* objname, const char* fmt, ...) {
+  rtld::Text<1024> t;
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(t, fmt, ap);
+  va_end(ap);
+  fill_exception(e, objname, t.c_str());
+}
+
+EXPORT void _dl_exception_free(DlException* e) {
+  release(e->message_buffer);
+  e->objname = e->errstring = nullptr;
+  e->message_buffer = nullptr;
+}
+
+EXPORT [[noreturn]] void _dl_fatal_printf(const char* fmt, ...) {
+  rtld::Text<1024> t;
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(t, fmt, ap);
+  va_end(ap);
+  rtld::platform::write_error(t.data, t.len);
+  ldso::exit_process(127);
+}
+
+// Before libc is there nothing can catch: errors are fatal, as in glibc's start-up.
+EXPORT int _dl_catch_exception(void* exception, void (*operate)(void*), void* args) {
+  if (libc.catch_exception) return libc.catch_exception(exception, operate, args);
+  operate(args);
+  return 0;
+}
+
+EXPORT int _dl_catch_error(const char** objname, const char** errstring, bool* mallocedp,
+                           void (*operate)(void*), void* args) {
+  if (libc.catch_error) return libc.catch_error(objname, errstring, mallocedp, operate, args);
+  operate(args);
+  return 0;
+}
+
+EXPORT [[noreturn]] void _dl_signal_exception(int errcode, DlException* e, const char* occasion) {
+  if (libc.signal_exception) libc.signal_exception(errcode, e, occasion);
+  signal_error(errcode, e->objname, occasion, e->errstring);
+}
+
+EXPORT [[noreturn]] void _dl_signal_error(int errcode, const char* objname, const char* occasion,
+                                          const char* errstring) {
+  signal_error(errcode, objname, occasion, errstring);
+}
+
+// dlinfo(RTLD_DI_SERINFO): the search path list of an object (Dl_serinfo).
+EXPORT void _dl_rtld_di_serinfo(void* map, void* info, bool counting) {
+  auto* si = static_cast<size_t*>(info);  // {dls_size, dls_cnt, ...}
+  if (counting) {
+    si[0] = 2 * sizeof(size_t);
+    si[1] = 0;
+  }
+}
+
+EXPORT void _dl_audit_preinit(void*) {}
+EXPORT void _dl_audit_symbind_alt(void*, const void*, void**, void*) {}
+EXPORT void _dl_mcount(uintptr_t, uintptr_t) {}

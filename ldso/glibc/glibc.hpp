@@ -1,0 +1,43 @@
+// The glibc 2.36 private ABI (Debian 12, x86_64): the only code that knows glibc's internal
+// layouts. The rest of ld.so calls these hooks at the points where glibc's own ld.so does the
+// corresponding work; everything here mirrors the loader's neutral state into glibc's records.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rtld/diagnostics.hpp"
+#include "rtld/module.hpp"
+
+namespace ldso {
+struct Runtime;
+}
+
+namespace ldso::glibc {
+
+// Size of glibc's struct pthread, which the thread pointer addresses.
+inline constexpr size_t kTcbSize = 2368;
+inline constexpr size_t kTcbAlign = 64;
+
+// Start-up, before anything is loaded: process facts, tunables, CPU features.
+void init_process(Runtime& rt);
+
+// The static TLS surplus glibc reserves for objects opened later.
+size_t static_tls_surplus();
+
+// After the initial objects are loaded and TLS is laid out, before relocation: refuses an
+// unknown libc.so.6 build, builds the link_map records and fills _rtld_global(_ro).
+bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt);
+
+// The initial thread's struct pthread (tp is its address), before relocation.
+void init_initial_thread(Runtime& rt, uintptr_t tp, void* dtv);
+
+// After relocation and TLS images: switch to libc's allocator, run __libc_early_init.
+void after_relocation(Runtime& rt);
+
+// Marks an object's link_map as initialised (l_init_called).
+void mark_initialized(const rtld::Module& m);
+
+// The first link_map of the chain (what r_debug.r_map shows debuggers).
+void* first_link_map();
+
+}  // namespace ldso::glibc

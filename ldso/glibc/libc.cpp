@@ -1,0 +1,121 @@
+// Meeting libc.so.6: recognising its build before relocating it, publishing the loaded
+// objects, and after relocation taking over its allocator and running __libc_early_init.
+#include "glibc.hpp"
+#include "ldso/runtime.hpp"
+#include "rtld/string.hpp"
+#include "rtld/relocate.hpp"
+#include "rtld/symbols.hpp"
+#include "state.hpp"
+
+namespace ldso::glibc {
+
+void link_chain(Runtime& rt);         // link_map.cpp
+bool build_scopes(Runtime& rt);       // link_map.cpp
+void mark_relocated(const rtld::Module& m);
+void install_function_pointers();     // exports.cpp
+void publish_static_tls(Runtime& rt, void* initial_dtv);  // tls.cpp
+
+namespace {
+
+namespace ro_ = L::rtld_global_ro;
+namespace rg_ = L::rtld_global;
+
+rtld::Module* libc_module = nullptr;
+
+// The NT_GNU_BUILD_ID of a mapped object, as lowercase hex; empty if it has none.
+void build_id_of(const rtld::Module& m, rtld::Text<80>& out) {
+  for (size_t i = 0; i < m.image.phnum; ++i) {
+    const rtld::elf::Phdr& p = m.image.phdr[i];
+    if (p.p_type != rtld::elf::PT_NOTE) continue;
+    auto* n = reinterpret_cast<const uint8_t*>(m.bias() + p.p_vaddr);
+    const uint8_t* end = n + p.p_filesz;
+    while (n + 12 <= end) {
+      uint32_t namesz, descsz, type;
+      rtld::mem_copy(&namesz, n, 4), rtld::mem_copy(&descsz, n + 4, 4), rtld::mem_copy(&type, n + 8, 4);
+      const uint8_t* name = n + 12;
+      const uint8_t* desc = name + rtld::align_up(namesz, 4);
+      if (desc + descsz > end) break;
+      if (type == 3 /* NT_GNU_BUILD_ID */ && namesz == 4 && rtld::str_eq_n(reinterpret_cast<const char*>(name), "GNU", 4)) {
+        for (uint32_t j = 0; j < descsz; ++j)
+          out.add_char("0123456789abcdef"[desc[j] >> 4]).add_char("0123456789abcdef"[desc[j] & 15]);
+        return;
+      }
+      n = desc + rtld::align_up(descsz, 4);
+    }
+  }
+}
+
+void* lookup(const char* name, const char* version) {
+  rtld::SymbolName sym(name);
+  rtld::Version want{version, version ? rtld::sysv_hash(version) : 0, false, nullptr};
+  rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count,
+                                                sym, version ? &want : nullptr, rtld::kLookupNewest);
+  if (!match) return nullptr;
+  rtld::Resolved r{match.module, match.sym, 0, true};
+  return reinterpret_cast<void*>(rtld::symbol_address(r));
+}
+
+}  // namespace
+
+bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
+  rtld::ObjectSet& set = rt.objects;
+  for (rtld::Module* m = set.first; m; m = m->next) {
+    if (m->soname && rtld::str_eq(m->soname, "libc.so.6")) libc_module = m;
+  }
+  if (libc_module) {
+    rtld::Text<80> id;
+    build_id_of(*libc_module, id);
+    if (!rtld::str_eq(id.c_str(), L::kLibcBuildId)) {
+      diag.fail(libc_module->path, "unsupported glibc build (build-id ");
+      diag.message_text().add(id.len ? id.c_str() : "none").add("); this ld.so implements the private ABI of ")
+          .add(L::kLibcVersion).add(" (build-id ").add(L::kLibcBuildId).add(")");
+      return false;
+    }
+  }
+  for (rtld::Module* m = set.first; m; m = m->next) {
+    if (!make_link_map(*m, m->is_main ? 0 : 1)) return diag.fail(m->path, "cannot allocate link map");
+  }
+  link_chain(rt);
+  if (!build_scopes(rt)) return diag.fail("", "cannot allocate scope");
+  void* g = rg();
+  if (libc_module) at<rg_::dl_ns0_libc_map, void*>(g) = link_map_of(*libc_module);
+  // The executable's PT_GNU_STACK decides whether thread stacks are executable.
+  for (size_t i = 0; i < set.main->image.phnum; ++i)
+    if (set.main->image.phdr[i].p_type == rtld::elf::PT_GNU_STACK)
+      at<rg_::dl_stack_flags, int>(g) = static_cast<int>(set.main->image.phdr[i].p_flags);
+  install_function_pointers();
+  return true;
+}
+
+void after_relocation(Runtime& rt) {
+  for (rtld::Module* m = rt.objects.first; m; m = m->next) mark_relocated(*m);
+  if (!libc_module) return;
+  // From now on ld.so allocates what libc may free with libc's malloc (glibc does the same),
+  // found through the global scope so that a preloaded malloc is the one used.
+  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr));
+  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup("calloc", nullptr));
+  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr));
+  libc.free = reinterpret_cast<void (*)(void*)>(lookup("free", nullptr));
+  libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup("_dl_signal_error", "GLIBC_PRIVATE"));
+  libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup("_dl_signal_exception", "GLIBC_PRIVATE"));
+  libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup("_dl_catch_error", "GLIBC_PRIVATE"));
+  libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup("_dl_catch_exception", "GLIBC_PRIVATE"));
+  libc.mutex_lock = reinterpret_cast<int (*)(void*)>(lookup("pthread_mutex_lock", nullptr));
+  libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(lookup("pthread_mutex_unlock", nullptr));
+  at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
+  using EarlyInit = void (*)(bool);
+  auto early_init = reinterpret_cast<EarlyInit>(lookup("__libc_early_init", "GLIBC_PRIVATE"));
+  if (early_init) early_init(true);
+}
+
+void* allocate(size_t size) {
+  if (libc.malloc) return libc.malloc(size);
+  return runtime.arena.allocate(size);
+}
+
+void release(void* p) {
+  if (!p) return;
+  if (libc.free) libc.free(p);  // blocks from before the switch are never released
+}
+
+}  // namespace ldso::glibc

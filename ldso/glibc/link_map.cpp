@@ -1,0 +1,175 @@
+// glibc's struct link_map, one per loaded object, mirroring the loader's Module records: the
+// chain libc walks (_ns_loaded), l_info, hash tables for _dl_addr, scopes, TLS fields.
+#include "glibc.hpp"
+#include "ldso/runtime.hpp"
+#include "rtld/search.hpp"
+#include "rtld/string.hpp"
+#include "state.hpp"
+
+namespace ldso::glibc {
+namespace {
+
+namespace lm = L::link_map;
+namespace rg_ = L::rtld_global;
+
+// A link_map is followed by a pointer back to its Module.
+struct Trailer {
+  rtld::Module* module;
+};
+
+// Where glibc keeps dynamic tag t in l_info (x86_64, 2.36: DT_NUM = 38).
+int info_index(int64_t t) {
+  using namespace rtld::elf;
+  if (t >= 0 && t < DT_NUM) return static_cast<int>(t);
+  if (t >= DT_VERSYM && t <= DT_VERNEEDNUM) return 38 + static_cast<int>(DT_VERNEEDNUM - t);
+  if (t >= 0x6ffffd00 && t <= 0x6ffffdff) return 57 + static_cast<int>(0x6ffffdff - t);
+  if (t >= 0x6ffffe00 && t <= 0x6ffffeff) return 69 + static_cast<int>(0x6ffffeff - t);
+  return -1;
+}
+
+uint64_t next_serial = 0;
+
+}  // namespace
+
+rtld::Module* module_of(const void* map) {
+  if (!map) return nullptr;
+  return reinterpret_cast<const Trailer*>(static_cast<const char*>(map) + lm::kSize)->module;
+}
+
+void* make_link_map(rtld::Module& m, int type) {
+  void* l = runtime.arena.allocate(lm::kSize + sizeof(Trailer));
+  if (!l) return nullptr;
+  reinterpret_cast<Trailer*>(static_cast<char*>(l) + lm::kSize)->module = &m;
+  m.client = l;
+  at<lm::l_addr, uintptr_t>(l) = m.bias();
+  const char* name = m.is_main ? "" : m.path;
+  at<lm::l_name, const char*>(l) = name;
+  at<lm::l_ld, const void*>(l) = m.image.dynamic;
+  at<lm::l_real, void*>(l) = l;
+  at<lm::l_ns, long>(l) = 0;
+  // l_libname: {name, next, dont_free}
+  auto* libname = static_cast<char*>(runtime.arena.allocate(L::libname_list::kSize));
+  if (libname) {
+    at<L::libname_list::name, const char*>(libname) = m.soname ? m.soname : name;
+    at<L::libname_list::dont_free, int>(libname) = 1;
+    at<lm::l_libname, void*>(l) = libname;
+  }
+  auto* info = static_cast<const rtld::elf::Dyn**>(address_of<lm::l_info>(l));
+  for (size_t i = 0; m.image.dynamic && i < m.image.dynamic_count; ++i) {
+    const rtld::elf::Dyn& d = m.image.dynamic[i];
+    if (d.d_tag == rtld::elf::DT_NULL) break;
+    int idx = info_index(d.d_tag);
+    if (idx >= 0 && idx < 80) info[idx] = &d;
+  }
+  at<lm::l_phdr, const void*>(l) = m.image.phdr;
+  at<lm::l_phnum, uint16_t>(l) = static_cast<uint16_t>(m.image.phnum);
+  at<lm::l_entry, uintptr_t>(l) = m.is_main ? m.image.entry : 0;
+  if (m.gnu.buckets) {
+    at<lm::l_nbuckets, uint32_t>(l) = m.gnu.nbuckets;
+    at<lm::l_gnu_bitmask_idxbits, uint32_t>(l) = m.gnu.bloom_size - 1;
+    at<lm::l_gnu_shift, uint32_t>(l) = m.gnu.bloom_shift;
+    at<lm::l_gnu_bitmask, const void*>(l) = m.gnu.bloom;
+    at<lm::l_gnu_buckets, const void*>(l) = m.gnu.buckets;
+    at<lm::l_gnu_chain_zero, const void*>(l) = m.gnu.chain - m.gnu.symoffset;
+  } else if (m.sysv.buckets) {
+    at<lm::l_nbuckets, uint32_t>(l) = m.sysv.nbucket;
+    at<lm::l_gnu_buckets, const void*>(l) = m.sysv.chain;     // l_chain
+    at<lm::l_gnu_chain_zero, const void*>(l) = m.sysv.buckets;  // l_buckets
+  }
+  set_bits<lm::l_type>(l, static_cast<unsigned>(type));
+  set_bits<lm::l_relocated>(l, 0);
+  set_bits<lm::l_contiguous>(l, 1);
+  set_bits<lm::l_ld_readonly>(l, 1);  // .dynamic is left as the file has it: libc adds l_addr
+  set_bits<lm::l_global>(l, m.global ? 1 : 0);
+  at<lm::l_origin, const char*>(l) =
+      m.is_main ? runtime.search.main_origin : rtld::directory_of(runtime.arena, m.path);
+  at<lm::l_map_start, uintptr_t>(l) = m.image.start;
+  at<lm::l_map_end, uintptr_t>(l) = m.image.start + m.image.size;
+  if (m.image.relro_end > m.image.relro_start) {
+    at<lm::l_relro_addr, uintptr_t>(l) = m.image.relro_start;
+    at<lm::l_relro_size, size_t>(l) = m.image.relro_end - m.image.relro_start;
+  }
+  at<lm::l_serial, uint64_t>(l) = next_serial++;
+  at<lm::l_direct_opencount, uint32_t>(l) = m.is_main ? 1 : 0;
+  if (m.image.has_tls) {
+    const rtld::TlsSegment& t = m.image.tls;
+    at<lm::l_tls_initimage, uintptr_t>(l) = t.init_image;
+    at<lm::l_tls_initimage_size, size_t>(l) = t.init_size;
+    at<lm::l_tls_blocksize, size_t>(l) = t.mem_size;
+    at<lm::l_tls_align, size_t>(l) = t.align;
+    at<lm::l_tls_firstbyte_offset, size_t>(l) = t.first_byte_offset;
+    at<lm::l_tls_offset, size_t>(l) = m.tls.is_static ? static_cast<size_t>(-m.tls.tp_offset) : 0;
+    at<lm::l_tls_modid, size_t>(l) = m.tls.id;
+  }
+  return l;
+}
+
+// Links the records in load order and publishes the namespace to libc.
+void link_chain(Runtime& rt) {
+  void* prev = nullptr;
+  unsigned n = 0;
+  for (rtld::Module* m = rt.objects.first; m; m = m->next) {
+    void* l = link_map_of(*m);
+    at<lm::l_prev, void*>(l) = prev;
+    at<lm::l_next, void*>(l) = nullptr;
+    if (prev) at<lm::l_next, void*>(prev) = l;
+    prev = l;
+    ++n;
+  }
+  void* g = rg();
+  at<rg_::dl_ns0_ns_loaded, void*>(g) = link_map_of(*rt.objects.first);
+  at<rg_::dl_ns0_ns_nloaded, unsigned>(g) = n;
+  at<rg_::dl_load_adds, uint64_t>(g) = n;
+}
+
+void* first_link_map() {
+  return runtime.objects.first ? link_map_of(*runtime.objects.first) : nullptr;
+}
+
+// r_scope_elem {link_map** r_list; unsigned r_nlist}: the main search list (the global scope)
+// and each object's local scope (itself).
+bool build_scopes(Runtime& rt) {
+  const rtld::ObjectSet& set = rt.objects;
+  void* main = link_map_of(*set.main);
+  auto** list = static_cast<void**>(rt.arena.allocate(sizeof(void*) * (set.scope_count + 1)));
+  if (!list) return false;
+  for (size_t i = 0; i < set.scope_count; ++i) list[i] = link_map_of(*set.scope[i]);
+  void* searchlist = address_of<lm::l_searchlist>(main);
+  at<L::r_scope_elem::r_list, void**>(searchlist) = list;
+  at<L::r_scope_elem::r_nlist, unsigned>(searchlist) = static_cast<unsigned>(set.scope_count);
+  at<rg_::dl_ns0_ns_main_searchlist, void*>(rg()) = searchlist;
+  rtld::mem_copy(address_of<L::rtld_global_ro::dl_initial_searchlist>(ro()), searchlist,
+                 L::r_scope_elem::kSize);
+  // Every start-up object resolves through the global scope (l_scope = {main searchlist}).
+  auto** scope = static_cast<void**>(rt.arena.allocate(sizeof(void*) * 2));
+  if (!scope) return false;
+  scope[0] = searchlist;
+  for (rtld::Module* m = set.first; m; m = m->next) {
+    void* l = link_map_of(*m);
+    at<lm::l_scope, void**>(l) = scope;
+    auto** local = static_cast<void**>(address_of<lm::l_local_scope>(l));
+    if (m->is_main) {
+      local[0] = searchlist;
+    } else {
+      // Its own search list: the object alone until dlopen asks for its dependencies.
+      void* own = address_of<lm::l_searchlist>(l);
+      auto** one = static_cast<void**>(rt.arena.allocate(sizeof(void*)));
+      if (!one) return false;
+      one[0] = l;
+      at<L::r_scope_elem::r_list, void**>(own) = one;
+      at<L::r_scope_elem::r_nlist, unsigned>(own) = 1;
+      local[0] = own;
+    }
+  }
+  return true;
+}
+
+void mark_initialized(const rtld::Module& m) {
+  if (void* l = link_map_of(m)) set_bits<lm::l_init_called>(l, 1);
+}
+
+void mark_relocated(const rtld::Module& m) {
+  if (void* l = link_map_of(m)) set_bits<lm::l_relocated>(l, 1);
+}
+
+}  // namespace ldso::glibc

@@ -1,0 +1,59 @@
+// State shared by the files of the glibc layer.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "field.hpp"
+#include "rtld/module.hpp"
+
+extern "C" {
+extern unsigned char _rtld_global[];
+extern unsigned char _rtld_global_ro[];
+}
+
+namespace ldso {
+struct Runtime;
+}
+
+namespace ldso::glibc {
+
+inline void* rg() { return _rtld_global; }
+inline void* ro() { return _rtld_global_ro; }
+
+// libc's functions, once libc.so.6 is relocated (null before, or without libc).
+struct LibcFunctions {
+  void* (*malloc)(size_t) = nullptr;
+  void* (*calloc)(size_t, size_t) = nullptr;
+  void* (*realloc)(void*, size_t) = nullptr;
+  void (*free)(void*) = nullptr;
+  void (*signal_error)(int, const char*, const char*, const char*) = nullptr;
+  void (*signal_exception)(int, void*, const char*) = nullptr;
+  int (*catch_error)(const char**, const char**, bool*, void (*)(void*), void*) = nullptr;
+  int (*catch_exception)(void*, void (*)(void*), void*) = nullptr;
+  int (*mutex_lock)(void*) = nullptr;
+  int (*mutex_unlock)(void*) = nullptr;
+};
+extern LibcFunctions libc;
+
+// The link_map record glibc's libc reads for an object, and back.
+inline void* link_map_of(const rtld::Module& m) { return m.client; }
+rtld::Module* module_of(const void* link_map);
+void* make_link_map(rtld::Module& m, int type);  // type: 0 executable, 1 library, 2 dlopened
+
+// Memory that libc may later free (or that outlives start-up): libc's malloc when it is
+// there, the loader's arena before.
+void* allocate(size_t size);
+void release(void* p);
+
+// The TLS generation counter and module table as glibc keeps them.
+void register_tls_module(rtld::Module& m);
+
+void init_tunables(Runtime& rt);          // tunables.cpp
+void init_cpu_features(Runtime& rt);      // cpu_features.cpp
+int64_t tunable_value(const char* name);  // current value (the default unless set)
+void* tls_get_addr_soft(void* map);       // tls.cpp: GLRO(dl_tls_get_addr_soft)
+
+// Formats a glibc-style message (%s %d %u %x %p %%, with widths) into buf.
+size_t format(char* buf, size_t size, const char* fmt, __builtin_va_list ap);
+
+}  // namespace ldso::glibc

@@ -1,0 +1,209 @@
+// TLS as libc sees it: the initial thread's struct pthread, the DTV slotinfo list, static TLS
+// sizes, and the entry points pthread_create and thread exit call.
+#include <asm/unistd.h>
+
+#include "arch/machine.hpp"
+#include "glibc.hpp"
+#include "ldso/runtime.hpp"
+#include "rtld/string.hpp"
+#include "rtld/tls.hpp"
+#include "state.hpp"
+
+extern "C" {
+extern ptrdiff_t __rseq_offset;
+extern unsigned int __rseq_size;
+extern bool __nptl_initial_report_events;
+extern void* __libc_stack_end;
+}
+
+namespace ldso::glibc {
+namespace {
+
+namespace pt = L::pthread;
+namespace ro_ = L::rtld_global_ro;
+namespace rg_ = L::rtld_global;
+
+constexpr size_t kSlotinfoSurplus = 62;
+constexpr size_t kDtvSurplus = 14;
+void* const kUnallocated = reinterpret_cast<void*>(-1);
+
+long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0) {
+  return arch::syscall6(n, a, b, c, d);
+}
+
+size_t max_module_id() { return runtime.objects.tls.next_id - 1; }
+
+// Fills the DTV and static blocks of the thread whose TCB is `tcb` (glibc's
+// _dl_allocate_tls_init).
+void init_thread_tls(void* tcb) {
+  auto* dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
+  size_t capacity = dtv[-1].counter;
+  for (rtld::Module* m = runtime.objects.first; m; m = m->next) {
+    if (!m->tls.id || m->tls.id > capacity) continue;
+    if (!m->tls.is_static) {
+      dtv[m->tls.id].pointer = {kUnallocated, nullptr};
+      continue;
+    }
+    char* block = static_cast<char*>(tcb) + m->tls.tp_offset;
+    dtv[m->tls.id].pointer = {block, nullptr};
+    const rtld::TlsSegment& t = m->image.tls;
+    rtld::mem_copy(block, reinterpret_cast<const void*>(t.init_image), t.init_size);
+    rtld::mem_zero(block + t.init_size, t.mem_size - t.init_size);
+  }
+  dtv[0].counter = runtime.objects.tls.generation;
+}
+
+}  // namespace
+
+size_t static_tls_surplus() {
+  // glibc: (nns - 1) * 144 + nns * 144 + optional_static_tls + 144 (1664 by default).
+  auto nns = static_cast<size_t>(tunable_value("glibc.rtld.nns"));
+  auto optional = static_cast<size_t>(tunable_value("glibc.rtld.optional_static_tls"));
+  return (nns - 1) * 144 + nns * 144 + optional + 144;
+}
+
+void publish_static_tls(Runtime& rt, void* initial_dtv) {
+  const rtld::StaticTls& tls = rt.objects.tls;
+  size_t align = tls.align < kTcbAlign ? kTcbAlign : tls.align;
+  size_t surplus = static_tls_surplus();
+  void* r = ro();
+  at<ro_::dl_tls_static_size, size_t>(r) = rtld::align_up(tls.size + surplus, align) + kTcbSize;
+  at<ro_::dl_tls_static_align, size_t>(r) = align;
+  at<ro_::dl_tls_static_surplus, size_t>(r) = surplus;
+  void* g = rg();
+  size_t max_id = max_module_id();
+  at<rg_::dl_tls_max_dtv_idx, size_t>(g) = max_id;
+  at<rg_::dl_tls_static_used, size_t>(g) = tls.size;
+  at<rg_::dl_tls_static_optional, size_t>(g) = static_cast<size_t>(tunable_value("glibc.rtld.optional_static_tls"));
+  at<rg_::dl_initial_dtv, void*>(g) = initial_dtv;
+  at<rg_::dl_tls_generation, size_t>(g) = tls.generation;
+  // The slotinfo list: {len, next, {gen, map}[len]}.
+  size_t len = max_id + 1 + kSlotinfoSurplus;
+  auto* list = static_cast<size_t*>(rt.arena.allocate(L::dtv_slotinfo_list::kSize + len * L::dtv_slotinfo::kSize));
+  if (!list) return;
+  list[0] = len;
+  list[1] = 0;
+  auto* slots = reinterpret_cast<uintptr_t(*)[2]>(list + 2);
+  size_t nelem = 0;
+  for (rtld::Module* m = rt.objects.first; m; m = m->next) {
+    if (!m->tls.id) continue;
+    slots[m->tls.id][0] = tls.generation;
+    slots[m->tls.id][1] = reinterpret_cast<uintptr_t>(link_map_of(*m));
+    ++nelem;
+  }
+  at<rg_::dl_tls_dtv_slotinfo_list, void*>(g) = list;
+  at<rg_::dl_tls_static_nelem, size_t>(g) = nelem;
+}
+
+void init_initial_thread(Runtime& rt, uintptr_t tp, void* dtv) {
+  void* pd = reinterpret_cast<void*>(tp);
+  at<pt::header_tcb, void*>(pd) = pd;
+  at<pt::header_self, void*>(pd) = pd;
+  at<pt::header_dtv, void*>(pd) = dtv;
+  if (rt.process.at_random) {
+    uintptr_t guards[2];
+    rtld::mem_copy(guards, reinterpret_cast<const void*>(rt.process.at_random), sizeof guards);
+    at<pt::header_stack_guard, uintptr_t>(pd) = guards[0] & ~uintptr_t{0xff};
+    at<pt::header_pointer_guard, uintptr_t>(pd) = guards[1];
+  }
+  // The main thread is on GL(dl_stack_user).
+  void* user = address_of<rg_::dl_stack_user>(rg());
+  auto* node = static_cast<void**>(address_of<pt::list>(pd));
+  auto** head = static_cast<void**>(user);
+  node[0] = head[0];  // next
+  node[1] = head;     // prev
+  static_cast<void**>(head[0])[1] = node;
+  head[0] = node;
+  at<pt::tid, int>(pd) = static_cast<int>(sys(__NR_set_tid_address, reinterpret_cast<long>(address_of<pt::tid>(pd))));
+  auto* specific = static_cast<void**>(address_of<pt::specific>(pd));
+  specific[0] = address_of<pt::specific_1stblock>(pd);
+  at<pt::user_stack, bool>(pd) = true;
+  at<pt::report_events, bool>(pd) = __nptl_initial_report_events;
+  // Robust mutex list: an empty circular list, registered with the kernel.
+  auto* robust = static_cast<char*>(address_of<pt::robust_head>(pd));
+  at<pt::robust_prev, void*>(pd) = robust;
+  *reinterpret_cast<void**>(robust) = robust;                 // list
+  *reinterpret_cast<long*>(robust + 8) = -32;                 // futex_offset
+  *reinterpret_cast<void**>(robust + 16) = nullptr;           // list_op_pending
+  sys(__NR_set_robust_list, reinterpret_cast<long>(robust), 24);
+  // rseq: register the area unless glibc.pthread.rseq=0.
+  auto* rseq = static_cast<char*>(address_of<pt::rseq_area>(pd));
+  __rseq_offset = static_cast<ptrdiff_t>(pt::rseq_area::offset);
+  bool registered = false;
+  if (tunable_value("glibc.pthread.rseq")) {
+    *reinterpret_cast<int32_t*>(rseq + 4) = -1;  // cpu_id: RSEQ_CPU_ID_UNINITIALIZED
+    registered = sys(__NR_rseq, reinterpret_cast<long>(rseq), 32, 0, 0x53053053) == 0;
+  }
+  if (registered) {
+    __rseq_size = 20;
+  } else {
+    *reinterpret_cast<int32_t*>(rseq + 4) = -2;  // RSEQ_CPU_ID_REGISTRATION_FAILED
+    __rseq_size = 0;
+  }
+  at<pt::stackblock_size, size_t>(pd) = reinterpret_cast<size_t>(__libc_stack_end);
+  publish_static_tls(rt, dtv);
+}
+
+}  // namespace ldso::glibc
+
+using namespace ldso::glibc;
+#define EXPORT extern "C" __attribute__((visibility("default")))
+
+EXPORT void* _dl_allocate_tls_init(void* tcb, bool init_tls) {
+  if (!tcb) return nullptr;
+  auto*& dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
+  size_t need = max_module_id();
+  if (dtv[-1].counter < need) {  // grow (libc's allocator: libc may free these)
+    size_t capacity = need + kDtvSurplus;
+    auto* fresh = static_cast<rtld::DtvEntry*>(allocate((capacity + 2) * sizeof(rtld::DtvEntry)));
+    if (!fresh) return nullptr;
+    rtld::mem_copy(fresh, dtv - 1, (dtv[-1].counter + 2) * sizeof(rtld::DtvEntry));
+    fresh[0].counter = capacity;
+    if (dtv - 1 != at<rg_::dl_initial_dtv, rtld::DtvEntry*>(rg()) - 1) release(dtv - 1);
+    dtv = fresh + 1;
+  }
+  init_thread_tls(tcb);  // glibc 2.36 copies the images whatever init_tls says
+  return tcb;
+}
+
+EXPORT void* _dl_allocate_tls(void* mem) {
+  if (!mem) return nullptr;  // libc always passes its struct pthread
+  size_t capacity = max_module_id() + kDtvSurplus;
+  auto* dtv = static_cast<rtld::DtvEntry*>(allocate((capacity + 2) * sizeof(rtld::DtvEntry)));
+  if (!dtv) return nullptr;
+  rtld::mem_zero(dtv, (capacity + 2) * sizeof(rtld::DtvEntry));
+  dtv[0].counter = capacity;
+  at<pt::header_dtv, rtld::DtvEntry*>(mem) = dtv + 1;
+  return _dl_allocate_tls_init(mem, true);
+}
+
+EXPORT void _dl_deallocate_tls(void* tcb, bool dealloc_tcb) {
+  auto* dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
+  for (size_t i = 1; i <= dtv[-1].counter; ++i) release(dtv[i].pointer.to_free);
+  if (dtv != at<rg_::dl_initial_dtv, rtld::DtvEntry*>(rg())) release(dtv - 1);
+  if (dealloc_tcb) release(*reinterpret_cast<void**>(static_cast<char*>(tcb) + kTcbSize));
+}
+
+EXPORT void _dl_get_tls_static_info(size_t* size, size_t* align) {
+  *size = at<ro_::dl_tls_static_size, size_t>(ro());
+  *align = at<ro_::dl_tls_static_align, size_t>(ro());
+}
+
+// GLRO(dl_tls_get_addr_soft): the calling thread's block of an object, never allocating.
+void* ldso::glibc::tls_get_addr_soft(void* map) {
+  rtld::Module* m = module_of(map);
+  if (!m || !m->tls.id) return nullptr;
+  auto* dtv = reinterpret_cast<rtld::DtvEntry*>(reinterpret_cast<uintptr_t*>(arch::thread_pointer())[1]);
+  if (m->tls.id > dtv[-1].counter) return nullptr;
+  void* p = dtv[m->tls.id].pointer.value;
+  return p == kUnallocated ? nullptr : p;
+}
+
+EXPORT int __nptl_change_stack_perm(void* pd) {
+  auto* base = at<pt::stackblock, char*>(pd);
+  size_t size = at<pt::stackblock_size, size_t>(pd);
+  size_t guard = at<pt::guardsize, size_t>(pd);
+  long r = arch::syscall6(__NR_mprotect, reinterpret_cast<long>(base + guard),
+                          static_cast<long>(size - guard), 7 /* PROT_READ|WRITE|EXEC */);
+  return r < 0 ? static_cast<int>(-r) : 0;
+}

@@ -1,0 +1,129 @@
+// GLIBC_TUNABLES and the environment aliases, served to libc through __tunable_get_val with
+// this build's ids and value widths.
+#include "glibc.hpp"
+#include "ldso/runtime.hpp"
+#include "rtld/string.hpp"
+#include "state.hpp"
+
+namespace ldso::glibc {
+namespace {
+
+constexpr size_t kCount = sizeof(L::kTunables) / sizeof(L::kTunables[0]);
+
+struct Value {
+  int64_t number;
+  const char* string;
+  bool set;
+};
+Value values[kCount];
+
+bool parse_number(const char* s, const char* end, uint64_t& out) {
+  uint64_t v = 0;
+  int base = 10;
+  if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s += 2;
+  else if (end - s > 1 && s[0] == '0') base = 8, ++s;
+  if (s == end) return base == 8;  // "0"
+  for (; s < end; ++s) {
+    unsigned d;
+    if (*s >= '0' && *s <= '9') d = static_cast<unsigned>(*s - '0');
+    else if (*s >= 'a' && *s <= 'f') d = static_cast<unsigned>(*s - 'a' + 10);
+    else if (*s >= 'A' && *s <= 'F') d = static_cast<unsigned>(*s - 'A' + 10);
+    else return false;
+    if (d >= static_cast<unsigned>(base)) return false;
+    v = v * static_cast<uint64_t>(base) + d;
+  }
+  out = v;
+  return true;
+}
+
+void set_value(size_t id, const char* text, const char* end, bool secure) {
+  const L::TunableInfo& t = L::kTunables[id];
+  if (secure && t.security != L::TunableSecurity::None) return;
+  if (t.type == L::TunableType::String) {
+    values[id] = {0, text, true};
+    return;
+  }
+  uint64_t v = 0;
+  if (!parse_number(text, end, v)) return;
+  bool is_unsigned = t.type != L::TunableType::Int32;
+  bool ok = is_unsigned ? (v >= static_cast<uint64_t>(t.min) &&
+                           (t.max == -1 || v <= static_cast<uint64_t>(t.max)))
+                        : (static_cast<int64_t>(v) >= t.min && static_cast<int64_t>(v) <= t.max);
+  if (ok) values[id] = {static_cast<int64_t>(v), nullptr, true};
+}
+
+size_t find(const char* name, size_t len) {
+  for (size_t i = 0; i < kCount; ++i)
+    if (rtld::str_len(L::kTunables[i].name) == len && rtld::str_eq_n(L::kTunables[i].name, name, len))
+      return i;
+  return kCount;
+}
+
+}  // namespace
+
+void init_tunables(Runtime& rt) {
+  for (size_t i = 0; i < kCount; ++i) values[i] = {L::kTunables[i].initial, nullptr, false};
+  bool secure = rt.process.secure;
+  for (char** e = rt.process.envp; *e; ++e) {
+    const char* eq = *e;
+    while (*eq && *eq != '=') ++eq;
+    if (!*eq) continue;
+    size_t name_len = static_cast<size_t>(eq - *e);
+    const char* value = eq + 1;
+    if (name_len == 14 && rtld::str_eq_n(*e, "GLIBC_TUNABLES", 14)) {
+      // name=value pairs separated by colons
+      const char* p = value;
+      while (*p) {
+        const char* q = p;
+        while (*q && *q != '=' && *q != ':') ++q;
+        if (*q != '=') {
+          p = *q ? q + 1 : q;
+          continue;
+        }
+        const char* v = q + 1;
+        const char* w = v;
+        while (*w && *w != ':') ++w;
+        size_t id = find(p, static_cast<size_t>(q - p));
+        if (id < kCount) set_value(id, v, w, secure);
+        p = *w ? w + 1 : w;
+      }
+      continue;
+    }
+    for (size_t i = 0; i < kCount; ++i) {
+      const char* alias = L::kTunables[i].env_alias;
+      if (alias && rtld::str_len(alias) == name_len && rtld::str_eq_n(alias, *e, name_len)) {
+        const char* end = value + rtld::str_len(value);
+        set_value(i, value, end, secure);
+      }
+    }
+  }
+}
+
+int64_t tunable_value(const char* name) {
+  size_t id = find(name, rtld::str_len(name));
+  return id < kCount ? values[id].number : 0;
+}
+
+}  // namespace ldso::glibc
+
+extern "C" __attribute__((visibility("default"))) void __tunable_get_val(unsigned id, void* valp,
+                                                                         void (*callback)(void*)) {
+  using namespace ldso::glibc;
+  if (id >= kCount) return;
+  const Value& v = values[id];
+  switch (L::kTunables[id].type) {
+    case L::TunableType::Int32: *static_cast<int32_t*>(valp) = static_cast<int32_t>(v.number); break;
+    case L::TunableType::Uint64:
+    case L::TunableType::SizeT: *static_cast<int64_t*>(valp) = v.number; break;
+    case L::TunableType::String: *static_cast<const char**>(valp) = v.string; break;
+  }
+  if (v.set && callback) {
+    union {
+      int64_t numval;
+      const char* strval;
+    } value;
+    if (L::kTunables[id].type == L::TunableType::String) value.strval = v.string;
+    else value.numval = v.number;
+    callback(&value);
+  }
+}
