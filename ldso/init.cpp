@@ -1,4 +1,5 @@
-// Initialisers at start-up and the fini function handed to the program.
+// Initialisers (at start-up and after dlopen) and finalisers (the fini function handed to
+// the program, and dlclose).
 #include "glibc/glibc.hpp"
 #include "rtld/graph.hpp"
 #include "runtime.hpp"
@@ -13,42 +14,77 @@ void call_array(const rtld::Table<uintptr_t>& array, const Process& p) {
   for (uintptr_t f : array)
     if (f != 0 && f != ~uintptr_t{0}) reinterpret_cast<InitFn>(f)(p.argc, p.argv, p.envp);
 }
+
+bool remember_initialized(rtld::Module* m) {
+  Runtime& rt = runtime;
+  if (rt.initialized_count == rt.initialized_capacity) {
+    size_t cap = rt.initialized_capacity ? rt.initialized_capacity * 2 : 64;
+    auto* grown = rt.arena.make<rtld::Module*>(cap);
+    if (!grown) return false;
+    for (size_t i = 0; i < rt.initialized_count; ++i) grown[i] = rt.initialized[i];
+    rt.arena.release(rt.initialized);
+    rt.initialized = grown;
+    rt.initialized_capacity = cap;
+  }
+  rt.initialized[rt.initialized_count++] = m;
+  return true;
+}
+
+void run_fini(rtld::Module* m) {
+  if (!m->init_done || m->fini_done) return;
+  m->fini_done = true;
+  const rtld::Table<uintptr_t>& fa = m->dyn.fini_array;
+  for (size_t j = fa.count; j-- > 0;)
+    if (fa.data[j] != 0 && fa.data[j] != ~uintptr_t{0}) reinterpret_cast<FiniFn>(fa.data[j])();
+  if (m->dyn.fini) reinterpret_cast<FiniFn>(m->dyn.fini)();
+}
 }  // namespace
 
-void run_initializers(rtld::Diagnostics& diag) {
+void run_initializers(rtld::Diagnostics&) {
+  call_array(runtime.objects.main->dyn.preinit_array, runtime.process);
+  run_pending_initializers();
+}
+
+void run_pending_initializers() {
   Runtime& rt = runtime;
   const Process& p = rt.process;
-  rt.init_order = rt.arena.make<rtld::Module*>(rt.objects.count);
-  if (!rt.init_order) {
-    diag.fail("", "cannot allocate memory");
-    fatal(diag);
-  }
-  rt.init_count = rtld::initialization_order(rt.objects, rt.init_order);
-  call_array(rt.objects.main->dyn.preinit_array, p);
-  for (size_t i = 0; i < rt.init_count; ++i) {
-    rtld::Module* m = rt.init_order[i];
+  auto** order = rt.arena.make<rtld::Module*>(rt.objects.count);
+  if (!order) return;
+  size_t n = rtld::initialization_order(rt.objects, order);
+  for (size_t i = 0; i < n; ++i) {
+    rtld::Module* m = order[i];
+    if (m->init_started) continue;
+    m->init_started = true;
+    remember_initialized(m);
+    glibc::mark_initialized(*m);
     // The executable's own initialisers are its libc's to run, as with glibc's ld.so; its
     // finalisers are ours (glibc's _dl_fini runs them), so it counts as initialised.
-    if (m->is_main && !m->init_started) m->init_started = m->init_done = true;
-    if (m->is_main || m->is_ldso || m->init_started) continue;
-    m->init_started = true;
-    if (m->dyn.init) reinterpret_cast<InitFn>(m->dyn.init)(p.argc, p.argv, p.envp);
-    call_array(m->dyn.init_array, p);
+    if (!m->is_main && !m->is_ldso) {
+      if (m->dyn.init) reinterpret_cast<InitFn>(m->dyn.init)(p.argc, p.argv, p.envp);
+      call_array(m->dyn.init_array, p);
+    }
     m->init_done = true;
+  }
+  rt.arena.release(order);
+}
+
+void run_finalizers_of(rtld::Module** list, size_t count) {
+  Runtime& rt = runtime;
+  // In the reverse of the order their initialisers ran.
+  for (size_t i = rt.initialized_count; i-- > 0;) {
+    rtld::Module* m = rt.initialized[i];
+    bool doomed = false;
+    for (size_t j = 0; j < count && !doomed; ++j) doomed = list[j] == m;
+    if (!doomed) continue;
+    run_fini(m);
+    for (size_t k = i; k + 1 < rt.initialized_count; ++k) rt.initialized[k] = rt.initialized[k + 1];
+    --rt.initialized_count;
   }
 }
 
 extern "C" void run_finalizers() {
   Runtime& rt = runtime;
-  for (size_t i = rt.init_count; i-- > 0;) {
-    rtld::Module* m = rt.init_order[i];
-    if (!m->init_done || m->fini_done) continue;
-    m->fini_done = true;
-    const rtld::Table<uintptr_t>& fa = m->dyn.fini_array;
-    for (size_t j = fa.count; j-- > 0;)
-      if (fa.data[j] != 0 && fa.data[j] != ~uintptr_t{0}) reinterpret_cast<FiniFn>(fa.data[j])();
-    if (m->dyn.fini) reinterpret_cast<FiniFn>(m->dyn.fini)();
-  }
+  for (size_t i = rt.initialized_count; i-- > 0;) run_fini(rt.initialized[i]);
 }
 
 }  // namespace ldso

@@ -200,6 +200,13 @@ bool resolve_global(void* context, const Module& referrer, uint32_t index, unsig
   return true;
 }
 
+// "<program>: <object>: <message>", as glibc's ld.so prints version problems.
+void print_version_problem(void*, const char* object, const char* message, bool) {
+  rtld::Text<1024> t;
+  t.add(runtime.program_name).add(": ").add(object).add(": ").add(message).add("\n");
+  rtld::platform::write_error(t.data, t.len);
+}
+
 void load_preloads(Diagnostics& diag, const char* list) {
   // Separated by spaces or colons; empty entries ignored.
   const char* p = list;
@@ -271,8 +278,11 @@ EntryPoint start_program(uintptr_t* stack) {
   if (env_preload && env_preload != rt.options.preload) load_preloads(diag, env_preload);
   if (!rtld::load_dependencies(diag, rt.objects, rt.search, main)) fatal(diag);
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
+  // As glibc: every version problem is printed, then a missing version ends with status 1.
+  bool versions_ok = true;
   for (Module* m = rt.objects.first; m; m = m->next)
-    if (!rtld::check_versions(diag, rt.objects, *m)) fatal(diag);
+    versions_ok &= rtld::check_versions(diag, rt.objects, *m, {print_version_problem, nullptr});
+  if (!versions_ok) exit_process(1);
   if (!rtld::build_global_scope(rt.objects)) fatal(diag);
 
   // Static TLS: every initially loaded object gets its block now; the thread pointer is set
@@ -286,7 +296,13 @@ EntryPoint start_program(uintptr_t* stack) {
   debug_state(kDebugAdd);
 
   rtld::RelocationOptions ropts{{resolve_global, &rt.objects}};
-  for (Module* m = rt.objects.last; m; m = m->prev) {
+  // Dependencies before dependents (glibc's order: an IFUNC resolver in a dependency runs
+  // only once that dependency is relocated).
+  auto** order = rt.arena.make<Module*>(rt.objects.count);
+  if (!order) fatal(diag);
+  size_t count = rtld::initialization_order(rt.objects, order);
+  for (size_t i = 0; i < count; ++i) {
+    Module* m = order[i];
     if (m->relocated) continue;
     if (!rtld::relocate_module(diag, *m, ropts)) fatal(diag);
     if (!rtld::protect_relro(m->image)) {
@@ -294,10 +310,12 @@ EntryPoint start_program(uintptr_t* stack) {
       fatal(diag);
     }
   }
+  rt.arena.release(order);
   fill_initial_tls();
   glibc::after_relocation(rt);
   debug_state(kDebugConsistent);
 
+  setup_run_time_loading();
   run_initializers(diag);
   return {main->image.entry, reinterpret_cast<uintptr_t>(&run_finalizers)};
 }

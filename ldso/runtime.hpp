@@ -8,6 +8,7 @@
 #include "rtld/ldcache.hpp"
 #include "rtld/memory.hpp"
 #include "rtld/search.hpp"
+#include "libdl/loader.hpp"
 
 namespace ldso {
 
@@ -38,9 +39,10 @@ struct Runtime {
   rtld::SearchConfig search;
   rtld::LdCache cache;
   const char* program_name = "";  // what messages start with (argv[0] of the program)
-  rtld::Module** init_order = nullptr;  // objects in the order their initialisers ran
-  size_t init_count = 0;
+  rtld::Module** initialized = nullptr;  // objects in the order their initialisers ran
+  size_t initialized_count = 0, initialized_capacity = 0;
   uintptr_t thread_pointer = 0;
+  dl::Loader loader;  // run-time loading (dlopen), set up at the end of start-up
 };
 
 extern Runtime runtime;
@@ -49,5 +51,15 @@ extern Runtime runtime;
 [[noreturn]] void fatal(const rtld::Diagnostics& diag);
 [[noreturn]] void exit_process(int status);
 void print(const char* text);  // to standard error
+
+// init.cpp: initialisers of every object not yet initialised (dependencies first), and the
+// finalisers of a set of objects about to be unloaded.
+void run_pending_initializers();
+void run_finalizers_of(rtld::Module** list, size_t count);
+
+// dlopen.cpp: the run-time loader's hooks, and the operations the dlfcn entry points use.
+void setup_run_time_loading();
+rtld::Module* open_object(rtld::Diagnostics& diag, const char* name, int mode, rtld::Module* caller);
+bool close_object(rtld::Diagnostics& diag, rtld::Module* m);
 
 }  // namespace ldso

@@ -59,5 +59,11 @@ void fill_initial_tls() {
 extern "C" __attribute__((visibility("default"), force_align_arg_pointer)) void* __tls_get_addr(
     rtld::TlsIndex* index) {
   auto* dtv = reinterpret_cast<rtld::DtvEntry*>(reinterpret_cast<uintptr_t*>(arch::thread_pointer())[1]);
-  return static_cast<char*>(dtv[index->module].pointer.value) + index->offset;
+  if (__builtin_expect(dtv[0].counter == ldso::runtime.objects.tls.generation &&
+                           index->module <= dtv[-1].counter,
+                       1)) {
+    void* block = dtv[index->module].pointer.value;
+    if (block != reinterpret_cast<void*>(-1) && block) return static_cast<char*>(block) + index->offset;
+  }
+  return ldso::glibc::tls_get_addr_slow(index);
 }

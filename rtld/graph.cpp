@@ -15,6 +15,39 @@ void append_module(ObjectSet& set, Module* m) {
   m->listed = true;
 }
 
+void remove_module(ObjectSet& set, Module* m) {
+  if (m->prev) m->prev->next = m->next;
+  else set.first = m->next;
+  if (m->next) m->next->prev = m->prev;
+  else set.last = m->prev;
+  m->prev = m->next = nullptr;
+  m->listed = false;
+  --set.count;
+}
+
+bool build_closure(ObjectSet& set, Module& root) {
+  if (root.closure) return true;
+  uint32_t mark = 0;
+  for (Module* m = set.first; m; m = m->next)
+    if (m->visit_mark >= mark) mark = m->visit_mark + 1;
+  Module** list = set.arena->make<Module*>(set.count ? set.count : 1);
+  if (!list) return false;
+  size_t n = 0;
+  list[n++] = &root;
+  root.visit_mark = mark;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < list[i]->dep_count; ++j) {
+      Module* d = list[i]->deps[j];
+      if (d->visit_mark == mark) continue;
+      d->visit_mark = mark;
+      list[n++] = d;
+    }
+  }
+  root.closure = list;
+  root.closure_count = n;
+  return true;
+}
+
 Module* find_loaded(const ObjectSet& set, const char* name) {
   for (Module* m = set.first; m; m = m->next) {
     if ((m->name && str_eq(m->name, name)) || (m->path && str_eq(m->path, name)) ||
@@ -87,15 +120,8 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
     unmap_image(image);
     return nullptr;
   }
-  // A library whose SONAME matches an object already loaded under another name is that
-  // object (glibc compares SONAMEs when resolving DT_NEEDED).
-  if (m->soname) {
-    if (Module* existing = find_loaded(set, m->soname)) {
-      unmap_image(m->image);
-      set.arena->release(m);
-      return existing;
-    }
-  }
+  // A new file whose SONAME equals a loaded object's is still loaded: glibc matches a
+  // requested name against loaded SONAMEs (find_loaded), never a new file's SONAME.
   m->device = file.id.device;
   m->inode = file.id.inode;
   m->has_file_id = true;
@@ -123,9 +149,23 @@ bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& co
   return true;
 }
 
-bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m) {
+bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
+                    const VersionReporter& reporter) {
   const DynamicInfo& d = m.dyn;
   const elf::Verneed* vn = d.verneed;
+  bool ok = true;
+  // One problem, worded as glibc words it: printed through the reporter (and the check goes
+  // on), or without one a fatal problem fails into diag and warnings are dropped.
+  auto problem = [&](const Module& target, const char* version, bool weak) {
+    Text<512> t;
+    if (!target.dyn.verdef) t.add("no version information available (required by ");
+    else t.add(weak ? "weak version `" : "version `").add(version).add("' not found (required by ");
+    t.add(display_name(m)).add(")");
+    bool fatal = target.dyn.verdef && !weak;
+    if (reporter.report) reporter.report(reporter.context, display_name(target), t.c_str(), fatal);
+    else if (fatal) diag.fail(display_name(target), t.c_str());
+    if (fatal) ok = false;
+  };
   for (size_t i = 0; vn && i < d.verneednum; ++i) {
     const char* file = m.str(vn->vn_file);
     const Module* target = find_loaded(set, file);
@@ -142,19 +182,9 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m) {
         if (!vd->vd_next) break;
         vd = reinterpret_cast<const elf::Verdef*>(reinterpret_cast<const char*>(vd) + vd->vd_next);
       }
-      if (!found && !(aux->vna_flags & elf::VER_FLG_WEAK)) {
-        if (!target->dyn.verdef) {
-          diag.fail(display_name(*target), "no version information available (required by ");
-        } else {
-          diag.fail(display_name(*target), "version `");
-          diag.message_text().add(m.str(aux->vna_name)).add("' not found (required by ");
-        }
-        diag.message_text().add(display_name(m)).add(")");
-        if (!target->dyn.verdef) {  // glibc only warns about this one
-          diag.clear();
-        } else {
-          return false;
-        }
+      if (!found) {
+        problem(*target, m.str(aux->vna_name), (aux->vna_flags & elf::VER_FLG_WEAK) != 0);
+        if (!ok && !reporter.report) return false;
       }
       if (!aux->vna_next) break;
       aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(aux) + aux->vna_next);
@@ -163,7 +193,7 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m) {
     vn = reinterpret_cast<const elf::Verneed*>(reinterpret_cast<const char*>(vn) + vn->vn_next);
   }
   m.versions_checked = true;
-  return true;
+  return ok;
 }
 
 bool build_global_scope(ObjectSet& set) {

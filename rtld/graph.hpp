@@ -25,6 +25,10 @@ struct ObjectSet {
 };
 
 void append_module(ObjectSet& set, Module* m);
+void remove_module(ObjectSet& set, Module* m);  // unlinks it from the load order
+
+// Fills m.closure: m and its dependencies, breadth-first, each once.
+bool build_closure(ObjectSet& set, Module& m);
 
 // The loaded object known by `name` (its requested name, path or SONAME), or nullptr.
 Module* find_loaded(const ObjectSet& set, const char* name);
@@ -43,8 +47,19 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
 bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
                        Module* from);
 
-// Every VERNEED of `m` must be defined by the named object (weak ones excepted).
-bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m);
+// Receives each version problem as glibc's ld.so prints it at start-up: the object that should
+// define the version, the message, and whether it is fatal (false for the warnings).
+struct VersionReporter {
+  void (*report)(void* context, const char* object, const char* message, bool fatal) = nullptr;
+  void* context = nullptr;
+};
+
+// Every VERNEED of `m` must be defined by the named object (weak ones excepted). Without a
+// reporter the first missing version fails into `diag`; with one, every problem (and glibc's
+// warnings: no version information, weak version missing) is reported and the check goes on.
+// False if a version is missing.
+bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
+                    const VersionReporter& reporter = {});
 
 // Rebuilds the flat global scope from the load order.
 bool build_global_scope(ObjectSet& set);

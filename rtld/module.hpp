@@ -61,6 +61,14 @@ struct Module {
   bool global = true;   // part of the global scope
   bool relocated = false, init_started = false, init_done = false, fini_done = false;
   bool versions_checked = false;
+  // Run-time loading (dlopen): objects it brought in can be unloaded again.
+  bool dynamic = false;    // loaded after start-up
+  bool nodelete = false;   // RTLD_NODELETE or DF_1_NODELETE
+  bool deepbind = false;   // RTLD_DEEPBIND: its own scope before the global one
+  uint32_t refcount = 0;   // opens whose dependency closure includes it
+  Module* scope_root = nullptr;   // the object whose open loaded it (its local scope)
+  Module** closure = nullptr;     // itself and its dependencies, breadth-first
+  size_t closure_count = 0;
   uint32_t visit_mark = 0;  // traversal scratch
   void* client = nullptr;   // the embedder's record for this object (ld.so: glibc's link_map)
 

@@ -99,11 +99,54 @@ void fill_exception(DlException* e, const char* objname, const char* errstring) 
   fatal(d);
 }
 
-void* dl_open(const char* file, int, const void*, long, int, char**, char**) {
-  signal_error(0, file, nullptr, "dlopen is not supported yet by this ld.so");
+rtld::Module* module_containing(uintptr_t pc);
+
+// libc's recursive GL(dl_load_lock): dlopen, dlclose and libc's dlsym all hold it.
+struct LoadLock {
+  LoadLock() { if (libc.mutex_lock) libc.mutex_lock(lock()); }
+  ~LoadLock() { if (libc.mutex_unlock) libc.mutex_unlock(lock()); }
+  static void* lock() { return address_of<L::rtld_global::dl_load_lock>(rg()); }
+};
+
+[[noreturn]] void signal_failure(const rtld::Diagnostics& d) {
+  // Copy the text out: the lock is released before libc's catcher unwinds.
+  rtld::Text<512> object, message;
+  object.add(d.object());
+  message.add(d.message());
+  signal_error(0, object.c_str(), nullptr, message.c_str());
 }
 
-void dl_close(void*) {}
+void* dl_open(const char* file, int mode, const void* caller, long nsid, int, char**, char**) {
+  rtld::Diagnostics diag;
+  rtld::Module* m;
+  {
+    LoadLock held;
+    if (nsid != -2 /* __LM_ID_CALLER */ && nsid != 0) {
+      diag.fail(file, "no more namespaces available for dlmopen()");
+      m = nullptr;
+    } else {
+      rtld::Module* from = module_containing(reinterpret_cast<uintptr_t>(caller));
+      m = open_object(diag, file, mode & 0xffffff, from ? from : runtime.objects.main);
+    }
+  }
+  if (!m) {
+    if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
+    signal_failure(diag);
+  }
+  return link_map_of(*m);
+}
+
+void dl_close(void* map) {
+  rtld::Diagnostics diag;
+  bool ok;
+  {
+    LoadLock held;
+    rtld::Module* m = module_of(map);
+    ok = m && close_object(diag, m);
+    if (!m) diag.fail("", "invalid handle");
+  }
+  if (!ok) signal_failure(diag);
+}
 
 void error_free(void* p) {
   if (p != kOutOfMemory) release(p);

@@ -7,6 +7,7 @@
 
 #include "rtld/diagnostics.hpp"
 #include "rtld/module.hpp"
+#include "rtld/tls.hpp"
 
 namespace ldso {
 struct Runtime;
@@ -36,6 +37,16 @@ void after_relocation(Runtime& rt);
 
 // Marks an object's link_map as initialised (l_init_called).
 void mark_initialized(const rtld::Module& m);
+
+// Run-time loading: mirror an opened object, scope changes and an unloaded object.
+bool object_added(rtld::Module& m, rtld::Diagnostics& diag);
+void scopes_changed();
+void object_removing(rtld::Module& m);
+bool object_pinned(const rtld::Module& m);  // thread_local destructors still registered
+void init_static_tls_block(const rtld::Module& m);  // in every thread
+
+// __tls_get_addr's slow path (out-of-date DTV, block not yet allocated).
+void* tls_get_addr_slow(const rtld::TlsIndex* index);
 
 // The first link_map of the chain (what r_debug.r_map shows debuggers).
 void* first_link_map();

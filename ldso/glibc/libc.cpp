@@ -45,6 +45,14 @@ void build_id_of(const rtld::Module& m, rtld::Text<80>& out) {
   }
 }
 
+// Whether an object needs ld.so's GLIBC_PRIVATE version: glibc's libc.so.6 does; a libc.so.6
+// that does not (a test's stand-in) is an ordinary library whose internals are not ours to touch.
+bool uses_private_abi(const rtld::Module& m) {
+  for (size_t i = 0; i < m.version_count; ++i)
+    if (m.versions[i].file && rtld::str_eq(m.versions[i].name, "GLIBC_PRIVATE")) return true;
+  return false;
+}
+
 void* lookup(const char* name, const char* version) {
   rtld::SymbolName sym(name);
   rtld::Version want{version, version ? rtld::sysv_hash(version) : 0, false, nullptr};
@@ -60,7 +68,7 @@ void* lookup(const char* name, const char* version) {
 bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
   rtld::ObjectSet& set = rt.objects;
   for (rtld::Module* m = set.first; m; m = m->next) {
-    if (m->soname && rtld::str_eq(m->soname, "libc.so.6")) libc_module = m;
+    if (m->soname && rtld::str_eq(m->soname, "libc.so.6") && uses_private_abi(*m)) libc_module = m;
   }
   if (libc_module) {
     rtld::Text<80> id;

@@ -110,6 +110,7 @@ void link_chain(Runtime& rt) {
   unsigned n = 0;
   for (rtld::Module* m = rt.objects.first; m; m = m->next) {
     void* l = link_map_of(*m);
+    if (!l) continue;  // mapped by an open still in progress: joins the chain when announced
     at<lm::l_prev, void*>(l) = prev;
     at<lm::l_next, void*>(l) = nullptr;
     if (prev) at<lm::l_next, void*>(prev) = l;
@@ -170,6 +171,91 @@ void mark_initialized(const rtld::Module& m) {
 
 void mark_relocated(const rtld::Module& m) {
   if (void* l = link_map_of(m)) set_bits<lm::l_relocated>(l, 1);
+}
+
+}  // namespace ldso::glibc
+
+namespace ldso::glibc {
+
+void set_tls_slot(size_t id, void* map, size_t generation);  // tls.cpp
+
+namespace {
+
+// Sets a searchlist (r_scope_elem) to the link_maps of `list`.
+bool set_searchlist(void* elem, rtld::Module* const* list, size_t n) {
+  auto** maps = static_cast<void**>(runtime.arena.allocate(sizeof(void*) * (n ? n : 1)));
+  if (!maps) return false;
+  for (size_t i = 0; i < n; ++i) maps[i] = link_map_of(*list[i]);
+  runtime.arena.release(at<L::r_scope_elem::r_list, void**>(elem));
+  at<L::r_scope_elem::r_list, void**>(elem) = maps;
+  at<L::r_scope_elem::r_nlist, unsigned>(elem) = static_cast<unsigned>(n);
+  return true;
+}
+
+}  // namespace
+
+bool object_added(rtld::Module& m, rtld::Diagnostics& diag) {
+  void* l = make_link_map(m, 2);
+  if (!l) return diag.fail(m.path, "cannot allocate link map");
+  rtld::Module* self = &m;
+  void* own = address_of<lm::l_searchlist>(l);
+  if (!set_searchlist(own, &self, 1)) return diag.fail(m.path, "cannot allocate scope");
+  static_cast<void**>(address_of<lm::l_local_scope>(l))[0] = own;
+  link_chain(runtime);
+  if (m.tls.id) set_tls_slot(m.tls.id, l, runtime.objects.tls.generation);
+  return true;
+}
+
+void scopes_changed() {
+  const rtld::ObjectSet& set = runtime.objects;
+  void* main = link_map_of(*set.main);
+  void* global = address_of<lm::l_searchlist>(main);
+  set_searchlist(global, set.scope, set.scope_count);
+  rtld::mem_copy(address_of<L::rtld_global_ro::dl_initial_searchlist>(ro()), global,
+                 L::r_scope_elem::kSize);
+  for (rtld::Module* m = set.first; m; m = m->next) {
+    void* l = link_map_of(*m);
+    if (!l) continue;
+    if (m->closure && !m->is_main) set_searchlist(address_of<lm::l_searchlist>(l), m->closure, m->closure_count);
+    set_bits<lm::l_global>(l, m->global ? 1 : 0);
+    if (!m->dynamic || !m->scope_root) continue;
+    // Objects loaded by dlopen resolve through the global scope, then their opener's.
+    auto** scope = at<lm::l_scope, void**>(l);
+    if (!scope || scope == at<lm::l_scope, void**>(main)) {
+      scope = static_cast<void**>(runtime.arena.allocate(sizeof(void*) * 3));
+      if (!scope) continue;
+      at<lm::l_scope, void**>(l) = scope;
+    }
+    void* root = link_map_of(*m->scope_root);
+    scope[0] = global;
+    scope[1] = root ? address_of<lm::l_searchlist>(root) : nullptr;
+    scope[2] = nullptr;
+    if (m->scope_root->deepbind && scope[1]) scope[0] = scope[1], scope[1] = global;
+  }
+}
+
+void object_removing(rtld::Module& m) {
+  void* l = link_map_of(m);
+  if (!l) return;
+  void* prev = at<lm::l_prev, void*>(l);
+  void* next = at<lm::l_next, void*>(l);
+  if (prev) at<lm::l_next, void*>(prev) = next;
+  if (next) at<lm::l_prev, void*>(next) = prev;
+  --at<rg_::dl_ns0_ns_nloaded, unsigned>(rg());
+  if (m.tls.id) set_tls_slot(m.tls.id, nullptr, runtime.objects.tls.generation + 1);
+  runtime.arena.release(at<L::r_scope_elem::r_list, void**>(address_of<lm::l_searchlist>(l)));
+  auto** scope = at<lm::l_scope, void**>(l);
+  if (scope && scope != at<lm::l_scope, void**>(link_map_of(*runtime.objects.main)))
+    runtime.arena.release(scope);
+  runtime.arena.release(const_cast<char*>(at<lm::l_origin, const char*>(l)));
+  runtime.arena.release(at<lm::l_libname, void*>(l));
+  runtime.arena.release(l);
+  m.client = nullptr;
+}
+
+bool object_pinned(const rtld::Module& m) {
+  void* l = link_map_of(m);
+  return l && at<lm::l_tls_dtor_count, size_t>(l) > 0;
 }
 
 }  // namespace ldso::glibc

@@ -207,3 +207,93 @@ EXPORT int __nptl_change_stack_perm(void* pd) {
                           static_cast<long>(size - guard), 7 /* PROT_READ|WRITE|EXEC */);
   return r < 0 ? static_cast<int>(-r) : 0;
 }
+
+namespace ldso::glibc {
+
+// Records (or clears) module id `id` in the slotinfo list, growing it when needed.
+void set_tls_slot(size_t id, void* map, size_t generation) {
+  void* g = rg();
+  auto*& list = at<rg_::dl_tls_dtv_slotinfo_list, size_t*>(g);
+  if (!list || id >= list[0]) {
+    size_t len = id + 1 + kSlotinfoSurplus;
+    auto* grown = static_cast<size_t*>(runtime.arena.allocate(16 + len * 16));
+    if (!grown) return;
+    if (list) rtld::mem_copy(grown + 2, list + 2, list[0] * 16);
+    grown[0] = len;
+    grown[1] = 0;
+    list = grown;  // the old chunk stays: a concurrent reader may still look at it
+  }
+  auto* slots = reinterpret_cast<uintptr_t(*)[2]>(list + 2);
+  slots[id][0] = generation;
+  slots[id][1] = reinterpret_cast<uintptr_t>(map);
+  size_t& max = at<rg_::dl_tls_max_dtv_idx, size_t>(g);
+  if (map && id > max) max = id;
+  at<rg_::dl_tls_generation, size_t>(g) = runtime.objects.tls.generation;
+}
+
+void init_static_tls_block(const rtld::Module& m) {
+  const rtld::TlsSegment& t = m.image.tls;
+  auto init_list = [&](void* head) {
+    for (void** node = static_cast<void**>(static_cast<void**>(head)[0]); node != head;
+         node = static_cast<void**>(node[0])) {
+      char* pd = reinterpret_cast<char*>(node) - pt::list::offset;
+      char* block = pd + m.tls.tp_offset;
+      rtld::mem_copy(block, reinterpret_cast<const void*>(t.init_image), t.init_size);
+      rtld::mem_zero(block + t.init_size, t.mem_size - t.init_size);
+    }
+  };
+  init_list(address_of<rg_::dl_stack_user>(rg()));
+  init_list(address_of<rg_::dl_stack_used>(rg()));
+}
+
+// __tls_get_addr when the DTV is out of date or the block not allocated yet: bring the DTV up
+// to the current generation, then allocate the block (with libc's malloc: libc frees it).
+void* tls_get_addr_slow(const rtld::TlsIndex* index) {
+  void* tcb = reinterpret_cast<void*>(arch::thread_pointer());
+  void* lock = address_of<rg_::dl_load_tls_lock>(rg());
+  if (libc.mutex_lock) libc.mutex_lock(lock);
+  auto*& dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
+  size_t generation = runtime.objects.tls.generation;
+  auto* list = at<rg_::dl_tls_dtv_slotinfo_list, size_t*>(rg());
+  size_t max_id = at<rg_::dl_tls_max_dtv_idx, size_t>(rg());
+  if (dtv[-1].counter < max_id) {
+    size_t capacity = max_id + kDtvSurplus;
+    auto* fresh = static_cast<rtld::DtvEntry*>(allocate((capacity + 2) * sizeof(rtld::DtvEntry)));
+    rtld::mem_zero(fresh, (capacity + 2) * sizeof(rtld::DtvEntry));
+    rtld::mem_copy(fresh + 1, dtv, (dtv[-1].counter + 1) * sizeof(rtld::DtvEntry));
+    for (size_t i = dtv[-1].counter + 1; i <= capacity; ++i) fresh[i + 1].pointer = {kUnallocated, nullptr};
+    fresh[0].counter = capacity;
+    if (dtv != at<rg_::dl_initial_dtv, rtld::DtvEntry*>(rg())) release(dtv - 1);
+    dtv = fresh + 1;
+  }
+  if (dtv[0].counter != generation && list) {
+    auto* slots = reinterpret_cast<uintptr_t(*)[2]>(list + 2);
+    for (size_t id = 1; id < list[0] && id <= dtv[-1].counter; ++id) {
+      if (slots[id][0] <= dtv[0].counter) continue;
+      release(dtv[id].pointer.to_free);  // the module behind this id changed
+      dtv[id].pointer = {kUnallocated, nullptr};
+      rtld::Module* m = module_of(reinterpret_cast<void*>(slots[id][1]));
+      if (m && m->tls.is_static) dtv[id].pointer.value = static_cast<char*>(tcb) + m->tls.tp_offset;
+    }
+    dtv[0].counter = generation;
+  }
+  rtld::DtvEntry& e = dtv[index->module];
+  if (e.pointer.value == kUnallocated || !e.pointer.value) {
+    rtld::Module* m = nullptr;
+    if (list && index->module < list[0])
+      m = module_of(reinterpret_cast<void*>(reinterpret_cast<uintptr_t(*)[2]>(list + 2)[index->module][1]));
+    if (m) {
+      const rtld::TlsSegment& t = m->image.tls;
+      auto* raw = static_cast<char*>(allocate(t.mem_size + t.align));
+      char* block = reinterpret_cast<char*>(rtld::align_up(reinterpret_cast<uintptr_t>(raw), t.align));
+      rtld::mem_copy(block, reinterpret_cast<const void*>(t.init_image), t.init_size);
+      rtld::mem_zero(block + t.init_size, t.mem_size - t.init_size);
+      e.pointer = {block, raw};
+    }
+  }
+  void* result = static_cast<char*>(e.pointer.value) + index->offset;
+  if (libc.mutex_unlock) libc.mutex_unlock(lock);
+  return result;
+}
+
+}  // namespace ldso::glibc

@@ -1,0 +1,62 @@
+// Opening and closing objects at run time, over the core loader: the object set, reference
+// counts, scopes, dynamic TLS module ids, relocation and initialisation of what an open adds,
+// and unloading what a close leaves unreferenced. The embedder (ld.so) supplies the hooks
+// that mirror each change into its own records and that run constructors.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rtld/diagnostics.hpp"
+#include "rtld/graph.hpp"
+#include "rtld/relocate.hpp"
+#include "rtld/search.hpp"
+
+namespace dl {
+
+// RTLD_* mode bits (as <dlfcn.h> defines them on Linux).
+enum Mode : int {
+  kLazy = 0x1, kNow = 0x2, kNoLoad = 0x4, kDeepBind = 0x8, kGlobal = 0x100, kNoDelete = 0x1000
+};
+
+struct Hooks {
+  void* context = nullptr;
+  // A new object was mapped and joined the set (before relocation).
+  bool (*added)(void* context, rtld::Module& m, rtld::Diagnostics& diag) = nullptr;
+  // The global scope or an object's local scope changed.
+  void (*scopes_changed)(void* context) = nullptr;
+  // Runs the initialisers of every object not yet initialised.
+  void (*initialize)(void* context) = nullptr;
+  // Runs the finalisers of the objects about to be unloaded (count of them in `list`).
+  void (*finalize)(void* context, rtld::Module** list, size_t count) = nullptr;
+  // An object is about to be unmapped and forgotten.
+  void (*removing)(void* context, rtld::Module& m) = nullptr;
+  // Debugger protocol: RT_ADD (1), RT_DELETE (2), RT_CONSISTENT (0).
+  void (*debug_state)(void* context, int state) = nullptr;
+  // Whether an object must stay loaded for now (e.g. thread_local destructors pending).
+  bool (*pinned)(void* context, const rtld::Module& m) = nullptr;
+};
+
+struct Loader {
+  rtld::ObjectSet* set = nullptr;
+  const rtld::SearchConfig* search = nullptr;
+  Hooks hooks;
+  // Static TLS still free for objects opened later (variant II: bytes below the used part).
+  size_t static_tls_limit = 0;
+  // Initialises a static TLS block of a newly opened object in every running thread.
+  void (*init_static_tls_block)(void* context, const rtld::Module& m) = nullptr;
+};
+
+// dlopen: the object named `name` (with its dependencies), relocated and initialised;
+// `caller` is the object whose RPATH/RUNPATH and $ORIGIN apply.
+rtld::Module* open(rtld::Diagnostics& diag, Loader& loader, const char* name, int mode,
+                   rtld::Module* caller);
+
+// dlclose: drops one reference; unloads whatever no longer has any.
+bool close(rtld::Diagnostics& diag, Loader& loader, rtld::Module* m);
+
+// Symbol resolution for relocating an object: its own scope rules (DF_SYMBOLIC, DEEPBIND),
+// the global scope, then its local scope.
+bool resolve_symbol(void* context, const rtld::Module& referrer, uint32_t index, unsigned flags,
+                    rtld::Resolved& out);
+
+}  // namespace dl
