@@ -58,6 +58,36 @@ void read_process(Process& p, uintptr_t* stack) {
   }
 }
 
+// The kernel's vDSO (AT_SYSINFO_EHDR): listed right after the executable, as glibc lists it,
+// but not in the global scope.
+void add_vdso(Diagnostics& diag) {
+  uintptr_t base = 0;
+  for (uintptr_t* a = runtime.process.auxv; a[0] != rtld::elf::AT_NULL; a += 2)
+    if (a[0] == rtld::elf::AT_SYSINFO_EHDR) base = a[1];
+  if (!base) return;
+  const auto* eh = reinterpret_cast<const rtld::elf::Ehdr*>(base);
+  auto* phdr = reinterpret_cast<const rtld::elf::Phdr*>(base + eh->e_phoff);
+  uintptr_t bias = base;
+  for (size_t i = 0; i < eh->e_phnum; ++i)
+    if (phdr[i].p_type == rtld::elf::PT_LOAD) {
+      bias = base - phdr[i].p_vaddr + phdr[i].p_offset;
+      break;
+    }
+  rtld::Image image;
+  rtld::describe_mapped(phdr, eh->e_phnum, bias, image);
+  image.kernel_mapped = true;
+  image.type = eh->e_type;
+  Module* m = rtld::make_module(diag, runtime.objects, image, "linux-vdso.so.1", "linux-vdso.so.1");
+  if (!m) {  // an unusable vDSO only costs speed
+    diag.clear();
+    return;
+  }
+  m->is_vdso = true;
+  m->global = false;
+  m->relocated = true;
+  rtld::append_module(runtime.objects, m);
+}
+
 // ld.so itself, as one of the objects (found under its SONAME, never loaded twice).
 Module* make_self_module(Diagnostics& diag, const char* path) {
   const auto* eh = &__ehdr_start;
@@ -200,6 +230,13 @@ bool resolve_global(void* context, const Module& referrer, uint32_t index, unsig
   return true;
 }
 
+void warn_copy_size(void*, const char* symbol) {
+  rtld::Text<1024> t;
+  t.add(runtime.program_name).add(": Symbol `").add(symbol)
+      .add("' has different size in shared object, consider re-linking\n");
+  rtld::platform::write_error(t.data, t.len);
+}
+
 // "<program>: <object>: <message>", as glibc's ld.so prints version problems.
 void print_version_problem(void*, const char* object, const char* message, bool) {
   rtld::Text<1024> t;
@@ -267,6 +304,7 @@ EntryPoint start_program(uintptr_t* stack) {
   rt.objects.main = main;
   glibc::init_process(rt);
   rtld::append_module(rt.objects, main);
+  add_vdso(diag);
   rt.search.main_origin = program_origin(*main);
   Module* self = make_self_module(diag, ldso_path);
   self->global = false;  // in the global scope only once something depends on it
@@ -296,6 +334,7 @@ EntryPoint start_program(uintptr_t* stack) {
   debug_state(kDebugAdd);
 
   rtld::RelocationOptions ropts{{resolve_global, &rt.objects}};
+  ropts.copy_size_warning = warn_copy_size;
   // Dependencies before dependents (glibc's order: an IFUNC resolver in a dependency runs
   // only once that dependency is relocated).
   auto** order = rt.arena.make<Module*>(rt.objects.count);

@@ -56,7 +56,7 @@ struct Module {
   Module* next = nullptr;  // load order
   Module* prev = nullptr;
 
-  bool is_main = false, is_ldso = false;
+  bool is_main = false, is_ldso = false, is_vdso = false;
   bool listed = false;  // in the object set's load order
   bool global = true;   // part of the global scope
   bool relocated = false, init_started = false, init_done = false, fini_done = false;

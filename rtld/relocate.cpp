@@ -150,6 +150,8 @@ class Driver {
         const elf::Sym& ref = m_.dyn.symtab[index];
         size_t n = ref.st_size < s->st_size ? ref.st_size : s->st_size;
         mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(symbol_address(def)), n);
+        if (s->st_size > ref.st_size && opt_.copy_size_warning)
+          opt_.copy_size_warning(opt_.warning_context, m_.str(ref.st_name));
         return true;
       }
       case RelocKind::TlsModule:

@@ -35,6 +35,10 @@ struct SymbolResolver {
 struct RelocationOptions {
   SymbolResolver resolver;
   bool defer_irelative = true;
+  // A COPY relocation whose definition is larger than the executable's room for it (only that
+  // much is copied); glibc warns "Symbol `NAME' has different size in shared object, ...".
+  void (*copy_size_warning)(void* context, const char* symbol) = nullptr;
+  void* warning_context = nullptr;
 };
 
 // Applies RELR, then REL/RELA, then the PLT table, then (deferred) IRELATIVE.

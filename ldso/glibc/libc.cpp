@@ -63,6 +63,24 @@ void* lookup(const char* name, const char* version) {
   return reinterpret_cast<void*>(rtld::symbol_address(r));
 }
 
+// The vDSO's fast clock functions (glibc looks them up with version LINUX_2.6).
+void use_vdso(rtld::Module& vdso) {
+  void* r = ro();
+  void* l = link_map_of(vdso);
+  at<ro_::dl_sysinfo_map, void*>(r) = l;
+  rtld::Version v{"LINUX_2.6", rtld::sysv_hash("LINUX_2.6"), true, nullptr};
+  auto find = [&](const char* name) -> void* {
+    rtld::SymbolName sym(name);
+    const rtld::elf::Sym* s = rtld::find_in_module(vdso, sym, &v, 0);
+    return s ? reinterpret_cast<void*>(vdso.bias() + s->st_value) : nullptr;
+  };
+  at<ro_::dl_vdso_clock_gettime64, void*>(r) = find("__vdso_clock_gettime");
+  at<ro_::dl_vdso_gettimeofday, void*>(r) = find("__vdso_gettimeofday");
+  at<ro_::dl_vdso_time, void*>(r) = find("__vdso_time");
+  at<ro_::dl_vdso_getcpu, void*>(r) = find("__vdso_getcpu");
+  at<ro_::dl_vdso_clock_getres_time64, void*>(r) = find("__vdso_clock_getres");
+}
+
 }  // namespace
 
 bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
@@ -92,6 +110,8 @@ bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
     if (set.main->image.phdr[i].p_type == rtld::elf::PT_GNU_STACK)
       at<rg_::dl_stack_flags, int>(g) = static_cast<int>(set.main->image.phdr[i].p_flags);
   install_function_pointers();
+  for (rtld::Module* m = set.first; m; m = m->next)
+    if (m->is_vdso) use_vdso(*m);
   return true;
 }
 

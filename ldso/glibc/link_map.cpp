@@ -42,7 +42,7 @@ void* make_link_map(rtld::Module& m, int type) {
   reinterpret_cast<Trailer*>(static_cast<char*>(l) + lm::kSize)->module = &m;
   m.client = l;
   at<lm::l_addr, uintptr_t>(l) = m.bias();
-  const char* name = m.is_main ? "" : m.path;
+  const char* name = m.is_main ? "" : m.path;  // the vDSO's path is "linux-vdso.so.1"
   at<lm::l_name, const char*>(l) = name;
   at<lm::l_ld, const void*>(l) = m.image.dynamic;
   at<lm::l_real, void*>(l) = l;
