@@ -1,6 +1,8 @@
 // Run-time loading: the loader's hooks (mirroring into glibc's records, constructors,
 // debugger notifications) and the open/close operations the dlfcn entry points use.
+#include "arch/machine.hpp"
 #include "glibc/glibc.hpp"
+#include "rtld/relocate.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
 
@@ -15,6 +17,12 @@ void removing(void*, rtld::Module& m) { glibc::object_removing(m); }
 void debug(void*, int state) { debug_state(state); }
 bool pinned(void*, const rtld::Module& m) { return glibc::object_pinned(m); }
 void init_static_block(void*, const rtld::Module& m) { glibc::init_static_tls_block(m); }
+void lock(void*) { glibc::lock_loading(); }
+void unlock(void*) { glibc::unlock_loading(); }
+
+[[noreturn]] void lazy_binding_failed(const rtld::Diagnostics& diag) { fatal(diag); }
+
+rtld::LazyBinding lazy_binding;
 
 }  // namespace
 
@@ -25,7 +33,11 @@ void setup_run_time_loading() {
   l.search = &rt.search;
   l.static_tls_limit = rt.objects.tls.size + glibc::static_tls_surplus();
   l.init_static_tls_block = init_static_block;
-  l.hooks = dl::Hooks{nullptr, added, scopes_changed, initialize, finalize, removing, debug, pinned};
+  l.hooks = dl::Hooks{nullptr, added,  scopes_changed, initialize, finalize,
+                      removing, debug, pinned,         lock,       unlock};
+  lazy_binding = rtld::LazyBinding{{dl::resolve_symbol, &l}, lazy_binding_failed, rt.options.bind_not};
+  l.lazy = &lazy_binding;
+  l.lazy_entry = arch::init_lazy_binding();
 }
 
 rtld::Module* open_object(rtld::Diagnostics& diag, const char* name, int mode, rtld::Module* caller) {

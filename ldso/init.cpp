@@ -84,6 +84,16 @@ void run_finalizers_of(rtld::Module** list, size_t count) {
 
 extern "C" void run_finalizers() {
   Runtime& rt = runtime;
+  // glibc's _dl_fini sorts every loaded object, in load order, dependents before their
+  // dependencies (_dl_sort_maps for fini: the reverse of the initialisation order computed
+  // over the whole list now), the executable first. That differs from the reverse of the
+  // order initialisers actually ran once something was dlopened: a library loaded at
+  // start-up is finalised before an unrelated dlopened one.
+  if (auto** order = rt.arena.make<rtld::Module*>(rt.objects.count)) {
+    size_t n = rtld::initialization_order(rt.objects, order);
+    run_fini(rt.objects.main);
+    for (size_t i = n; i-- > 0;) run_fini(order[i]);
+  }
   for (size_t i = rt.initialized_count; i-- > 0;) run_fini(rt.initialized[i]);
 }
 

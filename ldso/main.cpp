@@ -212,24 +212,6 @@ int parse_options() {
   usage_error("missing program name");
 }
 
-bool resolve_global(void* context, const Module& referrer, uint32_t index, unsigned flags,
-                    rtld::Resolved& out) {
-  auto& set = *static_cast<rtld::ObjectSet*>(context);
-  const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
-  rtld::SymbolName name(referrer.str(sym.st_name));
-  const rtld::Version* want = rtld::version_of_reference(referrer, index);
-  rtld::SymbolMatch match;
-  if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {
-    if (const rtld::elf::Sym* s = rtld::find_in_module(referrer, name, want, 0)) match = {s, &referrer};
-  }
-  if (!match) {
-    const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
-    match = rtld::find_in_scope(set.scope, set.scope_count, name, want, 0, skip);
-  }
-  if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
-  return true;
-}
-
 void warn_copy_size(void*, const char* symbol) {
   rtld::Text<1024> t;
   t.add(runtime.program_name).add(": Symbol `").add(symbol)
@@ -284,6 +266,8 @@ EntryPoint start_program(uintptr_t* stack) {
     rt.options.preload = getenv_from(p.envp, "LD_PRELOAD");
     const char* bind_now = getenv_from(p.envp, "LD_BIND_NOW");
     rt.options.bind_now = bind_now && *bind_now;
+    const char* bind_not = getenv_from(p.envp, "LD_BIND_NOT");
+    rt.options.bind_not = bind_not && *bind_not;
   }
   const char* env_preload = rt.options.preload;
   int program_arg = explicit_run ? parse_options() : 0;
@@ -327,13 +311,16 @@ EntryPoint start_program(uintptr_t* stack) {
   // before relocation (IFUNC resolvers and TLS relocations may use it), the blocks are filled
   // after it (their images may hold relocated pointers).
   for (Module* m = rt.objects.first; m; m = m->next) rtld::assign_tls(rt.objects.tls, *m, true);
+  rt.objects.tls.free_top = rt.objects.tls.free_bottom = 0;  // no gap filling after start-up
   if (!glibc::prepare_objects(diag, rt)) fatal(diag);
   setup_initial_thread(diag);
 
   publish_debug_state();  // DT_DEBUG is written before RELRO makes it read-only
   debug_state(kDebugAdd);
 
-  rtld::RelocationOptions ropts{{resolve_global, &rt.objects}};
+  setup_run_time_loading();
+  rtld::RelocationOptions ropts{{dl::resolve_symbol, &rt.loader}};
+  if (!rt.options.bind_now) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;
   // Dependencies before dependents (glibc's order: an IFUNC resolver in a dependency runs
   // only once that dependency is relocated).
@@ -354,7 +341,6 @@ EntryPoint start_program(uintptr_t* stack) {
   glibc::after_relocation(rt);
   debug_state(kDebugConsistent);
 
-  setup_run_time_loading();
   run_initializers(diag);
   return {main->image.entry, reinterpret_cast<uintptr_t>(&run_finalizers)};
 }

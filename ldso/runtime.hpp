@@ -29,6 +29,7 @@ struct Options {
   const char* preload = nullptr;
   bool inhibit_cache = false;
   bool bind_now = false;
+  bool bind_not = false;
 };
 
 struct Runtime {

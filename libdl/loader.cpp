@@ -10,9 +10,156 @@ namespace {
 using rtld::Diagnostics;
 using rtld::Module;
 
-struct RelocContext {
-  Loader* loader;
+}  // namespace
+
+// Bookkeeping glibc keeps in its link_maps: relocation dependencies (l_reldeps), the
+// STB_GNU_UNIQUE table, and whether a dlclose is running (one asked for by a destructor then
+// waits for it, as glibc's dl_close_state does).
+struct State {
+  struct Record {  // an object that bound to dlopened objects outside its dependencies
+    const Module* module;
+    Module** used;
+    uint32_t count, capacity;
+    Record* next;
+  };
+  struct Unique {
+    const char* name;
+    uint32_t hash;
+    const Module* module;
+    const rtld::elf::Sym* sym;
+  };
+  Record* records = nullptr;
+  Unique* unique = nullptr;
+  size_t unique_count = 0, unique_capacity = 0;
+  int closing = 0;
+  bool close_again = false;
 };
+
+namespace {
+
+State* state_of(Loader& loader) {
+  if (!loader.state) loader.state = loader.set->arena->make<State>();
+  return loader.state;
+}
+
+State::Record* record_of(State& st, const Module* m) {
+  for (State::Record* r = st.records; r; r = r->next)
+    if (r->module == m) return r;
+  return nullptr;
+}
+
+// Forgets what the state knows about an object that is being unmapped.
+void forget(Loader& loader, const Module* m) {
+  State* st = loader.state;
+  if (!st) return;
+  rtld::Arena& a = *loader.set->arena;
+  for (State::Record** p = &st->records; *p;) {
+    State::Record* r = *p;
+    if (r->module == m) {
+      *p = r->next;
+      a.release(r->used);
+      a.release(r);
+      continue;
+    }
+    for (uint32_t i = 0; i < r->count;)
+      if (r->used[i] == m) r->used[i] = r->used[--r->count];
+      else ++i;
+    p = &r->next;
+  }
+  for (size_t i = 0; i < st->unique_count;)
+    if (st->unique[i].module == m) st->unique[i] = st->unique[--st->unique_count];
+    else ++i;
+}
+
+// Whether `target` is `from` or among its DT_NEEDED dependencies (transitively).
+bool depends_on(rtld::ObjectSet& set, const Module* from, const Module* target) {
+  if (from == target) return true;
+  uint32_t mark = 0;
+  for (Module* o = set.first; o; o = o->next)
+    if (o->visit_mark >= mark) mark = o->visit_mark + 1;
+  Module** work = set.arena->make<Module*>(set.count ? set.count : 1);
+  if (!work) return false;
+  size_t n = 0;
+  bool found = false;
+  const_cast<Module*>(from)->visit_mark = mark;
+  work[n++] = const_cast<Module*>(from);
+  for (size_t i = 0; i < n && !found; ++i)
+    for (size_t j = 0; j < work[i]->dep_count && !found; ++j) {
+      Module* d = work[i]->deps[j];
+      if (d == target) found = true;
+      if (d->visit_mark == mark) continue;
+      d->visit_mark = mark;
+      work[n++] = d;
+    }
+  set.arena->release(work);
+  return found;
+}
+
+// glibc's add_dependency: `referrer` bound to a symbol of the dlopened `definer`.
+void add_dependency(Loader& loader, const Module& referrer, Module& definer) {
+  if (!referrer.dynamic || referrer.nodelete) {
+    definer.nodelete = true;  // what cannot be unloaded keeps what it uses
+    return;
+  }
+  if (depends_on(*loader.set, &referrer, &definer)) return;
+  State* st = state_of(loader);
+  if (!st) {
+    definer.nodelete = true;
+    return;
+  }
+  State::Record* r = record_of(*st, &referrer);
+  if (r)
+    for (uint32_t i = 0; i < r->count; ++i)
+      if (r->used[i] == &definer) return;
+  rtld::Arena& a = *loader.set->arena;
+  if (!r) {
+    r = a.make<State::Record>();
+    if (!r) {
+      definer.nodelete = true;
+      return;
+    }
+    r->module = &referrer;
+    r->next = st->records;
+    st->records = r;
+  }
+  if (r->count == r->capacity) {
+    uint32_t cap = r->capacity ? r->capacity * 2 : 4;
+    auto** grown = a.make<Module*>(cap);
+    if (!grown) {
+      definer.nodelete = true;
+      return;
+    }
+    for (uint32_t i = 0; i < r->count; ++i) grown[i] = r->used[i];
+    a.release(r->used);
+    r->used = grown;
+    r->capacity = cap;
+  }
+  r->used[r->count++] = &definer;
+}
+
+// glibc's unique symbol table: the first definition of an STB_GNU_UNIQUE name is the one.
+rtld::SymbolMatch unique_definition(Loader& loader, const rtld::SymbolName& name,
+                                    rtld::SymbolMatch match) {
+  State* st = state_of(loader);
+  if (!st) return match;
+  for (size_t i = 0; i < st->unique_count; ++i) {
+    const State::Unique& u = st->unique[i];
+    if (u.hash == name.gnu && rtld::str_eq(u.name, name.name)) return {u.sym, u.module};
+  }
+  if (st->unique_count == st->unique_capacity) {
+    size_t cap = st->unique_capacity ? st->unique_capacity * 2 : 16;
+    auto* grown = loader.set->arena->make<State::Unique>(cap);
+    if (!grown) return match;
+    for (size_t i = 0; i < st->unique_count; ++i) grown[i] = st->unique[i];
+    loader.set->arena->release(st->unique);
+    st->unique = grown;
+    st->unique_capacity = cap;
+  }
+  st->unique[st->unique_count++] = {match.module->str(match.sym->st_name), name.gnu, match.module, match.sym};
+  // glibc: "marking ... as NODELETE due to unique symbol".
+  if (match.module->dynamic) const_cast<Module*>(match.module)->nodelete = true;
+  return match;
+}
 
 // Forgets the objects appended after `keep` (a failed open), newest first.
 void roll_back(Loader& loader, Module* keep, bool announced) {
@@ -25,6 +172,7 @@ void roll_back(Loader& loader, Module* keep, bool announced) {
       continue;
     }
     if (announced && loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *m);
+    forget(loader, m);
     rtld::remove_module(set, m);
     rtld::unmap_image(m->image);
   }
@@ -59,9 +207,9 @@ bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
   return true;
 }
 
-bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new) {
-  RelocContext ctx{&loader};
-  rtld::RelocationOptions options{{resolve_symbol, &ctx}};
+bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode) {
+  rtld::RelocationOptions options{{resolve_symbol, &loader}};
+  if (!(mode & kNow) && loader.lazy) options.lazy = loader.lazy, options.lazy_entry = loader.lazy_entry;
   (void)first_new;
   // Dependencies before dependents, as at start-up.
   auto** order = loader.set->arena->make<Module*>(loader.set->count);
@@ -83,32 +231,90 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new) {
 
 bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
                     rtld::Resolved& out) {
-  const rtld::ObjectSet& set = *static_cast<RelocContext*>(context)->loader->set;
+  const rtld::ObjectSet& set = *static_cast<Loader*>(context)->set;
   const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
   rtld::SymbolName name(referrer.str(sym.st_name));
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
   const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
   const Module* root = referrer.scope_root;
-  rtld::SymbolMatch match;
-  if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy))
-    if (const rtld::elf::Sym* s = rtld::find_in_module(referrer, name, want, 0)) match = {s, &referrer};
-  if (!match && root && root->deepbind)
-    match = rtld::find_in_scope(root->closure, root->closure_count, name, want, 0, skip);
-  if (!match) match = rtld::find_in_scope(set.scope, set.scope_count, name, want, 0, skip);
-  if (!match && root && root->closure)
-    match = rtld::find_in_scope(root->closure, root->closure_count, name, want, 0, skip);
+  auto lookup = [&](unsigned lookup_flags) {
+    rtld::SymbolMatch match;
+    if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy))
+      if (const rtld::elf::Sym* s = rtld::find_in_module(referrer, name, want, lookup_flags))
+        match = {s, &referrer};
+    if (!match && root && root->deepbind)
+      match = rtld::find_in_scope(root->closure, root->closure_count, name, want, lookup_flags, skip);
+    if (!match) match = rtld::find_in_scope(set.scope, set.scope_count, name, want, lookup_flags, skip);
+    if (!match && root && root->closure)
+      match = rtld::find_in_scope(root->closure, root->closure_count, name, want, lookup_flags, skip);
+    return match;
+  };
+  unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
+  rtld::SymbolMatch match = lookup(lookup_flags);
+  if (!(flags & rtld::kResolveCopy))
+    match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
+  match = bound(*static_cast<Loader*>(context), &referrer, name, match, true,
+                (flags & rtld::kResolveCopy) != 0);
   if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
   return true;
 }
 
+rtld::SymbolMatch bound(Loader& loader, const Module* referrer, const rtld::SymbolName& name,
+                        rtld::SymbolMatch match, bool add_dependency_, bool copy) {
+  if (!match) return match;
+  bool unique = !copy && rtld::elf::st_bind(match.sym->st_info) == rtld::elf::STB_GNU_UNIQUE;
+  bool depend = add_dependency_ && referrer && match.module != referrer && match.module->dynamic &&
+                !match.module->nodelete;
+  if (!unique && !depend) return match;
+  // Lazy binding gets here without the load lock.
+  if (loader.hooks.lock) loader.hooks.lock(loader.hooks.context);
+  if (unique) match = unique_definition(loader, name, match);
+  if (depend && match.module->dynamic && !match.module->nodelete)
+    add_dependency(loader, *referrer, *const_cast<Module*>(match.module));
+  if (loader.hooks.unlock) loader.hooks.unlock(loader.hooks.context);
+  return match;
+}
+
+namespace {
+
+// RTLD_NOLOAD of a name that matches no loaded object: it is still looked up (a missing file
+// is an error, as in glibc), and an object already loaded from the same file is the answer.
+Module* loaded_file(Diagnostics& diag, Loader& loader, const char* name, Module* caller) {
+  rtld::ObjectSet& set = *loader.set;
+  rtld::OpenedFile file;
+  if (!rtld::open_library(diag, *set.arena, *loader.search, name, caller, set.main, file))
+    return nullptr;
+  Module* found = nullptr;
+  for (Module* o = set.first; o && !found; o = o->next)
+    if (o->has_file_id && o->device == file.id.device && o->inode == file.id.inode) found = o;
+  rtld::platform::close(file.fd);
+  set.arena->release(file.path);
+  return found;  // none: not an error, dlerror() stays empty
+}
+
+// What glibc refuses to map for dlopen (_dl_map_object_from_fd), or nullptr.
+const char* not_loadable(const Module& m) {
+  if (m.image.type != rtld::elf::ET_DYN) return "cannot dynamically load executable";
+  if (m.dyn.flags_1 & rtld::elf::DF_1_PIE) return "cannot dynamically load position-independent executable";
+  if (m.dyn.flags_1 & rtld::elf::DF_1_NOOPEN) return "shared object cannot be dlopen()ed";
+  return nullptr;
+}
+
+}  // namespace
+
 Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller) {
   rtld::ObjectSet& set = *loader.set;
+  if (!(mode & (kLazy | kNow))) {
+    diag.fail(name ? name : "", "invalid mode for dlopen()", "Invalid argument");
+    return nullptr;
+  }
   if (!name) return set.main;
   Module* keep = set.last;
   Module* m;
   if (mode & kNoLoad) {
     m = rtld::find_loaded(set, name);
-    if (!m) return nullptr;  // not an error: dlerror() stays empty
+    if (!m) m = loaded_file(diag, loader, name, caller);
+    if (!m) return nullptr;
   } else {
     m = rtld::load_object(diag, set, *loader.search, name, caller);
     if (!m) {
@@ -126,6 +332,11 @@ Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Modu
     n->scope_root = m;
     if (!n->is_ldso) n->global = false;
     if (n->dyn.flags_1 & rtld::elf::DF_1_NODELETE) n->nodelete = true;
+    if (const char* why = n->is_ldso ? nullptr : not_loadable(*n)) {
+      diag.fail(n->path, why);
+      roll_back(loader, keep, false);
+      return nullptr;
+    }
     if (!rtld::check_versions(diag, set, *n)) {
       roll_back(loader, keep, false);
       return nullptr;
@@ -147,7 +358,7 @@ Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Modu
            (!loader.hooks.added || loader.hooks.added(loader.hooks.context, *n, diag));
       if (ok) announced_to = n;
     }
-    if (ok) ok = relocate_new(diag, loader, first_new);
+    if (ok) ok = relocate_new(diag, loader, first_new, mode);
     if (!ok) {
       (void)announced_to;
       roll_back(loader, keep, true);
@@ -169,50 +380,51 @@ Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Modu
   return m;
 }
 
-bool close(Diagnostics& diag, Loader& loader, Module* m) {
+namespace {
+
+// Unloads every dlopened object nothing holds any more: not opened (refcount), not NODELETE,
+// not pinned, and not needed (DT_NEEDED or a relocation dependency) by anything that stays.
+bool unload_unused(Diagnostics& diag, Loader& loader) {
   rtld::ObjectSet& set = *loader.set;
-  if (!m->dynamic) return true;  // start-up objects stay for the life of the process
-  if (m->refcount == 0) return diag.fail(m->path, "shared object not open");
-  for (size_t i = 0; i < m->closure_count; ++i)
-    if (m->closure[i]->dynamic && m->closure[i]->refcount) --m->closure[i]->refcount;
-  // What no open holds any more, except what must stay (and everything it needs).
-  size_t n = 0;
-  for (Module* o = set.first; o; o = o->next) ++n;
-  Module** doomed = set.arena->make<Module*>(n ? n : 1);
-  if (!doomed) return diag.fail(m->path, "cannot allocate memory");
-  bool changed = true;
-  while (changed) {  // a pinned object keeps its dependencies
-    changed = false;
-    for (Module* o = set.first; o; o = o->next) {
-      bool keep = !o->dynamic || o->refcount || o->nodelete ||
-                  (loader.hooks.pinned && loader.hooks.pinned(loader.hooks.context, *o));
-      if (!keep || !o->closure) continue;
-      for (size_t i = 0; i < o->closure_count; ++i) {
-        Module* d = o->closure[i];
-        if (d->dynamic && !d->refcount && !d->nodelete) {
-          d->refcount = 1;  // held by the object that stays
-          changed = true;
-        }
-      }
+  rtld::Arena& a = *set.arena;
+  Module** work = a.make<Module*>(set.count ? set.count : 1);
+  if (!work) return diag.fail("", "cannot allocate memory");
+  uint32_t mark = 0;
+  for (Module* o = set.first; o; o = o->next)
+    if (o->visit_mark >= mark) mark = o->visit_mark + 1;
+  size_t used = 0;
+  for (Module* o = set.first; o; o = o->next)
+    if (!o->dynamic || o->refcount || o->nodelete ||
+        (loader.hooks.pinned && loader.hooks.pinned(loader.hooks.context, *o))) {
+      o->visit_mark = mark;
+      work[used++] = o;
     }
+  for (size_t i = 0; i < used; ++i) {
+    Module* o = work[i];
+    auto keep = [&](Module* d) {
+      if (d->visit_mark == mark) return;
+      d->visit_mark = mark;
+      work[used++] = d;
+    };
+    for (size_t j = 0; j < o->dep_count; ++j) keep(o->deps[j]);
+    if (State::Record* r = loader.state ? record_of(*loader.state, o) : nullptr)
+      for (uint32_t j = 0; j < r->count; ++j) keep(r->used[j]);
   }
   size_t count = 0;
   for (Module* o = set.first; o; o = o->next)
-    if (o->dynamic && !o->refcount && !o->nodelete &&
-        !(loader.hooks.pinned && loader.hooks.pinned(loader.hooks.context, *o)))
-      doomed[count++] = o;
+    if (o->dynamic && o->visit_mark != mark) work[count++] = o;
   if (count) {
-    if (loader.hooks.finalize) loader.hooks.finalize(loader.hooks.context, doomed, count);
+    if (loader.hooks.finalize) loader.hooks.finalize(loader.hooks.context, work, count);
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 2);
-    for (size_t i = 0; i < count; ++i) doomed[i]->global = false;
+    for (size_t i = 0; i < count; ++i) work[i]->global = false;
     rtld::build_global_scope(set);
     for (size_t i = 0; i < count; ++i) {
-      Module* o = doomed[i];
+      Module* o = work[i];
       if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
+      forget(loader, o);
       rtld::remove_module(set, o);
       if (o->tls.id) ++set.tls.generation;
       rtld::unmap_image(o->image);
-      rtld::Arena& a = *set.arena;
       a.release(o->closure);
       a.release(o->deps);
       a.release(o->versions);
@@ -223,8 +435,30 @@ bool close(Diagnostics& diag, Loader& loader, Module* m) {
     if (loader.hooks.scopes_changed) loader.hooks.scopes_changed(loader.hooks.context);
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 0);
   }
-  set.arena->release(doomed);
+  a.release(work);
   return true;
+}
+
+}  // namespace
+
+bool close(Diagnostics& diag, Loader& loader, Module* m) {
+  if (!m->dynamic) return true;  // start-up objects stay for the life of the process
+  if (m->refcount == 0) return diag.fail(m->path, "shared object not open");
+  for (size_t i = 0; i < m->closure_count; ++i)
+    if (m->closure[i]->dynamic && m->closure[i]->refcount) --m->closure[i]->refcount;
+  State* st = state_of(loader);
+  if (st && st->closing) {  // a destructor's dlclose: the running one unloads it afterwards
+    st->close_again = true;
+    return true;
+  }
+  if (st) ++st->closing;
+  bool ok = true;
+  do {
+    if (st) st->close_again = false;
+    ok = unload_unused(diag, loader) && ok;
+  } while (st && st->close_again);
+  if (st) --st->closing;
+  return ok;
 }
 
 }  // namespace dl

@@ -10,6 +10,7 @@
 #include "rtld/graph.hpp"
 #include "rtld/relocate.hpp"
 #include "rtld/search.hpp"
+#include "rtld/symbols.hpp"
 
 namespace dl {
 
@@ -34,7 +35,13 @@ struct Hooks {
   void (*debug_state)(void* context, int state) = nullptr;
   // Whether an object must stay loaded for now (e.g. thread_local destructors pending).
   bool (*pinned)(void* context, const rtld::Module& m) = nullptr;
+  // The embedder's recursive load lock, for bookkeeping done outside dlopen/dlclose
+  // (a lazily bound PLT slot that binds to a dlopened object).
+  void (*lock)(void* context) = nullptr;
+  void (*unlock)(void* context) = nullptr;
 };
+
+struct State;  // loader.cpp: direct opens, relocation dependencies, unique symbols
 
 struct Loader {
   rtld::ObjectSet* set = nullptr;
@@ -42,8 +49,12 @@ struct Loader {
   Hooks hooks;
   // Static TLS still free for objects opened later (variant II: bytes below the used part).
   size_t static_tls_limit = 0;
+  // Lazy binding of PLT slots (unless RTLD_NOW or the object asks for BIND_NOW).
+  const rtld::LazyBinding* lazy = nullptr;
+  uintptr_t lazy_entry = 0;
   // Initialises a static TLS block of a newly opened object in every running thread.
   void (*init_static_tls_block)(void* context, const rtld::Module& m) = nullptr;
+  State* state = nullptr;  // created on first use
 };
 
 // dlopen: the object named `name` (with its dependencies), relocated and initialised;
@@ -54,8 +65,15 @@ rtld::Module* open(rtld::Diagnostics& diag, Loader& loader, const char* name, in
 // dlclose: drops one reference; unloads whatever no longer has any.
 bool close(rtld::Diagnostics& diag, Loader& loader, rtld::Module* m);
 
-// Symbol resolution for relocating an object: its own scope rules (DF_SYMBOLIC, DEEPBIND),
-// the global scope, then its local scope.
+// What glibc's lookup does after finding `match` for a reference from `referrer`: an
+// STB_GNU_UNIQUE symbol binds to the process's first definition (and makes a dlopened definer
+// NODELETE); with `add_dependency`, a dlopened definer outside the referrer's dependencies
+// stays loaded while the referrer is (or forever, when the referrer cannot be unloaded).
+rtld::SymbolMatch bound(Loader& loader, const rtld::Module* referrer, const rtld::SymbolName& name,
+                        rtld::SymbolMatch match, bool add_dependency, bool copy = false);
+
+// Symbol resolution for relocating an object (context: the Loader): its own scope rules
+// (DF_SYMBOLIC, DEEPBIND), the global scope, then its local scope.
 bool resolve_symbol(void* context, const rtld::Module& referrer, uint32_t index, unsigned flags,
                     rtld::Resolved& out);
 

@@ -23,6 +23,8 @@ class Diagnostics {
   // What was going on, as glibc's fatal message names it ("symbol lookup error", ...).
   void set_occasion(const char* occasion) { occasion_ = occasion; }
   const char* occasion() const { return occasion_; }
+  // "message: <errno text>" as glibc's ld.so words it ("Error N" where it has no text).
+  bool fail_errno(const char* object, const char* message, int err);
   // For messages that need numbers or several parts: build into message() after fail().
   Text<512>& message_text() { return message_; }
   bool failed() const { return failed_; }

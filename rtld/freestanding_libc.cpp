@@ -52,14 +52,14 @@ __attribute__((visibility("hidden"))) void* memchr(const void* p, int c, size_t 
   return nullptr;
 }
 
-// valgrind looks these two up by name in ld.so's symbol table.
-__attribute__((visibility("hidden"))) size_t strlen(const char* s) {
+// valgrind looks these two up by name in ld.so's symbol table: kept even if nothing calls them.
+__attribute__((visibility("hidden"), used, retain)) size_t strlen(const char* s) {
   size_t n = 0;
   while (s[n]) ++n;
   return n;
 }
 
-__attribute__((visibility("hidden"))) char* index(const char* s, int c) {
+__attribute__((visibility("hidden"), used, retain)) char* index(const char* s, int c) {
   for (;; ++s) {
     if (*s == static_cast<char>(c)) return const_cast<char*>(s);
     if (!*s) return nullptr;

@@ -15,14 +15,6 @@ int segment_prot(uint32_t flags) {
          ((flags & elf::PF_W) ? platform::kWrite : 0) | ((flags & elf::PF_X) ? platform::kExec : 0);
 }
 
-bool fail_errno(Diagnostics& diag, const char* name, const char* what, intptr_t err) {
-  const char* text = errno_text(static_cast<int>(-err));
-  if (text) return diag.fail(name, what, text);
-  diag.fail(name, what);
-  diag.message_text().add(": Error ").add_dec(static_cast<uint64_t>(-err));
-  return false;
-}
-
 // Reads [offset, offset+len) of the source into dst.
 bool read_source(Diagnostics& diag, const char* name, const ImageSource& src, void* dst,
                  size_t len, uint64_t offset) {
@@ -36,7 +28,7 @@ bool read_source(Diagnostics& diag, const char* name, const ImageSource& src, vo
     intptr_t n = platform::read_at(src.fd, static_cast<char*>(dst) + done, len - done,
                                    offset + done);
     if (n == -4) continue;  // EINTR
-    if (platform::is_error(n)) return fail_errno(diag, name, "cannot read file data", n);
+    if (platform::is_error(n)) return diag.fail_errno(name, "cannot read file data", static_cast<int>(n));
     if (n == 0) return diag.fail(name, "file too short");
     done += static_cast<size_t>(n);
   }
@@ -49,6 +41,28 @@ bool header_matches_machine(const uint8_t* head, size_t head_len) {
   if (head_len < sizeof(Ehdr)) return false;
   auto* eh = reinterpret_cast<const Ehdr*>(head);
   return eh->e_ident[elf::EI_CLASS] == elf::Native::kClass && eh->e_machine == arch::kElfMachine;
+}
+
+Foreign foreign_object(const uint8_t* head, size_t head_len) {
+  if (head_len < sizeof(Ehdr)) return Foreign::kNo;  // "file too short" comes first
+  Ehdr eh;
+  mem_copy(&eh, head, sizeof eh);
+  const unsigned char* id = eh.e_ident;
+  if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F') return Foreign::kNo;
+  if (id[elf::EI_CLASS] != elf::Native::kClass) return Foreign::kOtherClass;
+  if (eh.e_machine == arch::kElfMachine) return Foreign::kNo;
+  // Another machine: passed over only if what glibc checks before the machine is valid (the
+  // identification bytes and e_version); neutralise what check_header tests after it.
+  eh.e_machine = arch::kElfMachine;
+  eh.e_type = elf::ET_DYN;
+  eh.e_phentsize = sizeof(Phdr);
+  eh.e_phnum = 1;
+  eh.e_phoff = sizeof(Ehdr);
+  Diagnostics scratch;
+  return check_header(scratch, "", reinterpret_cast<const uint8_t*>(&eh), sizeof eh,
+                      sizeof(Ehdr) + sizeof(Phdr))
+             ? Foreign::kOtherMachine
+             : Foreign::kNo;
 }
 
 bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size_t head_len,
@@ -85,7 +99,7 @@ bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size
   if (eh.e_phnum == 0 || eh.e_phnum == 0xffff)
     return diag.fail(name, "object file has no loadable segments");
   if (eh.e_phoff > file_size || uint64_t{eh.e_phnum} * sizeof(Phdr) > file_size - eh.e_phoff)
-    return diag.fail(name, "program headers outside the file");
+    return diag.fail(name, "cannot read file data");
   return true;
 }
 
@@ -229,12 +243,12 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   uintptr_t start;
   if (eh.e_type == elf::ET_EXEC) {
     intptr_t r = platform::map_zero(lo, span, platform::kNone);
-    if (platform::is_error(r)) return fail_errno(diag, name, "failed to map segment from shared object", r);
+    if (platform::is_error(r)) return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r));
     start = static_cast<uintptr_t>(r);
   } else {
     size_t extra = max_align > page ? max_align : 0;
     intptr_t r = platform::reserve(0, span + extra);
-    if (platform::is_error(r)) return fail_errno(diag, name, "failed to map segment from shared object", r);
+    if (platform::is_error(r)) return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r));
     start = align_up(static_cast<uintptr_t>(r), max_align);
     if (extra) {  // give back what the alignment did not use
       uintptr_t raw = static_cast<uintptr_t>(r);
@@ -264,7 +278,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     if (src.bytes) {
       intptr_t r = platform::map_zero(map_start, align_up(mem_end, page) - map_start,
                                       platform::kRead | platform::kWrite);
-      if (platform::is_error(r)) { unmap_image(out); return fail_errno(diag, name, "failed to map segment from shared object", r); }
+      if (platform::is_error(r)) { unmap_image(out); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
       mem_copy(reinterpret_cast<void*>(seg), src.bytes + p.p_offset, p.p_filesz);
       if (platform::protect(map_start, align_up(mem_end, page) - map_start, prot) < 0) {
         unmap_image(out);
@@ -278,7 +292,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
       int map_prot = zero_tail ? (prot | platform::kWrite) : prot;
       intptr_t r = platform::map_file(map_start, file_page_end - map_start, map_prot, src.fd,
                                       align_down(p.p_offset, page));
-      if (platform::is_error(r)) { unmap_image(out); return fail_errno(diag, name, "failed to map segment from shared object", r); }
+      if (platform::is_error(r)) { unmap_image(out); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
       if (zero_tail) {
         mem_zero(reinterpret_cast<void*>(file_end), file_page_end - file_end);
         if (!(prot & platform::kWrite)) platform::protect(map_start, file_page_end - map_start, prot);

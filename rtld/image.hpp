@@ -50,6 +50,12 @@ bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size
 // Whether an object is for this machine and class (used to skip foreign objects on search paths).
 bool header_matches_machine(const uint8_t* head, size_t head_len);
 
+// What glibc's open_verify makes of an object that is not for us: one of the other ELF class,
+// or (its identification being otherwise valid) for another machine, is passed over; kNo for
+// everything else, good or bad (then check_header says what is wrong).
+enum class Foreign : uint8_t { kNo, kOtherClass, kOtherMachine };
+Foreign foreign_object(const uint8_t* head, size_t head_len);
+
 // Checks the program headers: loadable segments inside the file, sorted, non-overlapping,
 // congruent offsets and addresses, sane alignments; PT_DYNAMIC and PT_TLS inside a segment.
 bool check_segments(Diagnostics& diag, const char* name, const elf::Phdr* phdr, size_t phnum,

@@ -9,6 +9,8 @@
 
 namespace rtld {
 
+struct LazyBinding;  // relocate.hpp
+
 struct Version {  // one entry of an object's version index (VERDEF and VERNEED)
   const char* name = nullptr;
   uint32_t hash = 0;
@@ -70,6 +72,7 @@ struct Module {
   Module** closure = nullptr;     // itself and its dependencies, breadth-first
   size_t closure_count = 0;
   uint32_t visit_mark = 0;  // traversal scratch
+  const LazyBinding* lazy = nullptr;  // set when its PLT is bound lazily
   void* client = nullptr;   // the embedder's record for this object (ld.so: glibc's link_map)
 
   uintptr_t bias() const { return image.bias; }

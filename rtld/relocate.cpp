@@ -49,6 +49,7 @@ bool write_value(Diagnostics& diag, const Module& m, uint32_t type, const RelocT
 
 struct OneEntryCache {  // consecutive relocations often name the same symbol
   uint32_t index = 0;
+  unsigned flags = 0;  // a PLT reference may resolve differently
   Resolved result;
   bool valid = false;
 };
@@ -71,7 +72,7 @@ class Driver {
 
  private:
   bool resolve(uint32_t index, unsigned flags, Resolved& out) {
-    if (cache_.valid && cache_.index == index && !(flags & kResolveCopy)) {
+    if (cache_.valid && cache_.index == index && cache_.flags == flags && !(flags & kResolveCopy)) {
       out = cache_.result;
       return true;
     }
@@ -83,7 +84,7 @@ class Driver {
       if (!opt_.resolver.resolve(opt_.resolver.context, m_, index, flags, out)) return false;
       if (!out.found && elf::st_bind(s.st_info) != elf::STB_WEAK) return undefined(index);
     }
-    if (!(flags & kResolveCopy)) cache_ = {index, out, true};
+    if (!(flags & kResolveCopy)) cache_ = {index, flags, out, true};
     return true;
   }
 
@@ -117,6 +118,10 @@ class Driver {
       return write_value(diag_, m_, type, t, where, arch::call_ifunc_resolver(base + addend));
     }
 
+    if (t.kind == RelocKind::JumpSlot && opt_.lazy) {  // bound at its first call
+      *reinterpret_cast<uintptr_t*>(where) = arch::lazy_slot_value(base, *reinterpret_cast<uintptr_t*>(where));
+      return true;
+    }
     Resolved def;
     if (index != 0) {
       auto sym_at = reinterpret_cast<uintptr_t>(m_.dyn.symtab + index);
@@ -139,8 +144,8 @@ class Driver {
         return write_value(diag_, m_, type, t, where, symbol_address(def) + addend);
       case RelocKind::PcRelative:
         return write_value(diag_, m_, type, t, where, symbol_address(def) + addend - where);
-      case RelocKind::GlobDat:
       case RelocKind::JumpSlot:
+      case RelocKind::GlobDat:
         return write_value(diag_, m_, type, t, where,
                            symbol_address(def) + (arch::kGotAddsAddend ? addend : 0));
       case RelocKind::Size:
@@ -214,12 +219,50 @@ uintptr_t symbol_address(const Resolved& r) {
   return a;
 }
 
+extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
+  const LazyBinding& lazy = *m->lazy;
+  size_t index = arch::lazy_reloc_index(arg);
+  uintptr_t where;
+  uint32_t sym;
+  uintptr_t addend = 0;
+  if (!m->dyn.plt_rela.empty()) {
+    const elf::Rela& r = m->dyn.plt_rela.data[index];
+    where = m->bias() + r.r_offset, sym = Native::r_sym(r.r_info);
+    addend = static_cast<uintptr_t>(r.r_addend);
+  } else {
+    const elf::Rel& r = m->dyn.plt_rel.data[index];
+    where = m->bias() + r.r_offset, sym = Native::r_sym(r.r_info);
+  }
+  Resolved def;
+  Diagnostics diag;
+  if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def)) lazy.fail(diag);
+  if (!def.found) {
+    const elf::Sym& s = m->dyn.symtab[sym];
+    diag.fail(m->path, "undefined symbol: ");
+    diag.message_text().add(m->str(s.st_name));
+    if (const Version* v = version_of_reference(*m, sym)) diag.message_text().add(", version ").add(v->name);
+    diag.set_occasion("symbol lookup error");
+    lazy.fail(diag);
+  }
+  uintptr_t value = symbol_address(def) + (arch::kGotAddsAddend ? addend : 0);
+  if (!lazy.bind_not) __atomic_store_n(reinterpret_cast<uintptr_t*>(where), value, __ATOMIC_RELEASE);
+  return value;
+}
+
 bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options) {
   const DynamicInfo& d = m.dyn;
   if (!d.relr.empty())
     relocate_relative<elf::Rela, elf::Relr>(m.bias(), nullptr, 0, 0, d.relr.data, d.relr.count);
   if (d.textrel) set_text_writable(m, true);
-  Driver drv(diag, m, options);
+  RelocationOptions effective = options;
+  if (!options.lazy || !options.lazy_entry || d.bind_now || !d.pltgot ||
+      (d.plt_rela.empty() && d.plt_rel.empty()))
+    effective.lazy = nullptr;
+  if (effective.lazy) {
+    m.lazy = effective.lazy;
+    arch::install_lazy_plt(d.pltgot, &m, options.lazy_entry);
+  }
+  Driver drv(diag, m, effective);
   bool ok = drv.run(d.rela, false) && drv.run(d.rel, false) && drv.run(d.plt_rela, false) &&
             drv.run(d.plt_rel, false);
   if (ok && options.defer_irelative)

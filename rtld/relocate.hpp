@@ -32,14 +32,28 @@ struct SymbolResolver {
   void* context;
 };
 
+// Lazy binding: how a PLT slot is bound at its first call, and what an unresolvable one does.
+struct LazyBinding {
+  SymbolResolver resolver;
+  [[noreturn]] void (*fail)(const Diagnostics& diag);
+  bool bind_not = false;  // LD_BIND_NOT: resolve each call, never update the slot
+};
+
 struct RelocationOptions {
   SymbolResolver resolver;
   bool defer_irelative = true;
+  // With a binding and an entry point, JUMP_SLOTs are left for their first call.
+  const LazyBinding* lazy = nullptr;
+  uintptr_t lazy_entry = 0;
   // A COPY relocation whose definition is larger than the executable's room for it (only that
   // much is copied); glibc warns "Symbol `NAME' has different size in shared object, ...".
   void (*copy_size_warning)(void* context, const char* symbol) = nullptr;
   void* warning_context = nullptr;
 };
+
+// Called by the architecture's PLT entry point: binds relocation `index` of the object whose
+// handle (its Module) the PLT pushed, and returns the target.
+extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg);
 
 // Applies RELR, then REL/RELA, then the PLT table, then (deferred) IRELATIVE.
 bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options);

@@ -14,6 +14,14 @@ bool read_head(OpenedFile& f) {
   return n >= 0;
 }
 
+// glibc's message for a name that the search did not find.
+bool not_found(Diagnostics& diag, const char* name, const OpenedFile& out) {
+  if (out.other_class)
+    return diag.fail(name, elf::Native::kClass == elf::ELFCLASS64 ? "wrong ELF class: ELFCLASS32"
+                                                                  : "wrong ELF class: ELFCLASS64");
+  return diag.fail(name, "cannot open shared object file", "No such file or directory");
+}
+
 // Tries one path. 1: opened and usable; 0: not there (keep searching); -1: a hard error
 // recorded in diag (glibc stops the search on errors other than "no such file").
 int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* path,
@@ -31,7 +39,7 @@ int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const cha
   out.fd = fd;
   if (platform::identify(fd, &out.id) < 0 || !read_head(out)) {
     if (out.id.is_directory) {
-      diag.fail(path, "cannot read file data", "Is a directory");
+      diag.fail_errno(path, "cannot read file data", 21 /* EISDIR */);
     } else {
       diag.fail(path, "cannot read file data");
     }
@@ -42,13 +50,17 @@ int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const cha
   if (out.id.is_directory) {
     platform::close(fd);
     out.fd = -1;
-    diag.fail(path, "cannot read file data: Is a directory");
+    diag.fail_errno(path, "cannot read file data", 21 /* EISDIR */);
     return keep_searching ? 0 : -1;
   }
-  if (keep_searching && !header_matches_machine(out.head, out.head_len)) {
-    platform::close(fd);  // an object for another machine: glibc skips it silently
+  // As glibc: an object of the other class or for another machine is passed over (for the
+  // other class, the final message says so); any other defect is load_image's to report, and
+  // ends the search. A name with a slash ends it at once.
+  if (Foreign f = foreign_object(out.head, out.head_len); f != Foreign::kNo) {
+    platform::close(fd);
     out.fd = -1;
-    return 0;
+    if (f == Foreign::kOtherClass) out.other_class = true;
+    return keep_searching ? 0 : -1;  // the caller words the error, with the name asked for
   }
   out.path = arena.copy_string(path);
   return 1;
@@ -152,6 +164,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     if (!path) return diag.fail(name, "cannot open shared object file", "No such file or directory");
     int r = try_path(diag, arena, cfg, path, out, false);
     arena.release(path);
+    if (r < 0 && !diag.failed()) not_found(diag, name, out);
     return r > 0;
   }
 
@@ -191,8 +204,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     }
   }
   if (r > 0) return true;
-  if (!diag.failed())
-    diag.fail(name, "cannot open shared object file", "No such file or directory");
+  if (!diag.failed()) not_found(diag, name, out);
   return false;
 }
 

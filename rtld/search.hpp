@@ -31,6 +31,7 @@ struct OpenedFile {
   platform::FileId id;
   alignas(8) uint8_t head[1024];
   size_t head_len = 0;
+  bool other_class = false;  // an object of the other ELF class was passed over
 };
 
 // Opens `name` for `requester` (whose DT_RPATH/DT_RUNPATH and loader chain apply). Objects for

@@ -41,7 +41,8 @@ int check_symbol(const Module& m, uint32_t index, const SymbolName& name, const 
   const elf::Sym& s = m.dyn.symtab[index];
   unsigned char type = elf::st_type(s.st_info);
   if ((s.st_value == 0 && s.st_shndx != elf::SHN_ABS && type != elf::STT_TLS) ||
-      s.st_shndx == elf::SHN_UNDEF || !((1u << type) & kDefinable))
+      (s.st_shndx == elf::SHN_UNDEF && (s.st_value == 0 || (flags & kLookupPlt))) ||
+      !((1u << type) & kDefinable))
     return 0;
   unsigned char bind = elf::st_bind(s.st_info);
   if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK && bind != elf::STB_GNU_UNIQUE) return 0;

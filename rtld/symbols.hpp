@@ -28,6 +28,10 @@ struct SymbolName {
 enum LookupFlags : unsigned {
   kLookupDefault = 0,
   kLookupNewest = 1,  // unversioned request from dlsym: take the default version
+  // A PLT (or TLS) reference. Other references also accept an undefined symbol that has an
+  // address: a non-PIE executable's PLT entry standing for a library function, whose address
+  // it is for everyone (glibc's ELF_RTYPE_CLASS_PLT).
+  kLookupPlt = 2,
 };
 
 struct SymbolMatch {
@@ -43,6 +47,22 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
 // The first definition along a scope (an array of objects), skipping `skip` if given.
 SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& name,
                           const Version* want, unsigned flags, const Module* skip = nullptr);
+
+// glibc's rule for a reference to a symbol that the referring object itself defines with
+// protected visibility: it binds to that definition, unless what the scope found first is an
+// executable's PLT entry standing for this very function (the first real definition, which
+// `first_real()` looks up with kLookupPlt, being the referrer's): function addresses stay equal.
+template <class Lookup>
+SymbolMatch bind_protected(const Module& referrer, uint32_t index, SymbolMatch found,
+                           Lookup first_real) {
+  const elf::Sym& ref = referrer.dyn.symtab[index];
+  if (elf::st_visibility(ref.st_other) != elf::STV_PROTECTED || ref.st_shndx == elf::SHN_UNDEF ||
+      found.module == &referrer)
+    return found;
+  if (found && found.sym->st_shndx == elf::SHN_UNDEF && first_real().module == &referrer)
+    return found;
+  return {&ref, &referrer};
+}
 
 // The version a reference in `m` to symbol `index` asks for, or nullptr.
 inline const Version* version_of_reference(const Module& m, uint32_t index) {

@@ -16,7 +16,20 @@ void assign_tls(StaticTls& layout, Module& m, bool in_static_block) {
     // Blocks grow down from the thread pointer; the block's first byte keeps the congruence
     // of p_vaddr modulo the alignment that the static linker assumed.
     size_t first = (-t.first_byte_offset) & (align - 1);
+    if (layout.free_bottom - layout.free_top >= t.mem_size) {
+      size_t offset = align_up(layout.free_top + t.mem_size - first, align) + first;
+      if (offset <= layout.free_bottom) {
+        layout.free_top = offset;
+        m.tls.tp_offset = -static_cast<intptr_t>(offset);
+        m.tls.is_static = true;
+        return;
+      }
+    }
     size_t offset = align_up(layout.size + t.mem_size - first, align) + first;
+    if (offset > layout.size + t.mem_size + (layout.free_bottom - layout.free_top)) {
+      layout.free_top = layout.size;  // the alignment leaves a bigger gap than the last one
+      layout.free_bottom = offset - t.mem_size;
+    }
     layout.size = offset;
     m.tls.tp_offset = -static_cast<intptr_t>(offset);
   } else {

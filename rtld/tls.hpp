@@ -22,6 +22,10 @@ struct StaticTls {
   size_t align = 16;      // the largest block alignment seen
   size_t next_id = 1;     // the next module id
   size_t generation = 1;
+  // Variant II: bytes [free_top, free_bottom) below the thread pointer that an alignment left
+  // unused; a later block that fits goes there (glibc's _dl_determine_tlsoffset). Start-up
+  // clears it once its layout is done: objects opened later only go past `size`, as in glibc.
+  size_t free_top = 0, free_bottom = 0;
 };
 
 // Gives `m` a module id and, with `in_static_block`, a fixed offset from the thread pointer.

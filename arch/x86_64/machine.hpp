@@ -93,6 +93,38 @@ inline bool set_thread_pointer(uintptr_t tp) {
 extern "C" uintptr_t arch_tlsdesc_static(void*);    // static TLS: the descriptor's argument
 extern "C" uintptr_t arch_tlsdesc_undefweak(void*);  // undefined weak: argument minus tp
 
+// Lazy binding (plt.S). The PLT GOT: GOT[1] = the object's handle, GOT[2] = the entry point.
+extern "C" void arch_runtime_resolve_xsavec();
+extern "C" void arch_runtime_resolve_xsave();
+extern "C" void arch_runtime_resolve_fxsave();
+extern "C" uint64_t arch_xsave_size;
+
+// Picks the entry point this CPU can use and sizes its save area. Returns its address.
+inline uintptr_t init_lazy_binding() {
+  uint32_t a, b, c, d;
+  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+  bool osxsave = c & (1u << 27);
+  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+  if (!osxsave || a < 0xd) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_fxsave);
+  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+  arch_xsave_size = (uint64_t{b} + 63) & ~uint64_t{63};  // standard format: an upper bound
+  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(1));
+  if (a & 2) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_xsavec);
+  return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_xsave);
+}
+
+// Prepares an object's PLT for lazy binding: the GOT slots of its JUMP_SLOTs keep pointing
+// into the PLT (plus the load bias), GOT[1] and GOT[2] lead to the entry point.
+inline void install_lazy_plt(uintptr_t pltgot, void* handle, uintptr_t entry) {
+  auto* got = reinterpret_cast<uintptr_t*>(pltgot);
+  got[1] = reinterpret_cast<uintptr_t>(handle);
+  got[2] = entry;
+}
+// What a lazily bound PLT slot holds before the first call.
+inline uintptr_t lazy_slot_value(uintptr_t bias, uintptr_t current) { return current + bias; }
+// The relocation an entry-point call names: x86_64 pushes its index in DT_JMPREL.
+inline size_t lazy_reloc_index(uintptr_t arg) { return arg; }
+
 inline uintptr_t call_ifunc_resolver(uintptr_t resolver) {
   return reinterpret_cast<uintptr_t (*)()>(resolver)();
 }

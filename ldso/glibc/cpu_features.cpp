@@ -1,10 +1,16 @@
-// glibc's x86 cpu_features, filled from CPUID: the raw leaves, the "active" bits libc's IFUNC
-// resolvers select on (only features whose register state the OS enabled), preferences, and
-// the cache sizes and copy thresholds memcpy/memset depend on (zero thresholds crash memcpy).
+// glibc's x86 cpu_features, filled from CPUID exactly as glibc 2.36 (Debian 12) fills them
+// (sysdeps/x86/cpu-features.c, dl-cacheinfo.h, cpu-tunables.c): the raw leaves, the "active"
+// bits libc's IFUNC resolvers select on (only features whose register state the OS enabled),
+// preferences, the cache sizes and copy thresholds memcpy/memset depend on (zero thresholds
+// crash memcpy), dl_hwcap / dl_platform and the minimum signal stack size. Whatever differs
+// from glibc's values changes which string functions libc picks, or what sysconf reports.
 #include <cpuid.h>
+
+#include <initializer_list>  // header-only, freestanding
 
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
+#include "rtld/string.hpp"
 #include "state.hpp"
 
 namespace ldso::glibc {
@@ -19,33 +25,62 @@ enum Leaf { kLeaf1, kLeaf7, kLeaf80000001, kLeafD1, kLeaf80000007, kLeaf80000008
 
 constexpr uint32_t bit(unsigned n) { return 1u << n; }
 
-// Features usable whenever CPUID reports them.
-struct Mask {
+struct Feature {
   Leaf leaf;
   Reg reg;
-  uint32_t always, with_avx, with_avx512;
+  unsigned bit;
 };
-constexpr Mask kMasks[] = {
-    // SSE3 PCLMULQDQ SSSE3 CMPXCHG16B SSE4_1 SSE4_2 MOVBE POPCNT AES XSAVE OSXSAVE RDRAND;
-    // with AVX state: FMA AVX F16C
-    {kLeaf1, ECX, bit(0) | bit(1) | bit(9) | bit(13) | bit(19) | bit(20) | bit(22) | bit(23) |
-                      bit(25) | bit(26) | bit(27) | bit(30),
-     bit(12) | bit(28) | bit(29), 0},
-    // TSC CX8 CMOV CLFSH MMX FXSR SSE SSE2 HTT
-    {kLeaf1, EDX, bit(4) | bit(8) | bit(15) | bit(19) | bit(23) | bit(24) | bit(25) | bit(26) | bit(28),
-     0, 0},
-    // BMI1 BMI2 ERMS RDSEED ADX CLWB SHA; AVX2; AVX512 F DQ IFMA PF ER CD BW VL
-    {kLeaf7, EBX, bit(3) | bit(8) | bit(9) | bit(18) | bit(19) | bit(24) | bit(29), bit(5),
-     bit(16) | bit(17) | bit(21) | bit(26) | bit(27) | bit(28) | bit(30) | bit(31)},
-    // GFNI RDPID; VAES VPCLMULQDQ; AVX512 VBMI VBMI2 VNNI BITALG VPOPCNTDQ
-    {kLeaf7, ECX, bit(8) | bit(22), bit(9) | bit(10), bit(1) | bit(6) | bit(11) | bit(12) | bit(14)},
-    // FSRM; AVX512 4VNNIW 4FMAPS VP2INTERSECT FP16
-    {kLeaf7, EDX, bit(4), 0, bit(2) | bit(3) | bit(8) | bit(23)},
-    // LAHF64 LZCNT SSE4A PREFETCHW; XOP FMA4
-    {kLeaf80000001, ECX, bit(0) | bit(5) | bit(6) | bit(8), bit(11) | bit(16), 0},
-    {kLeaf80000001, EDX, bit(27), 0, 0},  // RDTSCP
-    // AVX_VNNI; AVX512_BF16
-    {kLeaf7_1, EAX, 0, bit(4), bit(5)},
+// glibc's index_cpu_*, reg_* and bit_cpu_* (sysdeps/x86/include/cpu-features.h).
+constexpr Feature SSE3{kLeaf1, ECX, 0}, PCLMULQDQ{kLeaf1, ECX, 1}, SSSE3{kLeaf1, ECX, 9},
+    FMA{kLeaf1, ECX, 12}, CMPXCHG16B{kLeaf1, ECX, 13}, SSE4_1{kLeaf1, ECX, 19},
+    SSE4_2{kLeaf1, ECX, 20}, MOVBE{kLeaf1, ECX, 22}, POPCNT{kLeaf1, ECX, 23},
+    AES{kLeaf1, ECX, 25}, XSAVE{kLeaf1, ECX, 26}, OSXSAVE{kLeaf1, ECX, 27}, AVX{kLeaf1, ECX, 28},
+    F16C{kLeaf1, ECX, 29}, RDRAND{kLeaf1, ECX, 30};
+constexpr Feature FPU{kLeaf1, EDX, 0}, TSC{kLeaf1, EDX, 4}, CX8{kLeaf1, EDX, 8},
+    CMOV{kLeaf1, EDX, 15}, CLFSH{kLeaf1, EDX, 19}, MMX{kLeaf1, EDX, 23}, FXSR{kLeaf1, EDX, 24},
+    SSE{kLeaf1, EDX, 25}, SSE2{kLeaf1, EDX, 26}, HTT{kLeaf1, EDX, 28};
+constexpr Feature BMI1{kLeaf7, EBX, 3}, HLE{kLeaf7, EBX, 4}, AVX2{kLeaf7, EBX, 5},
+    BMI2{kLeaf7, EBX, 8}, ERMS{kLeaf7, EBX, 9}, RTM{kLeaf7, EBX, 11}, AVX512F{kLeaf7, EBX, 16},
+    AVX512DQ{kLeaf7, EBX, 17}, RDSEED{kLeaf7, EBX, 18}, ADX{kLeaf7, EBX, 19},
+    AVX512_IFMA{kLeaf7, EBX, 21}, CLFLUSHOPT{kLeaf7, EBX, 23}, CLWB{kLeaf7, EBX, 24},
+    AVX512PF{kLeaf7, EBX, 26}, AVX512ER{kLeaf7, EBX, 27}, AVX512CD{kLeaf7, EBX, 28},
+    SHA{kLeaf7, EBX, 29}, AVX512BW{kLeaf7, EBX, 30}, AVX512VL{kLeaf7, EBX, 31};
+constexpr Feature PREFETCHWT1{kLeaf7, ECX, 0}, AVX512_VBMI{kLeaf7, ECX, 1}, PKU{kLeaf7, ECX, 3},
+    OSPKE{kLeaf7, ECX, 4}, WAITPKG{kLeaf7, ECX, 5}, AVX512_VBMI2{kLeaf7, ECX, 6},
+    SHSTK{kLeaf7, ECX, 7}, GFNI{kLeaf7, ECX, 8}, VAES{kLeaf7, ECX, 9},
+    VPCLMULQDQ{kLeaf7, ECX, 10}, AVX512_VNNI{kLeaf7, ECX, 11}, AVX512_BITALG{kLeaf7, ECX, 12},
+    AVX512_VPOPCNTDQ{kLeaf7, ECX, 14}, RDPID{kLeaf7, ECX, 22}, KL{kLeaf7, ECX, 23},
+    CLDEMOTE{kLeaf7, ECX, 25}, MOVDIRI{kLeaf7, ECX, 27}, MOVDIR64B{kLeaf7, ECX, 28};
+constexpr Feature AVX512_4VNNIW{kLeaf7, EDX, 2}, AVX512_4FMAPS{kLeaf7, EDX, 3},
+    FSRM{kLeaf7, EDX, 4}, AVX512_VP2INTERSECT{kLeaf7, EDX, 8}, RTM_ALWAYS_ABORT{kLeaf7, EDX, 11},
+    SERIALIZE{kLeaf7, EDX, 14}, TSXLDTRK{kLeaf7, EDX, 16}, IBT{kLeaf7, EDX, 20},
+    AMX_BF16{kLeaf7, EDX, 22}, AVX512_FP16{kLeaf7, EDX, 23}, AMX_TILE{kLeaf7, EDX, 24},
+    AMX_INT8{kLeaf7, EDX, 25};
+constexpr Feature LAHF64_SAHF64{kLeaf80000001, ECX, 0}, LZCNT{kLeaf80000001, ECX, 5},
+    SSE4A{kLeaf80000001, ECX, 6}, PREFETCHW{kLeaf80000001, ECX, 8}, XOP{kLeaf80000001, ECX, 11},
+    FMA4{kLeaf80000001, ECX, 16}, TBM{kLeaf80000001, ECX, 21}, RDTSCP{kLeaf80000001, EDX, 27};
+constexpr Feature XSAVEOPT{kLeafD1, EAX, 0}, XSAVEC{kLeafD1, EAX, 1},
+    XGETBV_ECX_1{kLeafD1, EAX, 2}, XFD{kLeafD1, EAX, 4};
+constexpr Feature WBNOINVD{kLeaf80000008, EBX, 9};
+constexpr Feature AVX_VNNI{kLeaf7_1, EAX, 4}, AVX512_BF16{kLeaf7_1, EAX, 5},
+    FZLRM{kLeaf7_1, EAX, 10}, FSRS{kLeaf7_1, EAX, 11}, FSRCS{kLeaf7_1, EAX, 12};
+constexpr Feature AESKLE{kLeaf19, EBX, 0}, WIDE_KL{kLeaf19, EBX, 2};
+constexpr Feature PTWRITE{kLeaf14, EBX, 4};
+
+// Bits of preferred[0] (cpu-features-preferred_feature_index_1.def, in order).
+enum Preferred : unsigned {
+  Fast_Rep_String, Fast_Copy_Backward, Slow_BSF, Fast_Unaligned_Load, Prefer_PMINUB_for_stringop,
+  Fast_Unaligned_Copy, I586, I686, Slow_SSE4_2, AVX_Fast_Unaligned_Load, Prefer_No_VZEROUPPER,
+  Prefer_ERMS, Prefer_No_AVX512, MathVec_Prefer_No_AVX512, Prefer_FSRM,
+  Avoid_Short_Distance_REP_MOVSB
+};
+
+enum Kind : uint32_t { kUnknown, kIntel, kAmd, kZhaoxin, kOther };
+
+// _SC_LEVEL1_ICACHE_SIZE ... _SC_LEVEL4_CACHE_SIZE, relative to the first (glibc's M()).
+enum CacheName : int {
+  L1I_SIZE, L1I_ASSOC, L1I_LINESIZE, L1D_SIZE, L1D_ASSOC, L1D_LINESIZE, L2_SIZE, L2_ASSOC,
+  L2_LINESIZE, L3_SIZE, L3_ASSOC, L3_LINESIZE, L4_SIZE
 };
 
 struct Regs {
@@ -64,179 +99,776 @@ uint64_t xgetbv0() {
   return (uint64_t{hi} << 32) | lo;
 }
 
-struct Caches {
-  uint64_t l1i = 0, l1i_line = 0, l1d = 0, l1d_assoc = 0, l1d_line = 0;
-  uint64_t l2 = 0, l2_assoc = 0, l2_line = 0, l3 = 0, l3_assoc = 0, l3_line = 0;
-  uint64_t l3_threads = 1;
+constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+// glibc's struct cpu_features, by the generated layout.
+struct CpuFeatures {
+  uint32_t (*f)[2][4];
+  uint32_t kind = kOther, max_cpuid = 0, family = 0, model = 0, stepping = 0;
+  uint32_t preferred = 0, isa_1 = 0;
+  uint64_t xsave_state_size = 0;
+  uint32_t xsave_state_full_size = 0;
+
+  bool cpu(Feature x) const { return (f[x.leaf][0][x.reg] & bit(x.bit)) != 0; }      // _CPU_P
+  bool usable(Feature x) const { return (f[x.leaf][1][x.reg] & bit(x.bit)) != 0; }   // _USABLE_P
+  void set_active(Feature x) { f[x.leaf][1][x.reg] |= f[x.leaf][0][x.reg] & bit(x.bit); }
+  void set(Feature x) { f[x.leaf][1][x.reg] |= bit(x.bit); }
+  void unset(Feature x) { f[x.leaf][1][x.reg] &= ~bit(x.bit); }
+  void read(Leaf l, uint32_t leaf, uint32_t sub) {
+    Regs x = cpuid(leaf, sub);
+    for (int i = 0; i < 4; ++i) f[l][0][i] = x.r[i];
+  }
+  bool preferred_p(Preferred p) const { return (preferred & bit(p)) != 0; }
 };
 
-// The deterministic cache parameters leaf: 4 on Intel, 0x8000001d on AMD.
-void read_cache_leaf(uint32_t leaf, Caches& c) {
-  for (uint32_t i = 0; i < 16; ++i) {
-    Regs x = cpuid(leaf, i);
-    uint32_t type = x.r[EAX] & 0x1f;
-    if (type == 0) break;
-    uint32_t level = (x.r[EAX] >> 5) & 7;
-    uint64_t ways = ((x.r[EBX] >> 22) & 0x3ff) + 1, parts = ((x.r[EBX] >> 12) & 0x3ff) + 1,
-             line = (x.r[EBX] & 0xfff) + 1, sets = uint64_t{x.r[ECX]} + 1;
-    uint64_t size = ways * parts * line * sets;
-    if (level == 1 && type == 1) c.l1d = size, c.l1d_assoc = ways, c.l1d_line = line;
-    else if (level == 1 && type == 2) c.l1i = size, c.l1i_line = line;
-    else if (level == 2) c.l2 = size, c.l2_assoc = ways, c.l2_line = line;
-    else if (level == 3) {
-      c.l3 = size, c.l3_assoc = ways, c.l3_line = line;
-      c.l3_threads = ((x.r[EAX] >> 14) & 0xfff) + 1;
+// get_common_indices: leaf 1 (only with a known vendor), 7, 7.1, 0xd.1, 0x14, 0x19.
+void get_common_indices(CpuFeatures& c, bool with_leaf1, uint32_t& extended_model) {
+  if (with_leaf1) {
+    c.read(kLeaf1, 1, 0);
+    uint32_t eax = c.f[kLeaf1][0][EAX];
+    c.family = (eax >> 8) & 0x0f;
+    c.model = (eax >> 4) & 0x0f;
+    extended_model = (eax >> 12) & 0xf0;
+    c.stepping = eax & 0x0f;
+    if (c.family == 0x0f) {
+      c.family += (eax >> 20) & 0xff;
+      c.model += extended_model;
     }
+  }
+  if (c.max_cpuid >= 7) c.read(kLeaf7, 7, 0), c.read(kLeaf7_1, 7, 1);
+  if (c.max_cpuid >= 0xd) c.read(kLeafD1, 0xd, 1);
+  if (c.max_cpuid >= 0x14) c.read(kLeaf14, 0x14, 0);
+  if (c.max_cpuid >= 0x19) c.read(kLeaf19, 0x19, 0);
+}
+
+void get_extended_indices(CpuFeatures& c) {
+  uint32_t max = cpuid(0x80000000).r[EAX];
+  if (max >= 0x80000001) c.read(kLeaf80000001, 0x80000001, 0);
+  if (max >= 0x80000007) c.read(kLeaf80000007, 0x80000007, 0);
+  if (max >= 0x80000008) c.read(kLeaf80000008, 0x80000008, 0);
+}
+
+uint32_t get_isa_level(const CpuFeatures& c) {
+  uint32_t level = 0;
+  if (c.usable(CMOV) && c.usable(CX8) && c.cpu(FPU) && c.usable(FXSR) && c.usable(MMX) &&
+      c.usable(SSE) && c.usable(SSE2)) {
+    level = 1;
+    if (c.usable(CMPXCHG16B) && c.usable(LAHF64_SAHF64) && c.usable(POPCNT) && c.usable(SSE3) &&
+        c.usable(SSSE3) && c.usable(SSE4_1) && c.usable(SSE4_2)) {
+      level |= 2;
+      if (c.usable(AVX) && c.usable(AVX2) && c.usable(BMI1) && c.usable(BMI2) && c.usable(F16C) &&
+          c.usable(FMA) && c.usable(LZCNT) && c.usable(MOVBE)) {
+        level |= 4;
+        if (c.usable(AVX512F) && c.usable(AVX512BW) && c.usable(AVX512CD) &&
+            c.usable(AVX512DQ) && c.usable(AVX512VL))
+          level |= 8;
+      }
+    }
+  }
+  return level;
+}
+
+void update_active(CpuFeatures& c) {
+  // Usable whenever CPUID reports them.
+  for (Feature x : {SSE3, PCLMULQDQ, SSSE3, CMPXCHG16B, SSE4_1, SSE4_2, MOVBE, POPCNT, AES,
+                    OSXSAVE, TSC, CX8, CMOV, CLFSH, MMX, FXSR, SSE, SSE2, HTT, BMI1, HLE, BMI2,
+                    ERMS, RDSEED, ADX, CLFLUSHOPT, CLWB, SHA, PREFETCHWT1, OSPKE, WAITPKG, GFNI,
+                    RDPID, RDRAND, CLDEMOTE, MOVDIRI, MOVDIR64B, FSRM, RTM_ALWAYS_ABORT,
+                    SERIALIZE, TSXLDTRK, LAHF64_SAHF64, LZCNT, SSE4A, PREFETCHW, TBM, RDTSCP,
+                    WBNOINVD, FZLRM, FSRS, FSRCS, PTWRITE})
+    c.set_active(x);
+  if (!c.cpu(RTM_ALWAYS_ABORT)) c.set_active(RTM);
+  // IBT and SHSTK (Debian builds with CET) are set here and cleared again below: Linux does not
+  // report CET through arch_prctl(ARCH_CET_STATUS).
+
+  if (c.cpu(OSXSAVE)) {
+    uint64_t xcr0 = xgetbv0();
+    if ((xcr0 & 0x6) == 0x6) {  // XMM and YMM state
+      if (c.cpu(AVX)) {
+        c.set(AVX);
+        if (c.cpu(AVX2)) {
+          c.set(AVX2);
+          c.preferred |= bit(AVX_Fast_Unaligned_Load);
+        }
+        for (Feature x : {AVX_VNNI, FMA, VAES, VPCLMULQDQ, XOP, F16C}) c.set_active(x);
+      }
+      if ((xcr0 & 0xe0) == 0xe0 && c.cpu(AVX512F)) {  // opmask, ZMM0-15, ZMM16-31 state
+        c.set(AVX512F);
+        for (Feature x : {AVX512CD, AVX512ER, AVX512PF, AVX512VL, AVX512DQ, AVX512BW,
+                          AVX512_4FMAPS, AVX512_4VNNIW, AVX512_BITALG, AVX512_IFMA, AVX512_VBMI,
+                          AVX512_VBMI2, AVX512_VNNI, AVX512_VPOPCNTDQ, AVX512_VP2INTERSECT,
+                          AVX512_BF16, AVX512_FP16})
+          c.set_active(x);
+      }
+    }
+    if ((xcr0 & (bit(17) | bit(18))) == (bit(17) | bit(18)))  // XTILECFG, XTILEDATA state
+      for (Feature x : {AMX_BF16, AMX_TILE, AMX_INT8}) c.set_active(x);
+    c.set(XSAVE);
+    for (Feature x : {XSAVEOPT, XSAVEC, XGETBV_ECX_1, XFD}) c.set_active(x);
+
+    // _dl_runtime_resolve's save area: the XSAVE area plus 64 bytes of integer registers.
+    constexpr uint32_t kStateSaveOffset = 8 * 7 + 8;
+    constexpr uint32_t kStateSaveMask = bit(1) | bit(2) | bit(3) | bit(5) | bit(6) | bit(7);
+    if (c.max_cpuid >= 0xd) {
+      Regs d = cpuid(0xd, 0);
+      if (d.r[EBX] != 0) {
+        uint32_t full = static_cast<uint32_t>(align_up(d.r[EBX] + kStateSaveOffset, 64));
+        c.xsave_state_size = full;
+        c.xsave_state_full_size = full;
+        if (c.cpu(XSAVEC)) {  // the compacted format
+          uint32_t offsets[32], sizes[32];
+          offsets[0] = 0, offsets[1] = 160, offsets[2] = 576;
+          sizes[0] = 160, sizes[1] = 256;
+          for (unsigned i = 2; i < 32; ++i) {
+            uint32_t ecx = 0;
+            if (kStateSaveMask & bit(i)) {
+              Regs x = cpuid(0xd, i);
+              sizes[i] = x.r[EAX];
+              ecx = x.r[ECX];
+            } else {
+              sizes[i] = 0;
+            }
+            if (i > 2) {
+              offsets[i] = offsets[i - 1] + sizes[i - 1];
+              if (ecx & bit(1)) offsets[i] = static_cast<uint32_t>(align_up(offsets[i], 64));
+            }
+          }
+          uint32_t size = offsets[31] + sizes[31];
+          if (size) {
+            c.xsave_state_size = align_up(size + kStateSaveOffset, 64);
+            c.set(XSAVEC);
+          }
+        }
+      }
+    }
+  }
+  if (c.cpu(OSPKE)) c.set(PKU);
+  if (c.cpu(AESKLE)) {
+    c.set(AESKLE);
+    c.set_active(KL);
+    c.set_active(WIDE_KL);
+  }
+  c.isa_1 = get_isa_level(c);
+}
+
+// Intel's preferences and errata (family 6 models), after update_active.
+void intel_preferences(CpuFeatures& c, uint32_t extended_model) {
+  if (c.family == 0x06) {
+    c.model += extended_model;
+    switch (c.model) {
+      case 0x1c:
+      case 0x26:
+        c.preferred |= bit(Slow_BSF);  // BSF is slow on Atom
+        break;
+      case 0x57: case 0x7a: case 0x5c: case 0x5f: case 0x4c: case 0x5a: case 0x75:
+      case 0x37: case 0x4a: case 0x4d: case 0x5d:  // Silvermont, Airmont, Goldmont, KNL
+        c.preferred |= bit(Fast_Unaligned_Load) | bit(Fast_Unaligned_Copy) |
+                       bit(Prefer_PMINUB_for_stringop) | bit(Slow_SSE4_2);
+        break;
+      case 0x86: case 0x96: case 0x9c:  // Tremont
+        c.preferred |= bit(Fast_Rep_String) | bit(Fast_Unaligned_Load) |
+                       bit(Fast_Unaligned_Copy) | bit(Prefer_PMINUB_for_stringop) |
+                       bit(Slow_SSE4_2);
+        break;
+      default:
+        if (!c.cpu(AVX)) break;
+        [[fallthrough]];
+      case 0x1a: case 0x1e: case 0x1f: case 0x25: case 0x2c: case 0x2e: case 0x2f:
+        c.preferred |= bit(Fast_Rep_String) | bit(Fast_Unaligned_Load) |
+                       bit(Fast_Unaligned_Copy) | bit(Prefer_PMINUB_for_stringop);
+        break;
+    }
+    // TSX off where microcode may leave it broken.
+    bool disable_tsx = false;
+    switch (c.model) {
+      case 0x55:
+        disable_tsx = c.stepping <= 5;
+        break;
+      case 0x8e:
+      case 0x9e:
+        disable_tsx = c.stepping <= 0xc;
+        break;
+      case 0x4e:
+      case 0x5e:
+        disable_tsx = true;
+        break;
+      case 0x3f:
+        if (c.stepping >= 4) break;
+        [[fallthrough]];
+      case 0x3c:
+      case 0x45:
+      case 0x46:
+        c.unset(RTM);
+        break;
+      default:
+        break;
+    }
+    if (disable_tsx) {
+      c.unset(HLE);
+      c.unset(RTM);
+      c.set(RTM_ALWAYS_ABORT);
+    }
+  }
+  if (c.cpu(AVX512ER)) {
+    c.preferred |= bit(Prefer_No_VZEROUPPER);
+  } else {
+    // Cores without AVX-VNNI lower their clock for 512-bit vectors.
+    if (!c.cpu(AVX_VNNI)) c.preferred |= bit(Prefer_No_AVX512);
+    if (c.usable(RTM)) c.preferred |= bit(Prefer_No_VZEROUPPER);
+  }
+  if (c.cpu(FSRM)) c.preferred |= bit(Avoid_Short_Distance_REP_MOVSB);
+}
+
+// ---- Caches (dl-cacheinfo.h) ----
+
+struct Intel02 {
+  uint8_t idx, assoc, linesize, rel_name;
+  uint32_t size;
+};
+// CPUID leaf 2 descriptors, sorted by idx.
+constexpr Intel02 kIntel02[] = {
+    {0x06, 4, 32, L1I_SIZE, 8192},      {0x08, 4, 32, L1I_SIZE, 16384},
+    {0x09, 4, 32, L1I_SIZE, 32768},     {0x0a, 2, 32, L1D_SIZE, 8192},
+    {0x0c, 4, 32, L1D_SIZE, 16384},     {0x0d, 4, 64, L1D_SIZE, 16384},
+    {0x0e, 6, 64, L1D_SIZE, 24576},     {0x21, 8, 64, L2_SIZE, 262144},
+    {0x22, 4, 64, L3_SIZE, 524288},     {0x23, 8, 64, L3_SIZE, 1048576},
+    {0x25, 8, 64, L3_SIZE, 2097152},    {0x29, 8, 64, L3_SIZE, 4194304},
+    {0x2c, 8, 64, L1D_SIZE, 32768},     {0x30, 8, 64, L1I_SIZE, 32768},
+    {0x39, 4, 64, L2_SIZE, 131072},     {0x3a, 6, 64, L2_SIZE, 196608},
+    {0x3b, 2, 64, L2_SIZE, 131072},     {0x3c, 4, 64, L2_SIZE, 262144},
+    {0x3d, 6, 64, L2_SIZE, 393216},     {0x3e, 4, 64, L2_SIZE, 524288},
+    {0x3f, 2, 64, L2_SIZE, 262144},     {0x41, 4, 32, L2_SIZE, 131072},
+    {0x42, 4, 32, L2_SIZE, 262144},     {0x43, 4, 32, L2_SIZE, 524288},
+    {0x44, 4, 32, L2_SIZE, 1048576},    {0x45, 4, 32, L2_SIZE, 2097152},
+    {0x46, 4, 64, L3_SIZE, 4194304},    {0x47, 8, 64, L3_SIZE, 8388608},
+    {0x48, 12, 64, L2_SIZE, 3145728},   {0x49, 16, 64, L2_SIZE, 4194304},
+    {0x4a, 12, 64, L3_SIZE, 6291456},   {0x4b, 16, 64, L3_SIZE, 8388608},
+    {0x4c, 12, 64, L3_SIZE, 12582912},  {0x4d, 16, 64, L3_SIZE, 16777216},
+    {0x4e, 24, 64, L2_SIZE, 6291456},   {0x60, 8, 64, L1D_SIZE, 16384},
+    {0x66, 4, 64, L1D_SIZE, 8192},      {0x67, 4, 64, L1D_SIZE, 16384},
+    {0x68, 4, 64, L1D_SIZE, 32768},     {0x78, 8, 64, L2_SIZE, 1048576},
+    {0x79, 8, 64, L2_SIZE, 131072},     {0x7a, 8, 64, L2_SIZE, 262144},
+    {0x7b, 8, 64, L2_SIZE, 524288},     {0x7c, 8, 64, L2_SIZE, 1048576},
+    {0x7d, 8, 64, L2_SIZE, 2097152},    {0x7f, 2, 64, L2_SIZE, 524288},
+    {0x80, 8, 64, L2_SIZE, 524288},     {0x82, 8, 32, L2_SIZE, 262144},
+    {0x83, 8, 32, L2_SIZE, 524288},     {0x84, 8, 32, L2_SIZE, 1048576},
+    {0x85, 8, 32, L2_SIZE, 2097152},    {0x86, 4, 64, L2_SIZE, 524288},
+    {0x87, 8, 64, L2_SIZE, 1048576},    {0xd0, 4, 64, L3_SIZE, 524288},
+    {0xd1, 4, 64, L3_SIZE, 1048576},    {0xd2, 4, 64, L3_SIZE, 2097152},
+    {0xd6, 8, 64, L3_SIZE, 1048576},    {0xd7, 8, 64, L3_SIZE, 2097152},
+    {0xd8, 8, 64, L3_SIZE, 4194304},    {0xdc, 12, 64, L3_SIZE, 2097152},
+    {0xdd, 12, 64, L3_SIZE, 4194304},   {0xde, 12, 64, L3_SIZE, 8388608},
+    {0xe2, 16, 64, L3_SIZE, 2097152},   {0xe3, 16, 64, L3_SIZE, 4194304},
+    {0xe4, 16, 64, L3_SIZE, 8388608},   {0xea, 24, 64, L3_SIZE, 12582912},
+    {0xeb, 24, 64, L3_SIZE, 18874368},  {0xec, 24, 64, L3_SIZE, 25165824},
+};
+
+// Size, associativity or line size from a CPUID leaf 4 (deterministic cache parameters) entry.
+long leaf4_value(int offset, const Regs& x) {
+  uint32_t ebx = x.r[EBX], ecx = x.r[ECX];
+  if (offset == 0)
+    return static_cast<long>((uint64_t{(ebx >> 22) + 1}) * (((ebx >> 12) & 0x3ff) + 1) *
+                             ((ebx & 0xfff) + 1) * (uint64_t{ecx} + 1));
+  if (offset == 1) return (ebx >> 22) + 1;
+  return (ebx & 0xfff) + 1;
+}
+
+// Looks for NAME's cache in CPUID leaf 4; level 4 only when with_l4 (Intel).
+bool leaf4_lookup(int name, bool with_l4, long& out) {
+  int folded = (name / 3) * 3;
+  for (uint32_t round = 0;; ++round) {
+    Regs x = cpuid(4, round);
+    uint32_t type = x.r[EAX] & 0x1f;
+    if (type == 0) return false;
+    uint32_t level = (x.r[EAX] >> 5) & 0x7;
+    if ((level == 1 && type == 1 && folded == L1D_SIZE) ||
+        (level == 1 && type == 2 && folded == L1I_SIZE) || (level == 2 && folded == L2_SIZE) ||
+        (level == 3 && folded == L3_SIZE) || (with_l4 && level == 4 && folded == L4_SIZE)) {
+      out = leaf4_value(name - folded, x);
+      return true;
+    }
+  }
+}
+
+long intel_check_word(int name, uint32_t value, bool& has_level_2, bool& no_level_2_or_3,
+                      const CpuFeatures& c) {
+  if (value & 0x80000000) return 0;  // reserved
+  int folded = (name / 3) * 3;
+  while (value != 0) {
+    uint32_t byte = value & 0xff;
+    if (byte == 0x40) {
+      no_level_2_or_3 = true;
+      if (folded == L3_SIZE) break;
+    } else if (byte == 0xff) {  // everything is in leaf 4
+      long v;
+      return leaf4_lookup(name, true, v) ? v : -1;
+    } else {
+      if (byte == 0x49 && folded == L3_SIZE && c.family == 15 && c.model == 6) {
+        name = L2_SIZE + (name - L3_SIZE);  // this model's L3 is encoded like an L2
+        folded = L2_SIZE;
+      }
+      const Intel02* found = nullptr;
+      for (const Intel02& e : kIntel02)
+        if (e.idx == byte) found = &e;
+      if (found) {
+        if (found->rel_name == folded) {
+          int offset = name - folded;
+          return offset == 0 ? found->size : offset == 1 ? found->assoc : found->linesize;
+        }
+        if (found->rel_name == L2_SIZE) has_level_2 = true;
+      }
+    }
+    value >>= 8;
+  }
+  return 0;
+}
+
+long handle_intel(int name, const CpuFeatures& c) {
+  if (c.max_cpuid < 2) return -1;
+  bool no_level_2_or_3 = false, has_level_2 = false;
+  Regs x = cpuid(2);
+  if ((x.r[EAX] & 0xff) != 1) return intel_check_word(name, 0xff, has_level_2, no_level_2_or_3, c);
+  x.r[EAX] &= 0xffffff00;
+  for (uint32_t word : x.r)
+    if (long r = intel_check_word(name, word, has_level_2, no_level_2_or_3, c)) return r;
+  if (name >= L2_SIZE && name <= L3_LINESIZE && no_level_2_or_3) return -1;
+  return 0;
+}
+
+long handle_zhaoxin(int name) {
+  long v;
+  return leaf4_lookup(name, false, v) ? v : 0;
+}
+
+long amd_assoc(uint32_t field, uint32_t size, uint32_t line) {
+  switch (field) {
+    case 0: case 1: case 2: case 4: return field;
+    case 6: return 8;
+    case 8: return 16;
+    case 10: return 32;
+    case 11: return 48;
+    case 12: return 64;
+    case 13: return 96;
+    case 14: return 128;
+    case 15: return line ? size / line : 0;
+    default: return 0;
+  }
+}
+
+long handle_amd(int name) {
+  uint32_t max = cpuid(0x80000000).r[EAX];
+  if (name > L3_LINESIZE) return 0;  // no level 4 cache
+  uint32_t fn = 0x80000005 + (name >= L2_SIZE ? 1 : 0);
+  if (max < fn) return 0;
+  Regs x = cpuid(fn);
+  uint32_t ecx = x.r[ECX], edx = x.r[EDX];
+  if (name < L1D_SIZE) {
+    name += L1D_SIZE - L1I_SIZE;
+    ecx = edx;
+  }
+  switch (name) {
+    case L1D_SIZE: return (ecx >> 14) & 0x3fc00;
+    case L1D_ASSOC:
+      ecx >>= 16;
+      if ((ecx & 0xff) == 0xff) return (ecx << 2) & 0x3fc00;  // fully associative
+      return ecx & 0xff;
+    case L1D_LINESIZE: return ecx & 0xff;
+    case L2_SIZE: return (ecx & 0xf000) == 0 ? 0 : (ecx >> 6) & 0x3fffc00;
+    case L2_ASSOC: return amd_assoc((ecx >> 12) & 0xf, (ecx >> 6) & 0x3fffc00, ecx & 0xff);
+    case L2_LINESIZE: return (ecx & 0xf000) == 0 ? 0 : ecx & 0xff;
+    case L3_SIZE: return (edx & 0xf000) == 0 ? 0 : static_cast<long>((edx & 0x3ffc0000) << 1);
+    case L3_ASSOC: return amd_assoc((edx >> 12) & 0xf, (edx & 0x3ffc0000) << 1, edx & 0xff);
+    case L3_LINESIZE: return (edx & 0xf000) == 0 ? 0 : edx & 0xff;
+    default: return -1;
+  }
+}
+
+int bsr(int v) { return 31 - __builtin_clz(static_cast<unsigned>(v)); }
+
+// How many threads share the highest cache level (Intel and Zhaoxin).
+void get_common_cache_info(const CpuFeatures& c, long& shared, long& shared_per_thread,
+                           uint32_t& threads, long core) {
+  int threads_l2, threads_l3;
+  bool inclusive_cache = true;
+  bool support_count_mask = !(c.kind == kZhaoxin && c.family == 6);
+  int max_cpuid = static_cast<int>(c.max_cpuid);
+  unsigned level = 3;
+  if (shared <= 0) {
+    level = 2;
+    shared = core;
+    shared_per_thread = core;
+    threads_l2 = 0;
+    threads_l3 = -1;
+  } else {
+    threads_l2 = 0;
+    threads_l3 = 0;
+  }
+  if (c.cpu(HTT)) {
+    bool no_info = max_cpuid < 4;
+    if (!no_info) {
+      int i = 0;
+      int check = 0x1 | (threads_l3 == 0) << 1;
+      do {
+        Regs x = cpuid(4, static_cast<uint32_t>(i++));
+        uint32_t eax = x.r[EAX];
+        if (c.kind == kIntel && (eax & 0x1f) == 0) {  // Pentium D bug: no cache info
+          no_info = true;
+          break;
+        }
+        switch ((eax >> 5) & 0x7) {
+          case 2:
+            if (check & 0x1) {
+              threads_l2 = (eax >> 14) & 0x3ff;
+              check &= ~0x1;
+            }
+            break;
+          case 3:
+            if (check & 0x2) {
+              threads_l3 = (eax >> 14) & 0x3ff;
+              inclusive_cache = (x.r[EDX] & 0x2) != 0;
+              check &= ~0x2;
+            }
+            break;
+          default:
+            break;
+        }
+      } while (check);
+    }
+    if (!no_info) {
+      if (max_cpuid >= 11 && support_count_mask) {
+        int i = 0;
+        int count = ((threads_l2 > 0 && level == 3) ? 1 : 0) |
+                    ((threads_l3 > 0 || (threads_l2 > 0 && level == 2)) ? 2 : 0);
+        while (count) {
+          Regs x = cpuid(11, static_cast<uint32_t>(i++));
+          int shipped = x.r[EBX] & 0xff;
+          int type = x.r[ECX] & 0xff00;
+          if (shipped == 0 || type == 0) break;
+          if (type == 0x100) {
+            if (count & 0x1) {
+              int mask = ~(-1 << (bsr(threads_l2) + 1));
+              threads_l2 = (shipped - 1) & mask;
+              count &= ~0x1;
+            }
+          } else if (type == 0x200) {
+            if (count & 0x2) {
+              int threads_core = level == 2 ? threads_l2 : threads_l3;
+              int mask = ~(-1 << (bsr(threads_core) + 1));
+              threads_core = (shipped - 1) & mask;
+              if (level == 2) threads_l2 = threads_core;
+              else threads_l3 = threads_core;
+              count &= ~0x2;
+            }
+          }
+        }
+      }
+      if (threads_l2 > 0) threads_l2 += 1;
+      if (threads_l3 > 0) threads_l3 += 1;
+      if (level == 2) {
+        if (threads_l2) {
+          threads = static_cast<uint32_t>(threads_l2);
+          if (c.kind == kIntel && threads > 2 && c.family == 6) {
+            switch (c.model) {
+              case 0x37: case 0x4a: case 0x4d: case 0x5a: case 0x5d:
+                threads = 2;  // Silvermont: L2 shared by 2 cores
+                break;
+              default:
+                break;
+            }
+          }
+        }
+      } else if (threads_l3) {
+        threads = static_cast<uint32_t>(threads_l3);
+      }
+    } else {
+      threads = (c.f[kLeaf1][0][EBX] >> 16) & 0xff;  // all logical threads share it
+    }
+    if (shared_per_thread > 0 && threads > 0) shared_per_thread /= threads;
+  }
+  if (!inclusive_cache) {
+    long core_per_thread = threads_l2 > 0 ? core / threads_l2 : core;
+    shared_per_thread += core_per_thread;
+    shared += core;
+  }
+}
+
+void init_cacheinfo(CpuFeatures& c, void* r) {
+  long data = -1, shared = -1, shared_per_thread = -1, core = -1;
+  uint32_t threads = 0;
+  long level[13];
+  for (long& v : level) v = -1;
+  auto fill = [&](auto&& handle, bool with_l4) {
+    for (int n = L1I_SIZE; n <= L3_LINESIZE; ++n) level[n] = handle(n);
+    if (with_l4) level[L4_SIZE] = handle(L4_SIZE);
+    data = level[L1D_SIZE];
+    core = level[L2_SIZE];
+    shared = shared_per_thread = level[L3_SIZE];
+  };
+  if (c.kind == kIntel) {
+    fill([&](int n) { return handle_intel(n, c); }, true);
+    get_common_cache_info(c, shared, shared_per_thread, threads, core);
+  } else if (c.kind == kZhaoxin) {
+    fill([](int n) { return handle_zhaoxin(n); }, false);
+    get_common_cache_info(c, shared, shared_per_thread, threads, core);
+  } else if (c.kind == kAmd) {
+    fill([](int n) { return handle_amd(n); }, false);
+    uint32_t max_ex = cpuid(0x80000000).r[EAX];
+    if (shared <= 0) {
+      shared = core;  // no shared L3: all we have is L2
+      shared_per_thread = core;
+    } else {
+      if (max_ex >= 0x80000008) threads = 1u << ((cpuid(0x80000008).r[ECX] >> 12) & 0x0f);
+      if (threads == 0 || c.family >= 0x17) {
+        Regs x = cpuid(1);
+        if (x.r[EDX] & bit(28)) threads = (x.r[EBX] >> 16) & 0xff;
+      }
+      if (threads > 0) shared_per_thread /= threads;
+      if (c.family >= 0x17) {  // the L3 is per CCX on Zen
+        uint32_t per_ccx = ((cpuid(0x8000001D, 3).r[EAX] >> 14) & 0xfff) + 1;
+        shared_per_thread *= per_ccx;
+      } else {
+        shared += core;  // exclusive L2 and L3
+        shared_per_thread += core;
+      }
+    }
+  }
+
+  namespace F = L::rtld_global_ro;
+  at<F::dl_x86_cpu_features_level1_icache_size, uint64_t>(r) = static_cast<uint64_t>(level[L1I_SIZE]);
+  at<F::dl_x86_cpu_features_level1_icache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L1I_LINESIZE]);
+  at<F::dl_x86_cpu_features_level1_dcache_size, uint64_t>(r) = static_cast<uint64_t>(level[L1D_SIZE]);
+  at<F::dl_x86_cpu_features_level1_dcache_assoc, uint64_t>(r) = static_cast<uint64_t>(level[L1D_ASSOC]);
+  at<F::dl_x86_cpu_features_level1_dcache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L1D_LINESIZE]);
+  at<F::dl_x86_cpu_features_level2_cache_size, uint64_t>(r) = static_cast<uint64_t>(level[L2_SIZE]);
+  at<F::dl_x86_cpu_features_level2_cache_assoc, uint64_t>(r) = static_cast<uint64_t>(level[L2_ASSOC]);
+  at<F::dl_x86_cpu_features_level2_cache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L2_LINESIZE]);
+  at<F::dl_x86_cpu_features_level3_cache_size, uint64_t>(r) = static_cast<uint64_t>(level[L3_SIZE]);
+  at<F::dl_x86_cpu_features_level3_cache_assoc, uint64_t>(r) = static_cast<uint64_t>(level[L3_ASSOC]);
+  at<F::dl_x86_cpu_features_level3_cache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L3_LINESIZE]);
+  at<F::dl_x86_cpu_features_level4_cache_size, uint64_t>(r) = static_cast<uint64_t>(level[L4_SIZE]);
+
+  // Non-temporal stores from a quarter of the shared cache, at least 3/4 of a thread's share
+  // (only that without ERMS).
+  uint64_t non_temporal = static_cast<uint64_t>(shared / 4);
+  uint64_t lowbound = static_cast<uint64_t>(shared_per_thread * 3 / 4);
+  if (non_temporal < lowbound) non_temporal = lowbound;
+  if (!c.usable(ERMS)) non_temporal = lowbound;
+  constexpr uint64_t kMaxNonTemporal = SIZE_MAX >> 4, kMinNonTemporal = 0x4040;
+  if (non_temporal < kMinNonTemporal) non_temporal = kMinNonTemporal;
+  else if (non_temporal > kMaxNonTemporal) non_temporal = kMaxNonTemporal;
+
+  uint64_t rep_movsb, min_rep_movsb;
+  if (c.usable(AVX512F) && !c.preferred_p(Prefer_No_AVX512)) rep_movsb = 4096 * 4, min_rep_movsb = 64 * 8;
+  else if (c.preferred_p(AVX_Fast_Unaligned_Load)) rep_movsb = 4096 * 2, min_rep_movsb = 32 * 8;
+  else rep_movsb = 2048, min_rep_movsb = 16 * 8;
+  if (c.usable(FSRM)) rep_movsb = 2112;
+
+  // glibc.cpu.x86_* tunables override.
+  if (int64_t t = tunable_value("glibc.cpu.x86_data_cache_size")) data = t;
+  if (int64_t t = tunable_value("glibc.cpu.x86_shared_cache_size")) shared = t;
+  int64_t t = tunable_value("glibc.cpu.x86_non_temporal_threshold");
+  if (t > static_cast<int64_t>(kMinNonTemporal) && static_cast<uint64_t>(t) <= kMaxNonTemporal)
+    non_temporal = static_cast<uint64_t>(t);
+  t = tunable_value("glibc.cpu.x86_rep_movsb_threshold");
+  if (t > static_cast<int64_t>(min_rep_movsb)) rep_movsb = static_cast<uint64_t>(t);
+  uint64_t rep_stosb = static_cast<uint64_t>(tunable_value("glibc.cpu.x86_rep_stosb_threshold"));
+
+  // ERMS performs poorly beyond the L2 on AMD Zen 3.
+  uint64_t rep_movsb_stop = c.kind == kAmd ? static_cast<uint64_t>(core) : non_temporal;
+
+  at<F::dl_x86_cpu_features_data_cache_size, uint64_t>(r) = static_cast<uint64_t>(data);
+  at<F::dl_x86_cpu_features_shared_cache_size, uint64_t>(r) = static_cast<uint64_t>(shared);
+  at<F::dl_x86_cpu_features_non_temporal_threshold, uint64_t>(r) = non_temporal;
+  at<F::dl_x86_cpu_features_rep_movsb_threshold, uint64_t>(r) = rep_movsb;
+  at<F::dl_x86_cpu_features_rep_stosb_threshold, uint64_t>(r) = rep_stosb;
+  at<F::dl_x86_cpu_features_rep_movsb_stop_threshold, uint64_t>(r) = rep_movsb_stop;
+}
+
+// GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,Prefer_ERMS,...: turns usable features off and
+// preferences off or on (cpu-tunables.c; names are case-sensitive, unknown ones ignored).
+void apply_hwcaps_tunable(CpuFeatures& c, const char* list) {
+  struct Off {
+    const char* name;
+    Feature feature;
+  };
+  static constexpr Off kOff[] = {
+      {"AVX", AVX}, {"CX8", CX8}, {"FMA", FMA}, {"HTT", HTT}, {"IBT", IBT}, {"RTM", RTM},
+      {"AVX2", AVX2}, {"BMI1", BMI1}, {"BMI2", BMI2}, {"CMOV", CMOV}, {"ERMS", ERMS},
+      {"FMA4", FMA4}, {"SSE2", SSE2}, {"LZCNT", LZCNT}, {"MOVBE", MOVBE}, {"SHSTK", SHSTK},
+      {"SSSE3", SSSE3}, {"XSAVE", XSAVE}, {"POPCNT", POPCNT}, {"SSE4_1", SSE4_1},
+      {"SSE4_2", SSE4_2}, {"AVX512F", AVX512F}, {"OSXSAVE", OSXSAVE}, {"AVX512CD", AVX512CD},
+      {"AVX512BW", AVX512BW}, {"AVX512DQ", AVX512DQ}, {"AVX512ER", AVX512ER},
+      {"AVX512PF", AVX512PF}, {"AVX512VL", AVX512VL}};
+  struct Pref {
+    const char* name;
+    Preferred bit;
+    bool can_enable;
+    const Feature* need;  // enabling needs this feature usable
+  };
+  static constexpr Pref kPref[] = {
+      {"I586", I586, false, nullptr},
+      {"I686", I686, false, nullptr},
+      {"Slow_BSF", Slow_BSF, true, nullptr},
+      {"Prefer_ERMS", Prefer_ERMS, true, nullptr},
+      {"Prefer_FSRM", Prefer_FSRM, true, nullptr},
+      {"Slow_SSE4_2", Slow_SSE4_2, true, &SSE4_2},
+      {"Fast_Rep_String", Fast_Rep_String, true, nullptr},
+      {"Prefer_No_AVX512", Prefer_No_AVX512, true, &AVX512F},
+      {"Fast_Copy_Backward", Fast_Copy_Backward, true, nullptr},
+      {"Fast_Unaligned_Load", Fast_Unaligned_Load, true, nullptr},
+      {"Fast_Unaligned_Copy", Fast_Unaligned_Copy, true, nullptr},
+      {"Prefer_No_VZEROUPPER", Prefer_No_VZEROUPPER, true, &AVX},
+      {"AVX_Fast_Unaligned_Load", AVX_Fast_Unaligned_Load, true, &AVX},
+      {"MathVec_Prefer_No_AVX512", MathVec_Prefer_No_AVX512, true, &AVX512F},
+      {"Prefer_PMINUB_for_stringop", Prefer_PMINUB_for_stringop, true, &SSE2}};
+  const char* p = list;
+  while (true) {
+    const char* e = p;
+    while (*e && *e != ',') ++e;
+    bool disable = *p == '-';
+    const char* n = disable ? p + 1 : p;
+    size_t len = static_cast<size_t>(e - n);
+    auto is = [&](const char* name) {
+      return rtld::str_len(name) == len && rtld::str_eq_n(n, name, len);
+    };
+    bool done = false;
+    if (disable) {
+      for (const Off& o : kOff)
+        if (!done && is(o.name)) c.unset(o.feature), done = true;
+      if (!done && is("XSAVEC")) {
+        c.xsave_state_size = c.xsave_state_full_size;
+        c.unset(XSAVEC);
+        done = true;
+      }
+    }
+    for (const Pref& pr : kPref) {
+      if (done || !is(pr.name)) continue;
+      done = true;
+      if (disable) c.preferred &= ~bit(pr.bit);
+      else if (pr.can_enable && (!pr.need || c.usable(*pr.need))) c.preferred |= bit(pr.bit);
+    }
+    if (!*e) break;
+    p = e + 1;
+    if (!*p) break;
   }
 }
 
 }  // namespace
 
-void init_cpu_features(Runtime&) {
+void init_cpu_features(Runtime& rt) {
   void* r = ro();
-  auto* base = static_cast<char*>(address_of<ro_::dl_x86_cpu_features>(r));
-  auto* features = reinterpret_cast<uint32_t(*)[2][4]>(address_of<ro_::dl_x86_cpu_features_features>(r));
+  auto* raw = reinterpret_cast<uint32_t(*)[2][4]>(address_of<ro_::dl_x86_cpu_features_features>(r));
+  for (int l = 0; l < kLeafCount; ++l)
+    for (int i = 0; i < 4; ++i) raw[l][0][i] = raw[l][1][i] = 0;
+  CpuFeatures c{raw};
 
   Regs v0 = cpuid(0);
-  uint32_t max_leaf = v0.r[EAX];
-  bool intel = v0.r[EBX] == 0x756e6547;                          // "Genu"
-  bool amd = v0.r[EBX] == 0x68747541 || v0.r[EBX] == 0x6f677948;  // "Auth", "Hygo"
-  uint32_t max_ext = cpuid(0x80000000).r[EAX];
-
-  auto fill = [&](Leaf idx, uint32_t leaf, uint32_t sub, uint32_t max) {
-    if (leaf > max) return;
-    Regs x = cpuid(leaf, sub);
-    for (int i = 0; i < 4; ++i) features[idx][0][i] = x.r[i];
-  };
-  fill(kLeaf1, 1, 0, max_leaf);
-  fill(kLeaf7, 7, 0, max_leaf);
-  fill(kLeaf7_1, 7, 1, max_leaf);
-  fill(kLeafD1, 0xd, 1, max_leaf);
-  fill(kLeaf19, 0x19, 0, max_leaf);
-  fill(kLeaf14, 0x14, 0, max_leaf);
-  fill(kLeaf80000001, 0x80000001, 0, max_ext);
-  fill(kLeaf80000007, 0x80000007, 0, max_ext);
-  fill(kLeaf80000008, 0x80000008, 0, max_ext);
-
-  // Which register state the OS saves: only then are AVX / AVX-512 instructions usable.
-  bool osxsave = features[kLeaf1][0][ECX] & bit(27);
-  uint64_t xcr0 = osxsave ? xgetbv0() : 0;
-  bool avx_state = (xcr0 & 0x6) == 0x6;
-  bool avx512_state = avx_state && (xcr0 & 0xe0) == 0xe0;
-  for (const Mask& m : kMasks) {
-    uint32_t usable = m.always | (avx_state ? m.with_avx : 0) | (avx512_state ? m.with_avx512 : 0);
-    features[m.leaf][1][m.reg] = features[m.leaf][0][m.reg] & usable;
+  c.max_cpuid = v0.r[EAX];
+  uint32_t ebx = v0.r[EBX], ecx = v0.r[ECX], edx = v0.r[EDX];
+  uint32_t extended_model = 0;
+  if (ebx == 0x756e6547 && ecx == 0x6c65746e && edx == 0x49656e69) {  // GenuineIntel
+    c.kind = kIntel;
+    get_common_indices(c, true, extended_model);
+    get_extended_indices(c);
+    update_active(c);
+    intel_preferences(c, extended_model);
+  } else if ((ebx == 0x68747541 && ecx == 0x444d4163 && edx == 0x69746e65) ||   // AuthenticAMD
+             (ebx == 0x6f677948 && ecx == 0x656e6975 && edx == 0x6e65476e)) {  // HygonGenuine
+    c.kind = kAmd;
+    get_common_indices(c, true, extended_model);
+    get_extended_indices(c);
+    update_active(c);
+    if (c.usable(AVX)) c.set_active(FMA4);
+    if (c.family == 0x15 && c.model >= 0x60 && c.model <= 0x7f) {  // Excavator
+      c.preferred |= bit(Fast_Unaligned_Load) | bit(Fast_Copy_Backward);
+      c.preferred &= ~bit(AVX_Fast_Unaligned_Load);
+    }
+  } else if ((ebx == 0x746e6543 && ecx == 0x736c7561 && edx == 0x48727561) ||   // CentaurHauls
+             (ebx == 0x68532020 && ecx == 0x20206961 && edx == 0x68676e61)) {  // "  Shanghai  "
+    c.kind = kZhaoxin;
+    get_common_indices(c, true, extended_model);
+    get_extended_indices(c);
+    update_active(c);
+    c.stepping = 0;  // glibc's Zhaoxin branch reads the stepping into a shadowing local
+    c.model += extended_model;
+    bool no_avx = (c.family == 0x6 && (c.model == 0xf || c.model == 0x19)) ||
+                  (c.family == 0x7 && (c.model == 0x1b || c.model == 0x3b));
+    if (no_avx) {
+      c.unset(AVX);
+      c.unset(AVX2);
+      if (!(c.family == 0x7 && c.model == 0x3b)) c.preferred |= bit(Slow_SSE4_2);
+      c.preferred &= ~bit(AVX_Fast_Unaligned_Load);
+    }
+  } else {
+    c.kind = kOther;
+    get_common_indices(c, false, extended_model);
+    update_active(c);
   }
-  if (features[kLeaf1][1][ECX] & bit(26))  // XSAVE: XSAVEOPT XSAVEC XGETBV_ECX_1
-    features[kLeafD1][1][EAX] = features[kLeafD1][0][EAX] & (bit(0) | bit(1) | bit(2));
+  if (c.cpu(CX8)) c.preferred |= bit(I586);
+  if (c.cpu(CMOV)) c.preferred |= bit(I686);
 
-  auto active = [&](Leaf l, Reg reg, unsigned b) { return (features[l][1][reg] & bit(b)) != 0; };
-  bool avx2 = active(kLeaf7, EBX, 5), avx512f = active(kLeaf7, EBX, 16);
-
-  // basic: kind (1 intel, 2 amd, 3 zhaoxin, 4 other), max_cpuid, family, model, stepping
-  uint32_t eax1 = features[kLeaf1][0][EAX];
-  uint32_t family = (eax1 >> 8) & 0xf, model = (eax1 >> 4) & 0xf;
-  if (family == 0xf) family += (eax1 >> 20) & 0xff;
-  if (family >= 6) model += ((eax1 >> 16) & 0xf) << 4;
-  at<L::rtld_global_ro::dl_x86_cpu_features_basic_kind, uint32_t>(r) = intel ? 1 : amd ? 2 : 4;
-  at<L::rtld_global_ro::dl_x86_cpu_features_basic_max_cpuid, uint32_t>(r) = max_leaf;
-  at<L::rtld_global_ro::dl_x86_cpu_features_basic_family, uint32_t>(r) = family;
-  at<L::rtld_global_ro::dl_x86_cpu_features_basic_model, uint32_t>(r) = model;
-  at<L::rtld_global_ro::dl_x86_cpu_features_basic_stepping, uint32_t>(r) = eax1 & 0xf;
-
-  // Preferences (bit numbers of glibc's PREFERRED_FEATURE_INDEX_1).
-  enum { Fast_Rep_String = 0, Fast_Copy_Backward = 1, Fast_Unaligned_Load = 3,
-         Prefer_PMINUB_for_stringop = 4, Fast_Unaligned_Copy = 5, I586 = 6, I686 = 7,
-         AVX_Fast_Unaligned_Load = 9, Prefer_No_AVX512 = 13 };
-  uint32_t preferred = bit(I586) | bit(I686);
-  if (avx2) preferred |= bit(AVX_Fast_Unaligned_Load);
-  if (intel && family == 6) {
-    preferred |= bit(Fast_Rep_String) | bit(Fast_Unaligned_Load) | bit(Fast_Unaligned_Copy) |
-                 bit(Prefer_PMINUB_for_stringop);
-  }
-  // Intel cores lower their clock for 512-bit vectors unless they also have AVX-VNNI.
-  if (intel && avx512f && !active(kLeaf7, EBX, 27) && !active(kLeaf7_1, EAX, 4))
-    preferred |= bit(Prefer_No_AVX512);
-  at<L::rtld_global_ro::dl_x86_cpu_features_preferred, uint32_t>(r) = preferred;
-
-  // ISA levels (x86-64 baseline, v2, v3, v4).
-  uint32_t isa = 1;
-  bool v2 = active(kLeaf1, ECX, 13) && active(kLeaf80000001, ECX, 0) && active(kLeaf1, ECX, 23) &&
-            active(kLeaf1, ECX, 0) && active(kLeaf1, ECX, 19) && active(kLeaf1, ECX, 20) &&
-            active(kLeaf1, ECX, 9);
-  bool v3 = v2 && active(kLeaf1, ECX, 28) && avx2 && active(kLeaf7, EBX, 3) &&
-            active(kLeaf7, EBX, 8) && active(kLeaf1, ECX, 29) && active(kLeaf1, ECX, 12) &&
-            active(kLeaf80000001, ECX, 5) && active(kLeaf1, ECX, 22);
-  bool v4 = v3 && avx512f && active(kLeaf7, EBX, 30) && active(kLeaf7, EBX, 28) &&
-            active(kLeaf7, EBX, 17) && active(kLeaf7, EBX, 31);
-  isa |= (v2 ? 2 : 0) | (v3 ? 4 : 0) | (v4 ? 8 : 0);
-  at<L::rtld_global_ro::dl_x86_cpu_features_isa_1, uint32_t>(r) = isa;
-
-  if (max_leaf >= 0xd && osxsave) {
-    Regs d = cpuid(0xd, 0);
-    uint64_t size = d.r[EBX] ? ((d.r[EBX] + 64 + 63) & ~uint64_t{63}) : 0;
-    at<L::rtld_global_ro::dl_x86_cpu_features_xsave_state_size, uint64_t>(r) = size;
-    at<L::rtld_global_ro::dl_x86_cpu_features_xsave_state_full_size, uint32_t>(r) = static_cast<uint32_t>(size);
-    size_t& minsig = at<ro_::dl_minsigstacksize, size_t>(r);
-    if (minsig == 2048 && d.r[EBX]) minsig = d.r[EBX] + 1024;  // no AT_MINSIGSTKSZ from the kernel
+  // dl_check_minsigstacksize: emulate AT_MINSIGSTKSZ when the kernel did not pass it.
+  size_t& minsig = at<ro_::dl_minsigstacksize, size_t>(r);
+  if (minsig == 0) {
+    if (c.max_cpuid >= 0xd && c.cpu(OSXSAVE)) {
+      uint32_t size = static_cast<uint32_t>(align_up(440 + 8 + 15, 16)) + (64 - 16);
+      minsig = size + cpuid(0xd, 0).r[EBX] + 4;  // + FP_XSTATE_MAGIC2
+    } else {
+      minsig = 2048;  // MINSIGSTKSZ
+    }
   }
 
-  // glibc reports x86-64 (and on Intel, AVX512 BW/DQ/VL) in dl_hwcap, not the kernel's bits.
-  uint64_t hwcap = 2;
-  if (intel && avx512f && active(kLeaf7, EBX, 30) && active(kLeaf7, EBX, 17) && active(kLeaf7, EBX, 31))
-    hwcap |= 4;
+  init_cacheinfo(c, r);
+
+  if (const char* hwcaps = tunable_string("glibc.cpu.hwcaps")) apply_hwcaps_tunable(c, hwcaps);
+  bool disable_xsave = false;
+  if (!c.usable(OSXSAVE)) {
+    for (Feature x : {XSAVE, XSAVEOPT, XSAVEC, XGETBV_ECX_1, XFD}) c.unset(x);
+    disable_xsave = true;
+  }
+  if (disable_xsave || (!c.usable(XSAVE) && !c.usable(XSAVEC))) {
+    c.xsave_state_size = 0;
+    for (Feature x : {AVX, AVX2, AVX_VNNI, FMA, VAES, VPCLMULQDQ, XOP, F16C, AVX512F, AVX512CD,
+                      AVX512ER, AVX512PF, AVX512VL, AVX512DQ, AVX512BW, AVX512_4FMAPS,
+                      AVX512_4VNNIW, AVX512_BITALG, AVX512_IFMA, AVX512_VBMI, AVX512_VBMI2,
+                      AVX512_VNNI, AVX512_VPOPCNTDQ, AVX512_VP2INTERSECT, AVX512_BF16,
+                      AVX512_FP16, AMX_BF16, AMX_TILE, AMX_INT8, FMA4})
+      c.unset(x);
+  }
+
+  // dl_hwcap is x86-64 (plus AVX512_1 on Intel); Intel's dl_platform names the
+  // microarchitecture level, which $PLATFORM expands to.
+  uint64_t hwcap = 2;  // HWCAP_X86_64
+  const char* platform = nullptr;
+  if (c.kind == kIntel) {
+    if (c.usable(AVX512CD)) {
+      if (c.usable(AVX512ER)) {
+        if (c.usable(AVX512PF)) platform = "xeon_phi";
+      } else if (c.usable(AVX512BW) && c.usable(AVX512DQ) && c.usable(AVX512VL)) {
+        hwcap |= 4;  // HWCAP_X86_AVX512_1
+      }
+    }
+    if (!platform && c.usable(AVX2) && c.usable(FMA) && c.usable(BMI1) && c.usable(BMI2) &&
+        c.usable(LZCNT) && c.usable(MOVBE) && c.usable(POPCNT))
+      platform = "haswell";
+  }
   at<ro_::dl_hwcap, uint64_t>(r) = hwcap;
-
-  // Caches and the thresholds derived from them.
-  Caches c;
-  if (intel && max_leaf >= 4) read_cache_leaf(4, c);
-  else if (amd && max_ext >= 0x8000001d && (features[kLeaf80000001][0][ECX] & bit(22)))
-    read_cache_leaf(0x8000001d, c);
-  if (amd && c.l1d == 0 && max_ext >= 0x80000006) {  // legacy AMD leaves
-    Regs l1 = cpuid(0x80000005), l2 = cpuid(0x80000006);
-    c.l1d = uint64_t{l1.r[ECX] >> 24} << 10, c.l1d_line = l1.r[ECX] & 0xff;
-    c.l1i = uint64_t{l1.r[EDX] >> 24} << 10, c.l1i_line = l1.r[EDX] & 0xff;
-    c.l2 = uint64_t{l2.r[ECX] >> 16} << 10, c.l2_line = l2.r[ECX] & 0xff;
-    c.l3 = uint64_t{l2.r[EDX] >> 18} << 19, c.l3_line = l2.r[EDX] & 0xff;
+  if (platform) {
+    at<ro_::dl_platform, const char*>(r) = platform;
+    at<ro_::dl_platformlen, size_t>(r) = rtld::str_len(platform);
+    rt.search.platform = platform;
   }
-  uint64_t data = c.l1d ? c.l1d : 32 * 1024;
-  uint64_t shared = c.l3 ? c.l3 : (c.l2 ? c.l2 : 1024 * 1024);
-  if (intel && c.l3 && c.l3_threads > 1) shared = c.l3 / c.l3_threads * 2;  // a thread's share
-  uint64_t non_temporal = shared * 3 / 4;
-  if (non_temporal < 0x4040) non_temporal = 0x4040;
-  unsigned vec = (avx512f && !(preferred & bit(Prefer_No_AVX512))) ? 64 : (avx2 ? 32 : 16);
-  uint64_t rep_movsb = 2048 * (vec / 16);
-  if (active(kLeaf7, EDX, 4)) rep_movsb = 2112;  // FSRM
-  uint64_t rep_stosb = 2048;
-  uint64_t rep_movsb_stop = amd && c.l2 ? c.l2 : non_temporal;
-  // glibc.cpu.x86_* tunables override.
-  if (int64_t t = tunable_value("glibc.cpu.x86_data_cache_size")) data = static_cast<uint64_t>(t);
-  if (int64_t t = tunable_value("glibc.cpu.x86_shared_cache_size")) shared = static_cast<uint64_t>(t);
-  if (int64_t t = tunable_value("glibc.cpu.x86_non_temporal_threshold"); t >= 0x4040)
-    non_temporal = static_cast<uint64_t>(t);
-  if (int64_t t = tunable_value("glibc.cpu.x86_rep_movsb_threshold"); t > 0) rep_movsb = static_cast<uint64_t>(t);
-  if (int64_t t = tunable_value("glibc.cpu.x86_rep_stosb_threshold"); t > 0) rep_stosb = static_cast<uint64_t>(t);
 
   namespace F = L::rtld_global_ro;
-  at<F::dl_x86_cpu_features_data_cache_size, uint64_t>(r) = data;
-  at<F::dl_x86_cpu_features_shared_cache_size, uint64_t>(r) = shared;
-  at<F::dl_x86_cpu_features_non_temporal_threshold, uint64_t>(r) = non_temporal;
-  at<F::dl_x86_cpu_features_rep_movsb_threshold, uint64_t>(r) = rep_movsb;
-  at<F::dl_x86_cpu_features_rep_movsb_stop_threshold, uint64_t>(r) = rep_movsb_stop;
-  at<F::dl_x86_cpu_features_rep_stosb_threshold, uint64_t>(r) = rep_stosb;
-  at<F::dl_x86_cpu_features_level1_icache_size, uint64_t>(r) = c.l1i;
-  at<F::dl_x86_cpu_features_level1_icache_linesize, uint64_t>(r) = c.l1i_line;
-  at<F::dl_x86_cpu_features_level1_dcache_size, uint64_t>(r) = c.l1d;
-  at<F::dl_x86_cpu_features_level1_dcache_assoc, uint64_t>(r) = c.l1d_assoc;
-  at<F::dl_x86_cpu_features_level1_dcache_linesize, uint64_t>(r) = c.l1d_line;
-  at<F::dl_x86_cpu_features_level2_cache_size, uint64_t>(r) = c.l2;
-  at<F::dl_x86_cpu_features_level2_cache_assoc, uint64_t>(r) = c.l2_assoc;
-  at<F::dl_x86_cpu_features_level2_cache_linesize, uint64_t>(r) = c.l2_line;
-  at<F::dl_x86_cpu_features_level3_cache_size, uint64_t>(r) = c.l3;
-  at<F::dl_x86_cpu_features_level3_cache_assoc, uint64_t>(r) = c.l3_assoc;
-  at<F::dl_x86_cpu_features_level3_cache_linesize, uint64_t>(r) = c.l3_line;
-  at<F::dl_x86_cpu_features_level4_cache_size, uint64_t>(r) = 0;
-  (void)base;
+  at<F::dl_x86_cpu_features_basic_kind, uint32_t>(r) = c.kind;
+  at<F::dl_x86_cpu_features_basic_max_cpuid, uint32_t>(r) = c.max_cpuid;
+  at<F::dl_x86_cpu_features_basic_family, uint32_t>(r) = c.family;
+  at<F::dl_x86_cpu_features_basic_model, uint32_t>(r) = c.model;
+  at<F::dl_x86_cpu_features_basic_stepping, uint32_t>(r) = c.stepping;
+  at<F::dl_x86_cpu_features_preferred, uint32_t>(r) = c.preferred;
+  at<F::dl_x86_cpu_features_isa_1, uint32_t>(r) = c.isa_1;
+  at<F::dl_x86_cpu_features_xsave_state_size, uint64_t>(r) = c.xsave_state_size;
+  at<F::dl_x86_cpu_features_xsave_state_full_size, uint32_t>(r) = c.xsave_state_full_size;
 }
 
 }  // namespace ldso::glibc

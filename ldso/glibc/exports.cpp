@@ -247,6 +247,14 @@ void mcount(uintptr_t, uintptr_t) {}
 
 }  // namespace
 
+void lock_loading() {
+  if (libc.mutex_lock) libc.mutex_lock(LoadLock::lock());
+}
+
+void unlock_loading() {
+  if (libc.mutex_unlock) libc.mutex_unlock(LoadLock::lock());
+}
+
 void install_function_pointers() {
   void* r = ro();
   at<ro_::dl_debug_printf, void*>(r) = reinterpret_cast<void*>(&debug_printf);

@@ -45,6 +45,10 @@ void object_removing(rtld::Module& m);
 bool object_pinned(const rtld::Module& m);  // thread_local destructors still registered
 void init_static_tls_block(const rtld::Module& m);  // in every thread
 
+// GL(dl_load_lock), libc's recursive mutex (no-ops before libc is relocated).
+void lock_loading();
+void unlock_loading();
+
 // __tls_get_addr's slow path (out-of-date DTV, block not yet allocated).
 void* tls_get_addr_slow(const rtld::TlsIndex* index);
 

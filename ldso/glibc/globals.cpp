@@ -60,7 +60,7 @@ void init_process(Runtime& rt) {
       default: break;
     }
   }
-  at<ro_::dl_minsigstacksize, size_t>(r) = minsig ? minsig : 2048;
+  at<ro_::dl_minsigstacksize, size_t>(r) = minsig;  // 0: init_cpu_features computes it
   at<ro_::dl_clktck, int>(r) = static_cast<int>(clktck);
   at<ro_::dl_fpu_control, uint16_t>(r) = static_cast<uint16_t>(fpucw);
   at<ro_::dl_hwcap2, uint64_t>(r) = hwcap2;

@@ -51,6 +51,7 @@ void register_tls_module(rtld::Module& m);
 void init_tunables(Runtime& rt);          // tunables.cpp
 void init_cpu_features(Runtime& rt);      // cpu_features.cpp
 int64_t tunable_value(const char* name);  // current value (the default unless set)
+const char* tunable_string(const char* name);  // a string tunable's value, null unless set
 void* tls_get_addr_soft(void* map);       // tls.cpp: GLRO(dl_tls_get_addr_soft)
 
 // Formats a glibc-style message (%s %d %u %x %p %%, with widths) into buf.

@@ -104,6 +104,11 @@ int64_t tunable_value(const char* name) {
   return id < kCount ? values[id].number : 0;
 }
 
+const char* tunable_string(const char* name) {
+  size_t id = find(name, rtld::str_len(name));
+  return id < kCount && values[id].set ? values[id].string : nullptr;
+}
+
 }  // namespace ldso::glibc
 
 extern "C" __attribute__((visibility("default"))) void __tunable_get_val(unsigned id, void* valp,

@@ -1,0 +1,97 @@
+// The lazy-binding entry point for x86_64 PLTs. PLT0 pushes GOT[1] (the object's handle) and
+// jumps to GOT[2] (here); PLTn had pushed the relocation index. Everything a call can pass
+// arguments in is preserved: rdi rsi rdx rcx r8 r9, rax (the vector count of variadic
+// calls), r10 (static chain), and the whole vector state (xmm/ymm/zmm, AVX-512 masks) with
+// xsavec or xsave sized from CPUID at start-up, or fxsave without XSAVE. The binder is the
+// architecture-neutral rtld_lazy_bind(handle, index); it returns the target, jumped to with
+// the caller's return address back on top of the stack.
+
+	.text
+
+.macro SAVE_INTEGER
+	pushq %rbx
+	movq %rsp, %rbx          // rbx: [rbx]=rbx, 8(rbx)=handle, 16(rbx)=index
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+.endm
+
+.macro BIND_AND_RETURN
+	movq 8(%rbx), %rdi
+	movq 16(%rbx), %rsi
+	call rtld_lazy_bind
+	movq %rax, %r11
+.endm
+
+.macro RESTORE_INTEGER_AND_JUMP
+	leaq -64(%rbx), %rsp
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	popq %rbx
+	addq $16, %rsp           // drop handle and index
+	jmp *%r11
+.endm
+
+.macro XSAVE_VARIANT name, save, restore
+	.globl \name
+	.hidden \name
+	.type \name,@function
+\name:
+	SAVE_INTEGER
+	andq $-64, %rsp
+	subq arch_xsave_size(%rip), %rsp
+	// The XSAVE header (bytes 512..575) must start out zero.
+	movq $0, 512(%rsp)
+	movq $0, 520(%rsp)
+	movq $0, 528(%rsp)
+	movq $0, 536(%rsp)
+	movq $0, 544(%rsp)
+	movq $0, 552(%rsp)
+	movq $0, 560(%rsp)
+	movq $0, 568(%rsp)
+	movl $-1, %eax
+	movl $-1, %edx
+	\save (%rsp)
+	BIND_AND_RETURN
+	movl $-1, %eax
+	movl $-1, %edx
+	\restore (%rsp)
+	RESTORE_INTEGER_AND_JUMP
+	.size \name, .-\name
+.endm
+
+XSAVE_VARIANT arch_runtime_resolve_xsavec, xsavec, xrstor
+XSAVE_VARIANT arch_runtime_resolve_xsave, xsave, xrstor
+
+	.globl arch_runtime_resolve_fxsave
+	.hidden arch_runtime_resolve_fxsave
+	.type arch_runtime_resolve_fxsave,@function
+arch_runtime_resolve_fxsave:
+	SAVE_INTEGER
+	andq $-64, %rsp
+	subq $512, %rsp
+	fxsave (%rsp)
+	BIND_AND_RETURN
+	fxrstor (%rsp)
+	RESTORE_INTEGER_AND_JUMP
+	.size arch_runtime_resolve_fxsave, .-arch_runtime_resolve_fxsave
+
+	.data
+	.globl arch_xsave_size
+	.hidden arch_xsave_size
+	.balign 8
+arch_xsave_size:
+	.quad 1024
+
+	.section .note.GNU-stack,"",@progbits

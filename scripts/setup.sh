@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need on a Debian 12 machine.
+# Idempotent; prints nothing when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build g++ clang-14 lld-14 llvm-14-tools
+  googletest libgtest-dev libgmock-dev
+  python3-psutil patchelf elfutils binutils file
+  # the unmodified system programs lit/glibc runs under our ld.so
+  bash coreutils perl python3 git nodejs
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  if [[ "$status" != "installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "setup.sh: installing: ${missing[*]}" >&2
+SUDO=()
+if [[ "$(id -u)" != 0 ]]; then
+  SUDO=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -o DPkg::Lock::Timeout=600 -qq >&2
+"${SUDO[@]}" apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
+  "${missing[@]}" >&2
