@@ -14,8 +14,8 @@ set -euo pipefail
 # --- The default program ---------------------------------------------------
 # "hello" is the libc-free lit/Inputs/hello.c, built here. Later milestones:
 #   DEFAULT_PROG=/bin/ls; DEFAULT_ARGS=(-l /)
-DEFAULT_PROG=hello
-DEFAULT_ARGS=(a b c)
+DEFAULT_PROG=/bin/ls
+DEFAULT_ARGS=(-la /)
 # ---------------------------------------------------------------------------
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -7,6 +7,8 @@ PACKAGES=(
   cmake ninja-build g++ clang-14 lld-14 llvm-14-tools
   googletest libgtest-dev libgmock-dev
   python3-psutil patchelf elfutils binutils file
+  # the glibc layout drift test re-dumps the layout from the installed debug info
+  gdb libc6-dbg
   # the unmodified system programs lit/glibc runs under our ld.so
   bash coreutils perl python3 git nodejs
 )
