@@ -27,13 +27,6 @@ namespace {
 using rtld::Diagnostics;
 using rtld::Module;
 
-const char* getenv_from(char** envp, const char* name) {
-  size_t n = rtld::str_len(name);
-  for (char** e = envp; *e; ++e)
-    if (rtld::str_eq_n(*e, name, n) && (*e)[n] == '=') return *e + n + 1;
-  return nullptr;
-}
-
 void read_process(Process& p, uintptr_t* stack) {
   p.stack = stack;
   p.argc = static_cast<int>(stack[0]);
@@ -191,9 +184,14 @@ int parse_options() {
       i += 2;
       return p.argv[i - 1];
     };
-    if (const char* v = takes_value("--library-path")) runtime.options.library_path = v;
-    else if (const char* v2 = takes_value("--preload")) runtime.options.preload = v2;
-    else if (rtld::str_eq(a, "--inhibit-cache")) runtime.options.inhibit_cache = true, ++i;
+    Options& o = runtime.options;
+    if (const char* v = takes_value("--library-path")) o.library_path = v;
+    else if (const char* v2 = takes_value("--preload")) o.preload = v2;
+    else if (const char* v3 = takes_value("--argv0")) o.argv0 = v3;
+    else if (const char* v4 = takes_value("--inhibit-rpath")) o.inhibit_rpath = v4;
+    else if (rtld::str_eq(a, "--inhibit-cache")) o.inhibit_cache = true, ++i;
+    else if (rtld::str_eq(a, "--list")) o.list = o.trace = true, ++i;
+    else if (rtld::str_eq(a, "--verify")) o.verify = true, ++i;
     else if (rtld::str_eq(a, "--help")) print_help(), exit_process(0);
     else if (rtld::str_eq(a, "--version")) print_version(), exit_process(0);
     else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("missing program name"), 0);
@@ -261,25 +259,22 @@ EntryPoint start_program(uintptr_t* stack) {
 
   const bool explicit_run = p.at_entry == reinterpret_cast<uintptr_t>(&_start);
   rt.program_name = p.argc > 0 ? p.argv[0] : "";
-  if (!p.secure) {
-    rt.options.library_path = getenv_from(p.envp, "LD_LIBRARY_PATH");
-    rt.options.preload = getenv_from(p.envp, "LD_PRELOAD");
-    const char* bind_now = getenv_from(p.envp, "LD_BIND_NOW");
-    rt.options.bind_now = bind_now && *bind_now;
-    const char* bind_not = getenv_from(p.envp, "LD_BIND_NOT");
-    rt.options.bind_not = bind_not && *bind_not;
-  }
+  read_environment(rt);
   const char* env_preload = rt.options.preload;
   int program_arg = explicit_run ? parse_options() : 0;
   rt.search.library_path = rt.options.library_path;
   rt.search.platform = p.platform ? p.platform : arch::kPlatform;
   rt.search.secure = p.secure;
 
+  rt.search.inhibit_rpath = p.secure ? nullptr : rt.options.inhibit_rpath;
+  if (rt.options.verify) verify_and_exit(rt, p.argv[program_arg]);
+
   Module* main;
   const char* ldso_path;
   if (explicit_run) {
     ldso_path = p.argv[0];
     main = load_named_program(diag, program_arg);
+    if (rt.options.argv0) p.argv[0] = const_cast<char*>(rt.options.argv0);
   } else {
     main = take_kernel_mapped_program(diag);
     ldso_path = interp_path(*main);
@@ -298,8 +293,11 @@ EntryPoint start_program(uintptr_t* stack) {
 
   if (rt.options.preload) load_preloads(diag, rt.options.preload);
   if (env_preload && env_preload != rt.options.preload) load_preloads(diag, env_preload);
-  if (!rtld::load_dependencies(diag, rt.objects, rt.search, main)) fatal(diag);
+  // ldd (LD_TRACE_LOADED_OBJECTS) lists a missing library as "not found"; --list stops.
+  bool tolerate = rt.options.trace && !rt.options.list;
+  if (!rtld::load_dependencies(diag, rt.objects, rt.search, main, tolerate)) fatal(diag);
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
+  if (rt.options.trace) list_objects_and_exit(rt);
   // As glibc: every version problem is printed, then a missing version ends with status 1.
   bool versions_ok = true;
   for (Module* m = rt.objects.first; m; m = m->next)

@@ -30,6 +30,15 @@ struct Options {
   bool inhibit_cache = false;
   bool bind_now = false;
   bool bind_not = false;
+  bool trace = false;    // LD_TRACE_LOADED_OBJECTS (ldd): list, do not run
+  bool list = false;     // --list
+  bool verify = false;   // --verify
+  bool warn = false;     // LD_WARN
+  bool verbose = false;  // LD_VERBOSE (ldd -v)
+  const char* argv0 = nullptr;          // --argv0
+  const char* inhibit_rpath = nullptr;  // --inhibit-rpath
+  const char* debug = nullptr;          // LD_DEBUG
+  const char* debug_output = nullptr;   // LD_DEBUG_OUTPUT
 };
 
 struct Runtime {
@@ -52,6 +61,13 @@ extern Runtime runtime;
 [[noreturn]] void fatal(const rtld::Diagnostics& diag);
 [[noreturn]] void exit_process(int status);
 void print(const char* text);  // to standard error
+
+// environment.cpp: the LD_* variables (and secure-mode hygiene) into runtime.options.
+void read_environment(Runtime& rt);
+
+// trace.cpp: ldd's listing (LD_TRACE_LOADED_OBJECTS, --list) and --verify.
+[[noreturn]] void list_objects_and_exit(Runtime& rt);
+[[noreturn]] void verify_and_exit(Runtime& rt, const char* path);
 
 // init.cpp: initialisers of every object not yet initialised (dependencies first), and the
 // finalisers of a set of objects about to be unloaded.

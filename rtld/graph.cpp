@@ -131,7 +131,7 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
 }
 
 bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
-                       Module* from) {
+                       Module* from, bool tolerate_missing) {
   for (Module* m = from; m; m = m->next) {
     if (m->deps || m->dyn.needed_count == 0) continue;
     m->deps = set.arena->make<Module*>(m->dyn.needed_count);
@@ -141,7 +141,18 @@ bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& co
       if (d.d_tag == elf::DT_NULL) break;
       if (d.d_tag != elf::DT_NEEDED) continue;
       if (d.d_val >= m->dyn.strsz) return diag.fail(m->path, "DT_NEEDED outside the string table");
-      Module* dep = load_object(diag, set, config, m->str(static_cast<uint32_t>(d.d_val)), m);
+      const char* name = m->str(static_cast<uint32_t>(d.d_val));
+      Module* dep = load_object(diag, set, config, name, m);
+      if (!dep && tolerate_missing) {
+        diag.clear();
+        dep = set.arena->make<Module>();
+        if (!dep) return diag.fail(m->path, "cannot allocate memory");
+        dep->name = set.arena->copy_string(name);
+        dep->missing = true;
+        dep->global = false;
+        dep->relocated = true;
+        append_module(set, dep);
+      }
       if (!dep) return false;
       m->deps[m->dep_count++] = dep;
     }

@@ -44,8 +44,10 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
 
 // Loads the DT_NEEDED closure breadth-first, starting from `from` and walking the set in load
 // order (so preloads appended after the executable come before its dependencies).
+// With `tolerate_missing` (ldd's trace mode) a library that cannot be found becomes a
+// placeholder module marked `missing` instead of an error.
 bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
-                       Module* from);
+                       Module* from, bool tolerate_missing = false);
 
 // Receives each version problem as glibc's ld.so prints it at start-up: the object that should
 // define the version, the message, and whether it is fatal (false for the warnings).

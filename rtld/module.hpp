@@ -59,6 +59,7 @@ struct Module {
   Module* prev = nullptr;
 
   bool is_main = false, is_ldso = false, is_vdso = false;
+  bool missing = false;  // a placeholder for a library that was not found (trace mode)
   bool listed = false;  // in the object set's load order
   bool global = true;   // part of the global scope
   bool relocated = false, init_started = false, init_done = false, fini_done = false;

@@ -91,9 +91,26 @@ int search_list(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const 
   return 0;
 }
 
+// --inhibit-rpath: whether `m` is named in the list (by requested name, SONAME, path or file name).
+bool rpath_inhibited(const SearchConfig& cfg, const Module* m) {
+  if (!cfg.inhibit_rpath) return false;
+  const char* base = m->path ? str_rchr(m->path, '/') : nullptr;
+  base = base ? base + 1 : m->path;
+  for (const char* p = cfg.inhibit_rpath; *p;) {
+    const char* e = p;
+    while (*e && *e != ':') ++e;
+    size_t n = static_cast<size_t>(e - p);
+    const char* candidates[] = {m->name, m->soname, m->path, base};
+    for (const char* candidate : candidates)
+      if (candidate && n && str_len(candidate) == n && str_eq_n(candidate, p, n)) return true;
+    p = *e ? e + 1 : e;
+  }
+  return false;
+}
+
 int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const Module* m,
                  const char* name, OpenedFile& out) {
-  if (!m->dyn.has_rpath || m->dyn.has_runpath) return 0;
+  if (!m->dyn.has_rpath || m->dyn.has_runpath || rpath_inhibited(cfg, m)) return 0;
   const char* origin = m->is_main ? cfg.main_origin : nullptr;
   char* dir = origin ? nullptr : directory_of(arena, m->path);
   int r = search_list(diag, arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out);
@@ -180,7 +197,8 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
   }
   if (r == 0 && cfg.library_path)
     r = search_list(diag, arena, cfg, cfg.library_path, cfg.main_origin, name, out);
-  if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath) {
+  if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath &&
+      !rpath_inhibited(cfg, requester)) {
     const char* origin = requester->is_main ? cfg.main_origin : nullptr;
     char* dir = origin ? nullptr : directory_of(arena, requester->path);
     r = search_list(diag, arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,

@@ -19,6 +19,8 @@ struct SearchConfig {
   const char* platform = nullptr;      // what $PLATFORM expands to
   const char* main_origin = nullptr;   // $ORIGIN of the executable (its directory)
   bool use_rpath = true;
+  // Objects whose DT_RPATH/DT_RUNPATH are ignored (--inhibit-rpath), colon-separated names.
+  const char* inhibit_rpath = nullptr;
   bool secure = false;  // AT_SECURE: $ORIGIN only in trusted places
   // Called for each candidate path tried (LD_DEBUG=libs); may be null.
   void (*trace)(void* context, const char* path) = nullptr;
