@@ -50,6 +50,8 @@ State::Record* record_of(State& st, const Module* m) {
 
 // Forgets what the state knows about an object that is being unmapped.
 void forget(Loader& loader, const Module* m) {
+  for (Module* o = loader.set->first; o; o = o->next)
+    if (o->loader == m) o->loader = nullptr;  // glibc clears l_loader the same way
   State* st = loader.state;
   if (!st) return;
   rtld::Arena& a = *loader.set->arena;

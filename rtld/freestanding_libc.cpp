@@ -8,7 +8,8 @@ extern "C" {
 __attribute__((visibility("hidden"))) void* memcpy(void* dst, const void* src, size_t n) {
   auto* d = static_cast<unsigned char*>(dst);
   auto* s = static_cast<const unsigned char*>(src);
-  if (n >= 8 && ((reinterpret_cast<uintptr_t>(d) | reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
+  if (n >= 16 && ((reinterpret_cast<uintptr_t>(d) ^ reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
+    while (reinterpret_cast<uintptr_t>(d) & 7) *d++ = *s++, --n;  // same misalignment: align both
     for (; n >= 8; n -= 8, d += 8, s += 8)
       *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
   }
@@ -29,7 +30,8 @@ __attribute__((visibility("hidden"))) void* memmove(void* dst, const void* src, 
 
 __attribute__((visibility("hidden"))) void* memset(void* dst, int c, size_t n) {
   auto* d = static_cast<unsigned char*>(dst);
-  if (n >= 8 && (reinterpret_cast<uintptr_t>(d) & 7) == 0) {
+  if (n >= 16) {  // align, then whole words
+    while (reinterpret_cast<uintptr_t>(d) & 7) *d++ = static_cast<unsigned char>(c), --n;
     uint64_t v = 0x0101010101010101ull * static_cast<unsigned char>(c);
     for (; n >= 8; n -= 8, d += 8) *reinterpret_cast<uint64_t*>(d) = v;
   }

@@ -9,6 +9,28 @@ namespace {
 constexpr char kMagic[] = "glibc-ld.so.cache1.1";  // 17 bytes of magic, 3 of version
 constexpr size_t kHeaderSize = 48;
 constexpr int32_t kTypeMask = 0xff, kElfLibc6 = 3, kRequiredMask = 0xff00;
+// The order ldconfig sorts the cache in (descending): digit runs compare as numbers, and a
+// digit sorts after any other character.
+int compare_names(const char* a, const char* b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (*a) {
+    if (digit(*a)) {
+      if (!digit(*b)) return 1;
+      unsigned long x = 0, y = 0;
+      while (digit(*a)) x = x * 10 + static_cast<unsigned>(*a++ - '0');
+      while (digit(*b)) y = y * 10 + static_cast<unsigned>(*b++ - '0');
+      if (x != y) return x < y ? -1 : 1;
+    } else if (digit(*b)) {
+      return -1;
+    } else if (*a != *b) {
+      return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+    } else {
+      ++a, ++b;
+    }
+  }
+  return -static_cast<unsigned char>(*b);
+}
+
 }  // namespace
 
 bool LdCache::open(const char* path) {
@@ -34,13 +56,23 @@ bool LdCache::open(const char* path) {
 }
 
 const char* LdCache::lookup(const char* name) const {
-  for (uint32_t i = 0; i < count_; ++i) {
+  // Binary search for the first entry with this name, then the first usable one among them.
+  uint32_t lo = 0, hi = count_;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const Entry& e = entries_[mid];
+    int c = e.key < size_ ? compare_names(name, data_ + e.key) : 1;
+    if (c < 0) lo = mid + 1;  // the cache is sorted in descending order
+    else hi = mid;
+  }
+  for (uint32_t i = lo; i < count_; ++i) {
     const Entry& e = entries_[i];
+    if (e.key >= size_ || !str_eq(data_ + e.key, name)) break;
     if ((e.flags & kTypeMask) != kElfLibc6 || (e.flags & kRequiredMask) != arch::kLdCacheFlags)
       continue;
     if (e.hwcap != 0) continue;  // glibc-hwcaps subdirectory entries
-    if (e.key >= size_ || e.value >= size_) continue;
-    if (str_eq(data_ + e.key, name)) return data_ + e.value;
+    if (e.value >= size_) continue;
+    return data_ + e.value;
   }
   return nullptr;
 }

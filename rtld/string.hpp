@@ -32,8 +32,11 @@ inline bool has_slash(const char* s) {
     if (*s == '/') return true;
   return false;
 }
-inline void mem_copy(void* dst, const void* src, size_t n) { __builtin_memcpy(dst, src, n); }
-inline void mem_zero(void* dst, size_t n) { __builtin_memset(dst, 0, n); }
+// Out of line on purpose: the compiler would otherwise expand large or unknown sizes inline.
+extern "C" void* memcpy(void* dst, const void* src, size_t n);
+extern "C" void* memset(void* dst, int c, size_t n);
+inline void mem_copy(void* dst, const void* src, size_t n) { memcpy(dst, src, n); }
+inline void mem_zero(void* dst, size_t n) { memset(dst, 0, n); }
 
 inline uintptr_t align_down(uintptr_t v, uintptr_t a) { return v & ~(a - 1); }
 inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }

@@ -407,9 +407,15 @@ long intel_check_word(int name, uint32_t value, bool& has_level_2, bool& no_leve
         name = L2_SIZE + (name - L3_SIZE);  // this model's L3 is encoded like an L2
         folded = L2_SIZE;
       }
+      // The table is sorted by descriptor byte: binary search.
       const Intel02* found = nullptr;
-      for (const Intel02& e : kIntel02)
-        if (e.idx == byte) found = &e;
+      size_t lo = 0, hi = sizeof(kIntel02) / sizeof(kIntel02[0]);
+      while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (kIntel02[mid].idx < byte) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < sizeof(kIntel02) / sizeof(kIntel02[0]) && kIntel02[lo].idx == byte) found = &kIntel02[lo];
       if (found) {
         if (found->rel_name == folded) {
           int offset = name - folded;

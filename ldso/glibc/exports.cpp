@@ -5,6 +5,8 @@
 #include "arch/machine.hpp"
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
+#include "libdl/loader.hpp"
+#include "rtld/search.hpp"
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
 #include "rtld/symbols.hpp"
@@ -113,7 +115,20 @@ struct LoadLock {
   rtld::Text<512> object, message;
   object.add(d.object());
   message.add(d.message());
-  signal_error(0, object.c_str(), nullptr, message.c_str());
+  // An errno ld.so itself only prints as "Error N": libc's dlerror() words it with strerror,
+  // as it does for glibc's ld.so, so pass the number instead of the text.
+  int errcode = 0;
+  size_t end = message.len, digits = 0;
+  while (digits < end && message.data[end - 1 - digits] >= '0' && message.data[end - 1 - digits] <= '9') ++digits;
+  constexpr char kSuffix[] = ": Error ";
+  constexpr size_t kSuffixLen = sizeof kSuffix - 1;
+  if (digits && digits < 5 && end - digits >= kSuffixLen &&
+      rtld::str_eq_n(message.data + end - digits - kSuffixLen, kSuffix, kSuffixLen)) {
+    for (size_t i = end - digits; i < end; ++i) errcode = errcode * 10 + (message.data[i] - '0');
+    message.len = end - digits - kSuffixLen;
+    message.data[message.len] = '\0';
+  }
+  signal_error(errcode, object.c_str(), nullptr, message.c_str());
 }
 
 void* dl_open(const char* file, int mode, const void* caller, long nsid, int, char**, char**) {
@@ -179,16 +194,28 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
   rtld::Version want;
   if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
   unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
-  for (size_t s = 0; scopes && scopes[s]; ++s) {
+  // With skip_map (RTLD_NEXT) the search starts after it in the first scope.
+  unsigned start = 0;
+  if (skip_map && scopes && scopes[0]) {
+    auto** list = at<L::r_scope_elem::r_list, void**>(scopes[0]);
+    unsigned n = at<L::r_scope_elem::r_nlist, unsigned>(scopes[0]);
+    while (start < n && list[start] != skip_map) ++start;
+    if (start == n) start = 0;
+  }
+  for (size_t s = 0; scopes && scopes[s]; ++s, start = 0) {
     auto** list = at<L::r_scope_elem::r_list, void**>(scopes[s]);
     unsigned n = at<L::r_scope_elem::r_nlist, unsigned>(scopes[s]);
-    for (unsigned i = 0; i < n; ++i) {
+    for (unsigned i = start; i < n; ++i) {
       if (list[i] == skip_map) continue;
       rtld::Module* m = module_of(list[i]);
       if (!m) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
-        *ref = sym;
-        return list[i];
+        // Unique symbols, and DL_LOOKUP_ADD_DEPENDENCY (dlsym(RTLD_DEFAULT)): a dlopened
+        // definer stays as long as the object that looked it up.
+        rtld::SymbolMatch match =
+            dl::bound(runtime.loader, module_of(undef_map), name, {sym, m}, (flags & 1) != 0);
+        *ref = match.sym;
+        return link_map_of(*match.module);
       }
     }
   }
@@ -330,12 +357,93 @@ EXPORT [[noreturn]] void _dl_signal_error(int errcode, const char* objname, cons
   signal_error(errcode, objname, occasion, errstring);
 }
 
-// dlinfo(RTLD_DI_SERINFO): the search path list of an object (Dl_serinfo).
+namespace {
+using ldso::runtime;
+
+// The directories of a search path as glibc's fillin_rpath keeps them: tokens expanded,
+// trailing slashes dropped, each directory once per list ("" stands for an empty entry).
+struct SearchDirs {
+  char* dirs[256];
+  size_t count = 0;
+
+  ~SearchDirs() {
+    for (size_t i = 0; i < count; ++i) runtime.arena.release(dirs[i]);
+  }
+  void add(const char* dir, size_t len, size_t list_start) {
+    while (len > 1 && dir[len - 1] == '/') --len;
+    for (size_t i = list_start; i < count; ++i)
+      if (rtld::str_len(dirs[i]) == len && rtld::str_eq_n(dirs[i], dir, len)) return;
+    if (count < sizeof dirs / sizeof dirs[0])
+      if (char* copy = runtime.arena.copy_string(dir, len)) dirs[count++] = copy;
+  }
+  void add_list(const char* list, bool semicolon, const char* origin) {
+    size_t start = count;
+    for (const char* p = list;;) {
+      const char* e = p;
+      while (*e && *e != ':' && !(semicolon && *e == ';')) ++e;
+      if (p == e) {
+        add("", 0, start);
+      } else if (char* dir = rtld::expand_tokens(runtime.arena, p, static_cast<size_t>(e - p), origin,
+                                                  runtime.search.platform, runtime.search.secure)) {
+        if (*dir) add(dir, rtld::str_len(dir), start);
+        runtime.arena.release(dir);
+      }
+      if (!*e) break;
+      p = e + 1;
+    }
+  }
+};
+
+}  // namespace
+
+// dlinfo(RTLD_DI_SERINFO, RTLD_DI_SERINFOSIZE): an object's library search path, in the
+// order a DT_NEEDED of it is searched (glibc's _dl_rtld_di_serinfo).
 EXPORT void _dl_rtld_di_serinfo(void* map, void* info, bool counting) {
-  auto* si = static_cast<size_t*>(info);  // {dls_size, dls_cnt, ...}
+  rtld::Module* m = module_of(map);
+  if (!m) m = runtime.objects.main;
+  const rtld::Module* main = runtime.objects.main;
+  auto origin_of = [](const rtld::Module* o) {
+    void* l = link_map_of(*o);
+    return l ? at<lm::l_origin, const char*>(l) : nullptr;
+  };
+  SearchDirs d;
+  if (runtime.search.use_rpath && !m->dyn.has_runpath) {
+    bool saw_main = false;
+    for (const rtld::Module* o = m; o; o = o->loader) {
+      if (o->dyn.has_rpath && !o->dyn.has_runpath) d.add_list(o->str(o->dyn.rpath), false, origin_of(o));
+      saw_main |= o == main;
+    }
+    if (!saw_main && main && main->dyn.has_rpath && !main->dyn.has_runpath)
+      d.add_list(main->str(main->dyn.rpath), false, origin_of(main));
+  }
+  if (runtime.search.library_path) d.add_list(runtime.search.library_path, true, origin_of(main));
+  if (runtime.search.use_rpath && m->dyn.has_runpath) d.add_list(m->str(m->dyn.runpath), false, origin_of(m));
+  if (!(m->dyn.flags_1 & 0x800 /* DF_1_NODEFLIB */))
+    for (const char* dir : arch::kDefaultDirs) d.add(dir, rtld::str_len(dir), d.count);
+  // Dl_serinfo {size_t dls_size; unsigned dls_cnt; Dl_serpath {char* dls_name; unsigned
+  // dls_flags;} dls_serpath[];}: counting sizes it, then the caller's buffer is filled.
+  auto* si = static_cast<char*>(info);
+  auto& size = *reinterpret_cast<size_t*>(si);
+  auto& cnt = *reinterpret_cast<unsigned*>(si + 8);
   if (counting) {
-    si[0] = 2 * sizeof(size_t);
-    si[1] = 0;
+    size = 16 + 16 * d.count;
+    cnt = static_cast<unsigned>(d.count);
+    for (size_t i = 0; i < d.count; ++i) {
+      size_t len = rtld::str_len(d.dirs[i]);
+      size += len + 1 < 2 ? 2 : len + 1;
+    }
+    return;
+  }
+  char* strings = si + 16 + 16 * static_cast<size_t>(cnt);
+  for (size_t i = 0; i < d.count && i < cnt; ++i) {
+    char* e = si + 16 + 16 * i;
+    *reinterpret_cast<char**>(e) = strings;
+    *reinterpret_cast<unsigned*>(e + 8) = 0;
+    size_t len = rtld::str_len(d.dirs[i]);
+    if (len == 0) *strings++ = '.';
+    rtld::mem_copy(strings, d.dirs[i], len);
+    strings += len;
+    *strings++ = '\0';
   }
 }
 

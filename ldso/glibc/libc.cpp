@@ -105,13 +105,31 @@ bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
   if (!build_scopes(rt)) return diag.fail("", "cannot allocate scope");
   void* g = rg();
   if (libc_module) at<rg_::dl_ns0_libc_map, void*>(g) = link_map_of(*libc_module);
-  // The executable's PT_GNU_STACK decides whether thread stacks are executable.
-  for (size_t i = 0; i < set.main->image.phnum; ++i)
-    if (set.main->image.phdr[i].p_type == rtld::elf::PT_GNU_STACK)
-      at<rg_::dl_stack_flags, int>(g) = static_cast<int>(set.main->image.phdr[i].p_flags);
+  // The stack's permissions so far: what the kernel gave the program it started (the
+  // executable, or ld.so itself when run explicitly); then every object glibc maps itself
+  // (all but the kernel-mapped ones) may ask for an executable stack.
+  const rtld::Module* started = set.main->image.kernel_mapped ? set.main : set.ldso;
+  at<rg_::dl_stack_flags, int>(g) = static_cast<int>(stack_flags_of(*started));
+  for (rtld::Module* m = set.first; m; m = m->next)
+    if (!m->image.kernel_mapped && !m->is_vdso && !m->is_ldso && !require_stack_flags(*m, diag))
+      return false;
   install_function_pointers();
   for (rtld::Module* m = set.first; m; m = m->next)
     if (m->is_vdso) use_vdso(*m);
+  return true;
+}
+
+unsigned stack_flags_of(const rtld::Module& m) {
+  for (size_t i = 0; i < m.image.phnum; ++i)
+    if (m.image.phdr[i].p_type == rtld::elf::PT_GNU_STACK) return m.image.phdr[i].p_flags;
+  return 7;  // DEFAULT_STACK_PERMS: PF_R|PF_W|PF_X without PT_GNU_STACK
+}
+
+bool require_stack_flags(const rtld::Module& m, rtld::Diagnostics& diag) {
+  if (!(stack_flags_of(m) & ~static_cast<unsigned>(at<rg_::dl_stack_flags, int>(rg())) & 1))
+    return true;
+  if (make_stacks_executable() != 0)
+    return diag.fail(m.path, "cannot enable executable stack as shared object requires");
   return true;
 }
 

@@ -1,5 +1,8 @@
 // glibc's struct link_map, one per loaded object, mirroring the loader's Module records: the
 // chain libc walks (_ns_loaded), l_info, hash tables for _dl_addr, scopes, TLS fields.
+#include <asm/unistd.h>
+
+#include "arch/machine.hpp"
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
 #include "rtld/search.hpp"
@@ -28,6 +31,24 @@ int info_index(int64_t t) {
 }
 
 uint64_t next_serial = 0;
+
+// l_origin as glibc computes it: the directory of the path, made absolute with the current
+// directory when it is relative ("/cwd/./sub" for "./sub/lib.so"). Arena memory.
+char* origin_of(const char* path) {
+  char* dir = rtld::directory_of(runtime.arena, path);
+  if (!dir || dir[0] == '/') return dir;
+  char cwd[4096];
+  long n = arch::syscall6(__NR_getcwd, reinterpret_cast<long>(cwd), sizeof cwd);
+  if (n <= 0) return dir;
+  rtld::Text<4096> t;
+  t.add(cwd);
+  if (t.len && t.data[t.len - 1] != '/') t.add_char('/');
+  // glibc keeps the path as given ("./sub"), except a bare file name (".").
+  if (!rtld::str_eq(dir, ".") || rtld::str_rchr(path, '/')) t.add(dir);
+  else if (t.len > 1) t.data[--t.len] = '\0';
+  runtime.arena.release(dir);
+  return runtime.arena.copy_string(t.c_str(), t.len);
+}
 
 }  // namespace
 
@@ -81,8 +102,9 @@ void* make_link_map(rtld::Module& m, int type) {
   set_bits<lm::l_contiguous>(l, 1);
   set_bits<lm::l_ld_readonly>(l, 1);  // .dynamic is left as the file has it: libc adds l_addr
   set_bits<lm::l_global>(l, m.global ? 1 : 0);
-  at<lm::l_origin, const char*>(l) =
-      m.is_main ? runtime.search.main_origin : rtld::directory_of(runtime.arena, m.path);
+  at<lm::l_origin, const char*>(l) = m.is_main ? runtime.search.main_origin : origin_of(m.path);
+  // The object whose DT_NEEDED loaded it (dlsym(RTLD_NEXT) walks these to the root).
+  if (m.loader && m.loader->client) at<lm::l_loader, void*>(l) = m.loader->client;
   at<lm::l_map_start, uintptr_t>(l) = m.image.start;
   at<lm::l_map_end, uintptr_t>(l) = m.image.start + m.image.size;
   if (m.image.relro_end > m.image.relro_start) {
@@ -195,8 +217,10 @@ bool set_searchlist(void* elem, rtld::Module* const* list, size_t n) {
 }  // namespace
 
 bool object_added(rtld::Module& m, rtld::Diagnostics& diag) {
+  if (!require_stack_flags(m, diag)) return false;  // PT_GNU_STACK with PF_X (or none)
   void* l = make_link_map(m, 2);
   if (!l) return diag.fail(m.path, "cannot allocate link map");
+  if (m.scope_root == &m) at<lm::l_loader, void*>(l) = nullptr;  // dlopen's own object
   rtld::Module* self = &m;
   void* own = address_of<lm::l_searchlist>(l);
   if (!set_searchlist(own, &self, 1)) return diag.fail(m.path, "cannot allocate scope");
@@ -242,6 +266,8 @@ void object_removing(rtld::Module& m) {
   if (prev) at<lm::l_next, void*>(prev) = next;
   if (next) at<lm::l_prev, void*>(next) = prev;
   --at<rg_::dl_ns0_ns_nloaded, unsigned>(rg());
+  for (rtld::Module* o = runtime.objects.first; o; o = o->next)
+    if (void* ol = link_map_of(*o); ol && at<lm::l_loader, void*>(ol) == l) at<lm::l_loader, void*>(ol) = nullptr;
   if (m.tls.id) set_tls_slot(m.tls.id, nullptr, runtime.objects.tls.generation + 1);
   runtime.arena.release(at<L::r_scope_elem::r_list, void**>(address_of<lm::l_searchlist>(l)));
   auto** scope = at<lm::l_scope, void**>(l);

@@ -50,9 +50,34 @@ void register_tls_module(rtld::Module& m);
 
 void init_tunables(Runtime& rt);          // tunables.cpp
 void init_cpu_features(Runtime& rt);      // cpu_features.cpp
-int64_t tunable_value(const char* name);  // current value (the default unless set)
-const char* tunable_string(const char* name);  // a string tunable's value, null unless set
+// A tunable named at compile time: tunable_value(TunableId("glibc.rtld.nns")) costs no lookup.
+struct TunableId {
+  consteval TunableId(const char* name) : index(find(name)) {}
+  size_t index;
+
+ private:
+  static void unknown_tunable();  // not constexpr: naming an unknown tunable fails to compile
+  static consteval size_t find(const char* name) {
+    for (size_t i = 0; i < sizeof(L::kTunables) / sizeof(L::kTunables[0]); ++i) {
+      const char* a = L::kTunables[i].name;
+      const char* b = name;
+      while (*a && *a == *b) ++a, ++b;
+      if (*a == *b) return i;
+    }
+    unknown_tunable();
+    return 0;
+  }
+};
+int64_t tunable_value(TunableId id);      // current value (the default unless set)
+const char* tunable_string(TunableId id);  // a string tunable's value, null unless set
 void* tls_get_addr_soft(void* map);       // tls.cpp: GLRO(dl_tls_get_addr_soft)
+
+// Executable stacks (libc.cpp, tls.cpp): an object's PT_GNU_STACK flags (PF_R|PF_W|PF_X
+// without one); making every stack executable once an object needs it, as glibc's
+// _dl_map_object_from_fd does (0, or an errno value).
+unsigned stack_flags_of(const rtld::Module& m);
+bool require_stack_flags(const rtld::Module& m, rtld::Diagnostics& diag);
+int make_stacks_executable();
 
 // Formats a glibc-style message (%s %d %u %x %p %%, with widths) into buf.
 size_t format(char* buf, size_t size, const char* fmt, __builtin_va_list ap);

@@ -210,6 +210,41 @@ EXPORT int __nptl_change_stack_perm(void* pd) {
 
 namespace ldso::glibc {
 
+// _dl_make_stacks_executable: once an object needs an executable stack, the main thread's
+// (from the page of __libc_stack_end down: PROT_GROWSDOWN) and every stack libc has made for
+// threads, in use or cached; threads created later get PROT_EXEC from dl_stack_flags.
+int make_stacks_executable() {
+  void* g = rg();
+  uintptr_t page = reinterpret_cast<uintptr_t>(__libc_stack_end) & ~(runtime.process.page_size - 1);
+  constexpr long kProt = 7 | 0x01000000;  // PROT_READ|WRITE|EXEC|PROT_GROWSDOWN
+  long r = sys(__NR_mprotect, static_cast<long>(page), static_cast<long>(runtime.process.page_size), kProt);
+  if (r < 0) return static_cast<int>(-r);
+  at<rg_::dl_stack_flags, int>(g) |= 1;  // PF_X
+  // lll_lock (GL(dl_stack_cache_lock)): 0 free, 1 taken, 2 taken with waiters.
+  int* lock = &at<rg_::dl_stack_cache_lock, int>(g);
+  constexpr long kFutexWaitPrivate = 128, kFutexWakePrivate = 129;
+  int expected = 0;
+  if (!__atomic_compare_exchange_n(lock, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    while (__atomic_exchange_n(lock, 2, __ATOMIC_ACQUIRE) != 0)
+      sys(__NR_futex, reinterpret_cast<long>(lock), kFutexWaitPrivate, 2, 0);
+  int err = 0;
+  char* heads[] = {static_cast<char*>(address_of<rg_::dl_stack_used>(g)),
+                   static_cast<char*>(address_of<rg_::dl_stack_cache>(g))};
+  for (char* head : heads) {
+    for (char* run = *reinterpret_cast<char**>(head); run != head && err == 0;
+         run = *reinterpret_cast<char**>(run))
+      err = __nptl_change_stack_perm(run - pt::list::offset);
+    if (err) break;
+  }
+  if (__atomic_exchange_n(lock, 0, __ATOMIC_RELEASE) == 2)
+    sys(__NR_futex, reinterpret_cast<long>(lock), kFutexWakePrivate, 1, 0);
+  return err;
+}
+
+}  // namespace ldso::glibc
+
+namespace ldso::glibc {
+
 // Records (or clears) module id `id` in the slotinfo list, growing it when needed.
 void set_tls_slot(size_t id, void* map, size_t generation) {
   void* g = rg();

@@ -65,6 +65,9 @@ void init_tunables(Runtime& rt) {
   for (size_t i = 0; i < kCount; ++i) values[i] = {L::kTunables[i].initial, nullptr, false};
   bool secure = rt.process.secure;
   for (char** e = rt.process.envp; *e; ++e) {
+    // Only GLIBC_TUNABLES and the aliases (MALLOC_*, LD_HWCAP_MASK) matter: skip the rest fast.
+    char first = (*e)[0];
+    if (first != 'G' && first != 'M' && first != 'L') continue;
     const char* eq = *e;
     while (*eq && *eq != '=') ++eq;
     if (!*eq) continue;
@@ -99,14 +102,10 @@ void init_tunables(Runtime& rt) {
   }
 }
 
-int64_t tunable_value(const char* name) {
-  size_t id = find(name, rtld::str_len(name));
-  return id < kCount ? values[id].number : 0;
-}
+int64_t tunable_value(TunableId id) { return values[id.index].number; }
 
-const char* tunable_string(const char* name) {
-  size_t id = find(name, rtld::str_len(name));
-  return id < kCount && values[id].set ? values[id].string : nullptr;
+const char* tunable_string(TunableId id) {
+  return values[id.index].set ? values[id.index].string : nullptr;
 }
 
 }  // namespace ldso::glibc
