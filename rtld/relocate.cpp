@@ -59,11 +59,24 @@ class Driver {
   Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {}
 
   template <class R>
-  bool run(const Table<R>& table, bool irelative_pass) {
+  [[gnu::optimize("O2")]] bool run(const Table<R>& table, bool irelative_pass) {
+    const uintptr_t base = m_.bias();
+    // Offsets a relocation may write at: [lo, lo + span) relative to the load bias.
+    const uintptr_t lo = m_.image.start - base, span = m_.image.size - sizeof(uintptr_t);
     for (const R& r : table) {
       uint32_t type = Native::r_type(r.r_info);
+      // The bulk of every table (glibc counts them in DT_RELACOUNT): B + A, done here.
+      if (type == arch::kRelativeType) {
+        if (irelative_pass) continue;
+        if (r.r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
+        auto* where = reinterpret_cast<uintptr_t*>(base + r.r_offset);
+        if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(r.r_addend);
+        else *where += base;
+        continue;
+      }
       RelocType t = arch::classify(type);
       bool is_irel = t.kind == RelocKind::IRelative;
+      deferred_ += is_irel && !irelative_pass;
       if (opt_.defer_irelative && is_irel != irelative_pass) continue;
       if (!apply(r, type, t)) return false;
     }
@@ -188,6 +201,11 @@ class Driver {
     }
   }
 
+
+ public:
+  size_t deferred_ = 0;  // IRELATIVE entries left for the second pass
+
+ private:
   Diagnostics& diag_;
   Module& m_;
   const RelocationOptions& opt_;
@@ -265,7 +283,7 @@ bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& opti
   Driver drv(diag, m, effective);
   bool ok = drv.run(d.rela, false) && drv.run(d.rel, false) && drv.run(d.plt_rela, false) &&
             drv.run(d.plt_rel, false);
-  if (ok && options.defer_irelative)
+  if (ok && options.defer_irelative && drv.deferred_)
     ok = drv.run(d.rela, true) && drv.run(d.rel, true) && drv.run(d.plt_rela, true) &&
          drv.run(d.plt_rel, true);
   if (d.textrel) set_text_writable(m, false);

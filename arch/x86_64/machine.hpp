@@ -33,7 +33,7 @@ enum Reloc : uint32_t {
 
 inline constexpr uint32_t kRelativeType = R_X86_64_RELATIVE;
 
-constexpr rtld::RelocType classify(uint32_t type) {
+[[gnu::always_inline]] constexpr rtld::RelocType classify(uint32_t type) {
   using rtld::RelocKind;
   using rtld::RelocType;
   using C = rtld::RelocCheck;
