@@ -32,6 +32,7 @@ void setup_run_time_loading() {
   l.set = &rt.objects;
   l.search = &rt.search;
   l.static_tls_limit = rt.objects.tls.size + glibc::static_tls_surplus();
+  l.static_tls_optional = glibc::static_tls_optional();
   l.init_static_tls_block = init_static_block;
   l.hooks = dl::Hooks{nullptr, added,  scopes_changed, initialize, finalize,
                       removing, debug, pinned,         lock,       unlock};

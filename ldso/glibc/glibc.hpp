@@ -22,8 +22,10 @@ inline constexpr size_t kTcbAlign = 64;
 // Start-up, before anything is loaded: process facts, tunables, CPU features.
 void init_process(Runtime& rt);
 
-// The static TLS surplus glibc reserves for objects opened later.
+// The static TLS surplus glibc reserves for objects opened later, and the part of it that
+// objects without DF_STATIC_TLS may take (glibc.rtld.optional_static_tls).
 size_t static_tls_surplus();
+size_t static_tls_optional();
 
 // After the initial objects are loaded and TLS is laid out, before relocation: refuses an
 // unknown libc.so.6 build, builds the link_map records and fills _rtld_global(_ro).

@@ -62,6 +62,10 @@ size_t static_tls_surplus() {
   return (nns - 1) * 144 + nns * 144 + optional + 144;
 }
 
+size_t static_tls_optional() {
+  return static_cast<size_t>(tunable_value("glibc.rtld.optional_static_tls"));
+}
+
 void publish_static_tls(Runtime& rt, void* initial_dtv) {
   const rtld::StaticTls& tls = rt.objects.tls;
   size_t align = tls.align < kTcbAlign ? kTcbAlign : tls.align;

@@ -1,0 +1,1 @@
+int phdr_lib_value(void) { return 42; }
