@@ -3,6 +3,7 @@
 #include "arch/machine.hpp"
 #include "glibc/glibc.hpp"
 #include "rtld/relocate.hpp"
+#include "debug_log.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
 
@@ -14,7 +15,7 @@ void scopes_changed(void*) { glibc::scopes_changed(); }
 void initialize(void*) { run_pending_initializers(); }
 void finalize(void*, rtld::Module** list, size_t count) { run_finalizers_of(list, count); }
 void removing(void*, rtld::Module& m) { glibc::object_removing(m); }
-void debug(void*, int state) { debug_state(state); }
+void report_state(void*, int state) { debug_state(state); }
 bool pinned(void*, const rtld::Module& m) { return glibc::object_pinned(m); }
 void init_static_block(void*, const rtld::Module& m) { glibc::init_static_tls_block(m); }
 void lock(void*) { glibc::lock_loading(); }
@@ -35,8 +36,9 @@ void setup_run_time_loading() {
   l.static_tls_optional = glibc::static_tls_optional();
   l.init_static_tls_block = init_static_block;
   l.hooks = dl::Hooks{nullptr, added,  scopes_changed, initialize, finalize,
-                      removing, debug, pinned,         lock,       unlock};
+                      removing, report_state, pinned,         lock,       unlock};
   lazy_binding = rtld::LazyBinding{{dl::resolve_symbol, &l}, lazy_binding_failed, rt.options.bind_not};
+  lazy_binding.stats = &debug::relocations;
   l.lazy = &lazy_binding;
   l.lazy_entry = arch::init_lazy_binding();
 }

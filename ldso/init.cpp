@@ -2,6 +2,7 @@
 // the program, and dlclose).
 #include "glibc/glibc.hpp"
 #include "rtld/graph.hpp"
+#include "debug_log.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
 
@@ -33,6 +34,8 @@ bool remember_initialized(rtld::Module* m) {
 void run_fini(rtld::Module* m) {
   if (!m->init_done || m->fini_done) return;
   m->fini_done = true;
+  if (debug::on(debug::kLibs) && (m->dyn.fini || !m->dyn.fini_array.empty()))
+    debug::print("\ncalling fini: %s [0]\n", m->is_main ? runtime.program_name : m->path);
   const rtld::Table<uintptr_t>& fa = m->dyn.fini_array;
   for (size_t j = fa.count; j-- > 0;)
     if (fa.data[j] != 0 && fa.data[j] != ~uintptr_t{0}) reinterpret_cast<FiniFn>(fa.data[j])();
@@ -60,6 +63,8 @@ void run_pending_initializers() {
     // The executable's own initialisers are its libc's to run, as with glibc's ld.so; its
     // finalisers are ours (glibc's _dl_fini runs them), so it counts as initialised.
     if (!m->is_main && !m->is_ldso) {
+      if (debug::on(debug::kLibs) && (m->dyn.init || !m->dyn.init_array.empty()))
+        debug::print("\ncalling init: %s\n", m->path);
       if (m->dyn.init) reinterpret_cast<InitFn>(m->dyn.init)(p.argc, p.argv, p.envp);
       call_array(m->dyn.init_array, p);
     }
@@ -84,6 +89,7 @@ void run_finalizers_of(rtld::Module** list, size_t count) {
 
 extern "C" void run_finalizers() {
   Runtime& rt = runtime;
+  debug::print_statistics(true);
   // glibc's _dl_fini sorts every loaded object, in load order, dependents before their
   // dependencies (_dl_sort_maps for fini: the reverse of the initialisation order computed
   // over the whole list now), the executable first. That differs from the reverse of the

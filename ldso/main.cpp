@@ -10,6 +10,7 @@
 #include "rtld/relocate.hpp"
 #include "rtld/string.hpp"
 #include "rtld/symbols.hpp"
+#include "debug_log.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
 
@@ -162,6 +163,26 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   return m;
 }
 
+// LD_DEBUG=libs: the library search, as glibc's ld.so reports it.
+void trace_search(void*, rtld::SearchConfig::Event e, const char* text, const char* detail) {
+  using E = rtld::SearchConfig::Event;
+  switch (e) {
+    case E::Find:
+      debug::print("find library=%s [0]; searching", text);
+      break;
+    case E::SearchPath:
+      if (text) debug::print(" search path=%s\t\t(%s)", text, detail);
+      else debug::print(" search path=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib:/usr/lib\t\t(%s)", detail);
+      break;
+    case E::SearchCache:
+      debug::print(" search cache=%s", text);
+      break;
+    case E::Trying:
+      debug::print("  trying file=%s", text);
+      break;
+  }
+}
+
 [[noreturn]] void usage_error(const char* message) {
   print(runtime.process.argv[0]);
   print(": ");
@@ -260,6 +281,9 @@ EntryPoint start_program(uintptr_t* stack) {
   const bool explicit_run = p.at_entry == reinterpret_cast<uintptr_t>(&_start);
   rt.program_name = p.argc > 0 ? p.argv[0] : "";
   read_environment(rt);
+  debug::stats.start_cycles = debug::cycles();
+  debug::init(rt.options.debug, rt.options.debug_output, p.secure);
+  if (debug::on(debug::kLibs)) rt.search.trace = trace_search;
   const char* env_preload = rt.options.preload;
   int program_arg = explicit_run ? parse_options() : 0;
   rt.search.library_path = rt.options.library_path;
@@ -295,7 +319,9 @@ EntryPoint start_program(uintptr_t* stack) {
   if (env_preload && env_preload != rt.options.preload) load_preloads(diag, env_preload);
   // ldd (LD_TRACE_LOADED_OBJECTS) lists a missing library as "not found"; --list stops.
   bool tolerate = rt.options.trace && !rt.options.list;
+  uint64_t load_start = debug::cycles();
   if (!rtld::load_dependencies(diag, rt.objects, rt.search, main, tolerate)) fatal(diag);
+  debug::stats.load_cycles = debug::cycles() - load_start;
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
   if (rt.options.trace) list_objects_and_exit(rt);
   // As glibc: every version problem is printed, then a missing version ends with status 1.
@@ -320,6 +346,8 @@ EntryPoint start_program(uintptr_t* stack) {
   rtld::RelocationOptions ropts{{dl::resolve_symbol, &rt.loader}};
   if (!rt.options.bind_now) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;
+  ropts.stats = &debug::relocations;
+  uint64_t reloc_start = debug::cycles();
   // Dependencies before dependents (glibc's order: an IFUNC resolver in a dependency runs
   // only once that dependency is relocated).
   auto** order = rt.arena.make<Module*>(rt.objects.count);
@@ -335,6 +363,8 @@ EntryPoint start_program(uintptr_t* stack) {
     }
   }
   rt.arena.release(order);
+  debug::stats.relocation_cycles = debug::cycles() - reloc_start;
+  debug::print_statistics(false);
   fill_initial_tls();
   glibc::after_relocation(rt);
   debug_state(kDebugConsistent);

@@ -1,5 +1,6 @@
 #include "loader.hpp"
 
+#include "arch/machine.hpp"
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
 #include "rtld/symbols.hpp"
@@ -181,6 +182,17 @@ void roll_back(Loader& loader, Module* keep, bool announced) {
   rtld::build_global_scope(set);
 }
 
+// Whether an object has TLS descriptor relocations (-mtls-dialect=gnu2).
+bool uses_tls_descriptors(const Module& m) {
+  auto any = [](const rtld::Table<rtld::elf::Rela>& table) {
+    for (const rtld::elf::Rela& r : table)
+      if (arch::classify(rtld::elf::Native::r_type(r.r_info)).kind == rtld::RelocKind::TlsDesc)
+        return true;
+    return false;
+  };
+  return any(m.dyn.rela) || any(m.dyn.plt_rela);
+}
+
 // A module id for a newly opened object with TLS, and a static block if it needs one.
 bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
   if (!m.image.has_tls) return true;
@@ -200,6 +212,22 @@ bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
       return diag.fail(m.path, "cannot allocate memory in static TLS block");
     tls.size = trial.size;
     if (trial.align > tls.align) tls.align = trial.align;
+  } else if (uses_tls_descriptors(m)) {
+    // glibc's TRY_STATIC_TLS: TLS descriptors of a dlopened object use static TLS while the
+    // optional part of the surplus (glibc.rtld.optional_static_tls) lasts.
+    rtld::StaticTls trial = tls;
+    rtld::assign_tls(trial, m, true);
+    size_t use = trial.size - tls.size;
+    size_t max_align = tls.align < 64 ? 64 : tls.align;  // GLRO(dl_tls_static_align)
+    if (trial.size <= loader.static_tls_limit && use <= loader.static_tls_optional &&
+        m.image.tls.align <= max_align) {
+      loader.static_tls_optional -= use;
+      tls.size = trial.size;
+      needs_static = true;
+    } else {
+      m.tls.is_static = false;
+      m.tls.tp_offset = 0;
+    }
   }
   m.tls.id = id;
   if (id >= tls.next_id) tls.next_id = id + 1;

@@ -49,6 +49,8 @@ struct Loader {
   Hooks hooks;
   // Static TLS still free for objects opened later (variant II: bytes below the used part).
   size_t static_tls_limit = 0;
+  // Of that, what objects that merely prefer static TLS (TLS descriptors) may still take.
+  size_t static_tls_optional = 0;
   // Lazy binding of PLT slots (unless RTLD_NOW or the object asks for BIND_NOW).
   const rtld::LazyBinding* lazy = nullptr;
   uintptr_t lazy_entry = 0;

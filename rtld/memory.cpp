@@ -52,9 +52,11 @@ void Arena::release(void* p) {
     platform::unmap(reinterpret_cast<uintptr_t>(h), h->size_class);
     return;
   }
+  // The free-list link overlays size_class: read the class before writing the link.
+  const uint64_t cls = h->size_class;
   auto* f = reinterpret_cast<FreeBlock*>(h);
-  f->next = free_[h->size_class];
-  free_[h->size_class] = f;
+  f->next = free_[cls];
+  free_[cls] = f;
 }
 
 char* Arena::copy_string(const char* s, size_t n) {

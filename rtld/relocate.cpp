@@ -72,6 +72,7 @@ class Driver {
         auto* where = reinterpret_cast<uintptr_t*>(base + r.r_offset);
         if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(r.r_addend);
         else *where += base;
+        ++relative_;
         continue;
       }
       RelocType t = arch::classify(type);
@@ -87,6 +88,7 @@ class Driver {
   bool resolve(uint32_t index, unsigned flags, Resolved& out) {
     if (cache_.valid && cache_.index == index && cache_.flags == flags && !(flags & kResolveCopy)) {
       out = cache_.result;
+      ++cache_hits_;
       return true;
     }
     const elf::Sym& s = m_.dyn.symtab[index];
@@ -94,6 +96,7 @@ class Driver {
       out = Resolved{&m_, &s, 0, true};
     } else {
       out = Resolved{};
+      ++lookups_;
       if (!opt_.resolver.resolve(opt_.resolver.context, m_, index, flags, out)) return false;
       if (!out.found && elf::st_bind(s.st_info) != elf::STB_WEAK) return undefined(index);
     }
@@ -204,6 +207,7 @@ class Driver {
 
  public:
   size_t deferred_ = 0;  // IRELATIVE entries left for the second pass
+  uint64_t relative_ = 0, lookups_ = 0, cache_hits_ = 0;
 
  private:
   Diagnostics& diag_;
@@ -253,6 +257,7 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
   }
   Resolved def;
   Diagnostics diag;
+  if (lazy.stats) ++lazy.stats->lookups;
   if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def)) lazy.fail(diag);
   if (!def.found) {
     const elf::Sym& s = m->dyn.symtab[sym];
@@ -287,6 +292,11 @@ bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& opti
     ok = drv.run(d.rela, true) && drv.run(d.rel, true) && drv.run(d.plt_rela, true) &&
          drv.run(d.plt_rel, true);
   if (d.textrel) set_text_writable(m, false);
+  if (options.stats) {
+    options.stats->relative += drv.relative_;
+    options.stats->lookups += drv.lookups_;
+    options.stats->cache_hits += drv.cache_hits_;
+  }
   if (ok) m.relocated = true;
   return ok;
 }

@@ -32,11 +32,18 @@ struct SymbolResolver {
   void* context;
 };
 
+// Counts for LD_DEBUG=statistics: symbol lookups, lookups served by the one-entry cache,
+// and relative relocations.
+struct RelocationStats {
+  uint64_t lookups = 0, cache_hits = 0, relative = 0;
+};
+
 // Lazy binding: how a PLT slot is bound at its first call, and what an unresolvable one does.
 struct LazyBinding {
   SymbolResolver resolver;
   [[noreturn]] void (*fail)(const Diagnostics& diag);
   bool bind_not = false;  // LD_BIND_NOT: resolve each call, never update the slot
+  RelocationStats* stats = nullptr;
 };
 
 struct RelocationOptions {
@@ -45,6 +52,7 @@ struct RelocationOptions {
   // With a binding and an entry point, JUMP_SLOTs are left for their first call.
   const LazyBinding* lazy = nullptr;
   uintptr_t lazy_entry = 0;
+  RelocationStats* stats = nullptr;
   // A COPY relocation whose definition is larger than the executable's room for it (only that
   // much is copied); glibc warns "Symbol `NAME' has different size in shared object, ...".
   void (*copy_size_warning)(void* context, const char* symbol) = nullptr;

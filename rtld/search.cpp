@@ -26,7 +26,7 @@ bool not_found(Diagnostics& diag, const char* name, const OpenedFile& out) {
 // recorded in diag (glibc stops the search on errors other than "no such file").
 int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* path,
              OpenedFile& out, bool keep_searching) {
-  if (cfg.trace) cfg.trace(cfg.trace_context, path);
+  if (cfg.trace) cfg.trace(cfg.trace_context, SearchConfig::Event::Trying, path, nullptr);
   int fd = platform::open(path);
   if (fd < 0) {
     if (!keep_searching || (fd != -2 && fd != -20 && fd != -13)) {
@@ -111,6 +111,7 @@ bool rpath_inhibited(const SearchConfig& cfg, const Module* m) {
 int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const Module* m,
                  const char* name, OpenedFile& out) {
   if (!m->dyn.has_rpath || m->dyn.has_runpath || rpath_inhibited(cfg, m)) return 0;
+  if (cfg.trace) cfg.trace(cfg.trace_context, SearchConfig::Event::SearchPath, m->str(m->dyn.rpath), "RPATH");
   const char* origin = m->is_main ? cfg.main_origin : nullptr;
   char* dir = origin ? nullptr : directory_of(arena, m->path);
   int r = search_list(diag, arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out);
@@ -185,6 +186,10 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     return r > 0;
   }
 
+  auto event = [&](SearchConfig::Event e, const char* text, const char* detail) {
+    if (cfg.trace) cfg.trace(cfg.trace_context, e, text, detail);
+  };
+  event(SearchConfig::Event::Find, name, requester ? requester->path : nullptr);
   int r = 0;
   // DT_RPATH of the requester and of the objects that loaded it, then of the executable.
   if (cfg.use_rpath && requester && !requester->dyn.has_runpath) {
@@ -195,24 +200,29 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     }
     if (r == 0 && !saw_main && main) r = search_rpath(diag, arena, cfg, main, name, out);
   }
-  if (r == 0 && cfg.library_path)
+  if (r == 0 && cfg.library_path) {
+    event(SearchConfig::Event::SearchPath, cfg.library_path, "LD_LIBRARY_PATH");
     r = search_list(diag, arena, cfg, cfg.library_path, cfg.main_origin, name, out);
+  }
   if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath &&
       !rpath_inhibited(cfg, requester)) {
     const char* origin = requester->is_main ? cfg.main_origin : nullptr;
     char* dir = origin ? nullptr : directory_of(arena, requester->path);
+    event(SearchConfig::Event::SearchPath, requester->str(requester->dyn.runpath), "RUNPATH");
     r = search_list(diag, arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,
                     name, out);
     arena.release(dir);
   }
   bool nodeflib = requester && (requester->dyn.flags_1 & 0x800 /* DF_1_NODEFLIB */);
   if (r == 0 && cfg.cache && !nodeflib) {
+    event(SearchConfig::Event::SearchCache, "/etc/ld.so.cache", nullptr);
     if (const char* path = cfg.cache->lookup(name)) {
       Diagnostics scratch;
       r = try_path(scratch, arena, cfg, path, out, true);
     }
   }
   if (r == 0 && !nodeflib) {
+    event(SearchConfig::Event::SearchPath, nullptr, "system search path");
     for (const char* dir : arch::kDefaultDirs) {
       Text<4096> path;
       path.add(dir).add_char('/').add(name);

@@ -22,8 +22,9 @@ struct SearchConfig {
   // Objects whose DT_RPATH/DT_RUNPATH are ignored (--inhibit-rpath), colon-separated names.
   const char* inhibit_rpath = nullptr;
   bool secure = false;  // AT_SECURE: $ORIGIN only in trusted places
-  // Called for each candidate path tried (LD_DEBUG=libs); may be null.
-  void (*trace)(void* context, const char* path) = nullptr;
+  // What the search does, for LD_DEBUG=libs; may be null.
+  enum class Event { Find, SearchPath, SearchCache, Trying };
+  void (*trace)(void* context, Event event, const char* text, const char* detail) = nullptr;
   void* trace_context = nullptr;
 };
 

@@ -10,6 +10,7 @@
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
 #include "rtld/symbols.hpp"
+#include "ldso/debug_log.hpp"
 #include "state.hpp"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
@@ -170,12 +171,14 @@ void error_free(void* p) {
 void libc_freeres() {}
 
 void debug_printf(const char* fmt, ...) {
-  rtld::Text<1024> t;
+  // libc prints "initialize program" and "transferring control" through this (LD_DEBUG=libs).
   va_list ap;
   va_start(ap, fmt);
+  rtld::Text<1024> t;
   vformat(t, fmt, ap);
   va_end(ap);
-  rtld::platform::write_error(t.data, t.len);
+  if (t.len && t.data[t.len - 1] == '\n') t.data[--t.len] = 0;
+  debug::print("%s", t.c_str());
 }
 
 // struct r_found_version {name, hash, hidden, filename}

@@ -3,6 +3,7 @@
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
 #include "rtld/string.hpp"
+#include "ldso/debug_log.hpp"
 #include "state.hpp"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -48,6 +49,8 @@ void init_process(Runtime& rt) {
   _dl_argv = p.argv;
   void* r = ro();
   at<ro_::dl_pagesize, size_t>(r) = p.page_size;
+  // DL_DEBUG_LIBS | DL_DEBUG_IMPCALLS: libc reports program start-up under LD_DEBUG=libs.
+  at<ro_::dl_debug_mask, int>(r) = debug::on(debug::kLibs) ? 3 : 0;
   at<ro_::dl_auxv, void*>(r) = p.auxv;
   uint64_t minsig = 0, clktck = 0, fpucw = 0x37f, hwcap2 = 0, sysinfo = 0;
   for (uintptr_t* a = p.auxv; a[0] != rtld::elf::AT_NULL; a += 2) {

@@ -142,7 +142,9 @@ void link_chain(Runtime& rt) {
   void* g = rg();
   at<rg_::dl_ns0_ns_loaded, void*>(g) = link_map_of(*rt.objects.first);
   at<rg_::dl_ns0_ns_nloaded, unsigned>(g) = n;
-  at<rg_::dl_load_adds, uint64_t>(g) = n;
+  // dlpi_adds: every object ever added (dlpi_subs = adds - loaded); object_added counts on.
+  uint64_t& adds = at<rg_::dl_load_adds, uint64_t>(g);
+  if (adds < n) adds = n;
 }
 
 void* first_link_map() {
@@ -225,6 +227,7 @@ bool object_added(rtld::Module& m, rtld::Diagnostics& diag) {
   void* own = address_of<lm::l_searchlist>(l);
   if (!set_searchlist(own, &self, 1)) return diag.fail(m.path, "cannot allocate scope");
   static_cast<void**>(address_of<lm::l_local_scope>(l))[0] = own;
+  ++at<rg_::dl_load_adds, uint64_t>(rg());
   link_chain(runtime);
   if (m.tls.id) set_tls_slot(m.tls.id, l, runtime.objects.tls.generation);
   return true;

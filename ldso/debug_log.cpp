@@ -1,0 +1,177 @@
+#include "debug_log.hpp"
+
+#include <asm/unistd.h>
+#include <linux/fcntl.h>
+
+#include "arch/syscall.hpp"
+#include "rtld/string.hpp"
+#include "runtime.hpp"
+
+namespace ldso::debug {
+
+unsigned mask = 0;
+Statistics stats;
+rtld::RelocationStats relocations;
+
+namespace {
+
+int out_fd = 2;
+
+struct Option {
+  const char* name;
+  unsigned bits;
+  const char* help;
+};
+constexpr Option kOptions[] = {
+    {"libs", kLibs, "how each library is searched for, and its constructors and destructors"},
+    {"reloc", kReloc, "which objects are being relocated"},
+    {"files", kFiles, "each object as it is mapped and initialised"},
+    {"symbols", kSymbols, "each symbol lookup and the objects it looks in"},
+    {"bindings", kBindings, "what each symbol reference was bound to"},
+    {"versions", kVersions, "the symbol versions each object needs"},
+    {"scopes", kScopes, "the lookup scope of each object"},
+    {"statistics", kStatistics, "relocation counts and start-up time"},
+    {"unused", kUnused, "direct dependencies that are never used"},
+    {"all", kLibs | kReloc | kFiles | kSymbols | kBindings | kVersions | kScopes, "all of the above but statistics and unused"},
+};
+
+void write_all(int fd, const char* s, size_t n) {
+  while (n) {
+    long r = arch::syscall6(__NR_write, fd, reinterpret_cast<long>(s), static_cast<long>(n));
+    if (r == -4) continue;
+    if (r <= 0) return;
+    s += r, n -= static_cast<size_t>(r);
+  }
+}
+
+void format_into(rtld::Text<2048>& t, const char* fmt, va_list ap) {
+  for (const char* f = fmt; *f; ++f) {
+    if (*f != '%') {
+      t.add_char(*f);
+      continue;
+    }
+    ++f;
+    int width = 0;
+    bool zero = false;
+    if (*f == '0') zero = true, ++f;
+    while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
+    bool is_long = false;
+    while (*f == 'l' || *f == 'z') is_long = true, ++f;
+    rtld::Text<32> num;
+    switch (*f) {
+      case 's': t.add(va_arg(ap, const char*)); continue;
+      case 'c': t.add_char(static_cast<char>(va_arg(ap, int))); continue;
+      case 'd': {
+        long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
+        if (v < 0) num.add_char('-'), v = -v;
+        num.add_dec(static_cast<uint64_t>(v));
+        break;
+      }
+      case 'u': num.add_dec(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
+      case 'x': num.add_hex(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
+      case 'p': num.add("0x").add_hex(reinterpret_cast<uintptr_t>(va_arg(ap, void*))); break;
+      case '%': t.add_char('%'); continue;
+      default: t.add_char('%').add_char(*f); continue;
+    }
+    for (int i = static_cast<int>(num.len); i < width; ++i) t.add_char(zero ? '0' : ' ');
+    t.add(num.c_str());
+  }
+}
+
+}  // namespace
+
+uint64_t cycles() {
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t{hi} << 32) | lo;
+}
+
+void vprint(const char* fmt, va_list ap) {
+  rtld::Text<2048> text;
+  format_into(text, fmt, ap);
+  rtld::Text<16> pid;
+  pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
+  // Every line of the message starts with the process id, right-aligned in ten columns.
+  rtld::Text<4096> t;
+  const char* line = text.data;
+  while (true) {
+    const char* end = line;
+    while (*end && *end != '\n') ++end;
+    for (size_t i = pid.len; i < 10; ++i) t.add_char(' ');
+    t.add(pid.c_str()).add(":\t").add(line, static_cast<size_t>(end - line)).add_char('\n');
+    if (!*end) break;
+    line = end + 1;
+  }
+  write_all(out_fd, t.data, t.len);
+}
+
+void print(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vprint(fmt, ap);
+  va_end(ap);
+}
+
+void init(const char* spec, const char* output_file, bool secure) {
+  if (!spec || !*spec) return;
+  for (const char* p = spec; *p;) {
+    while (*p == ' ' || *p == ',' || *p == ':') ++p;
+    const char* e = p;
+    while (*e && *e != ' ' && *e != ',' && *e != ':') ++e;
+    size_t n = static_cast<size_t>(e - p);
+    if (n == 4 && rtld::str_eq_n(p, "help", 4)) {
+      rtld::Text<2048> t;
+      t.add("LD_DEBUG takes a list of these words, separated by commas or spaces:\n\n");
+      for (const Option& o : kOptions) {
+        t.add("  ").add(o.name);
+        for (size_t i = rtld::str_len(o.name); i < 12; ++i) t.add_char(' ');
+        t.add(o.help).add("\n");
+      }
+      t.add("  help        this text\n\nLD_DEBUG_OUTPUT=FILE sends the output to FILE.PID instead of standard error.\n");
+      write_all(1, t.data, t.len);
+      exit_process(0);
+    }
+    bool known = false;
+    for (const Option& o : kOptions)
+      if (n && rtld::str_len(o.name) == n && rtld::str_eq_n(p, o.name, n)) mask |= o.bits, known = true;
+    if (n && !known) {
+      rtld::Text<256> w;
+      w.add("warning: debug option `").add(p, n).add("' unknown; try LD_DEBUG=help\n");
+      write_all(2, w.data, w.len);
+    }
+    p = e;
+  }
+  if (output_file && *output_file && !secure) {
+    rtld::Text<4096> path;
+    path.add(output_file).add_char('.').add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
+    long fd = arch::syscall6(__NR_openat, -100, reinterpret_cast<long>(path.c_str()),
+                             O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0) out_fd = static_cast<int>(fd);
+  }
+}
+
+void print_statistics(bool final) {
+  if (!on(kStatistics)) return;
+  if (!final) {
+    uint64_t total = cycles() - stats.start_cycles;
+    auto pct = [&](uint64_t part) { return total ? static_cast<unsigned long>(part * 1000 / total) : 0ul; };
+    print("");
+    print("runtime linker statistics:");
+    print("  total startup time in dynamic loader: %lu cycles", static_cast<unsigned long>(total));
+    print("            time needed for relocation: %lu cycles (%lu.%lu%%)",
+          static_cast<unsigned long>(stats.relocation_cycles), pct(stats.relocation_cycles) / 10,
+          pct(stats.relocation_cycles) % 10);
+    print("                 number of relocations: %lu", static_cast<unsigned long>(relocations.lookups));
+    print("      number of relocations from cache: %lu", static_cast<unsigned long>(relocations.cache_hits));
+    print("        number of relative relocations: %lu", static_cast<unsigned long>(relocations.relative));
+    print("           time needed to load objects: %lu cycles (%lu.%lu%%)",
+          static_cast<unsigned long>(stats.load_cycles), pct(stats.load_cycles) / 10, pct(stats.load_cycles) % 10);
+  } else {
+    print("");
+    print("runtime linker statistics:");
+    print("           final number of relocations: %lu", static_cast<unsigned long>(relocations.lookups));
+    print("final number of relocations from cache: %lu", static_cast<unsigned long>(relocations.cache_hits));
+  }
+}
+
+}  // namespace ldso::debug

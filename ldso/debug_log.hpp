@@ -1,0 +1,35 @@
+// LD_DEBUG: what the dynamic linker reports as it works, one line per event, each prefixed
+// with the process id as glibc's ld.so prefixes them; to stderr or to LD_DEBUG_OUTPUT.PID.
+#pragma once
+#include <cstdarg>
+#include <cstdint>
+
+#include "rtld/relocate.hpp"
+
+namespace ldso::debug {
+
+enum Category : unsigned {
+  kLibs = 1, kReloc = 2, kFiles = 4, kSymbols = 8, kBindings = 16, kVersions = 32,
+  kScopes = 64, kStatistics = 128, kUnused = 256,
+};
+
+extern unsigned mask;
+inline bool on(Category c) { return (mask & c) != 0; }
+
+// Parses LD_DEBUG; prints the help text and exits for "help".
+void init(const char* spec, const char* output_file, bool secure);
+
+// One line (a newline is added): "%s %d %u %x %p %lu %zx" and widths.
+void print(const char* fmt, ...);
+void vprint(const char* fmt, va_list ap);
+
+// Start-up statistics (LD_DEBUG=statistics).
+struct Statistics {
+  uint64_t start_cycles = 0, relocation_cycles = 0, load_cycles = 0;
+};
+extern Statistics stats;
+extern rtld::RelocationStats relocations;  // start-up, lazy and dlopen relocation counts
+uint64_t cycles();
+void print_statistics(bool final);
+
+}  // namespace ldso::debug
