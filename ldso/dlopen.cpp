@@ -20,6 +20,8 @@ bool pinned(void*, const rtld::Module& m) { return glibc::object_pinned(m); }
 void init_static_block(void*, const rtld::Module& m) { glibc::init_static_tls_block(m); }
 void lock(void*) { glibc::lock_loading(); }
 void unlock(void*) { glibc::unlock_loading(); }
+void lock_tls(void*) { glibc::lock_tls(); }
+void unlock_tls(void*) { glibc::unlock_tls(); }
 
 [[noreturn]] void lazy_binding_failed(const rtld::Diagnostics& diag) { fatal(diag); }
 
@@ -36,7 +38,8 @@ void setup_run_time_loading() {
   l.static_tls_optional = glibc::static_tls_optional();
   l.init_static_tls_block = init_static_block;
   l.hooks = dl::Hooks{nullptr, added,  scopes_changed, initialize, finalize,
-                      removing, report_state, pinned,         lock,       unlock};
+                      removing, report_state, pinned,         lock,       unlock,
+                      lock_tls, unlock_tls};
   lazy_binding = rtld::LazyBinding{{dl::resolve_symbol, &l}, lazy_binding_failed, rt.options.bind_not};
   lazy_binding.stats = &debug::relocations;
   l.lazy = &lazy_binding;

@@ -8,9 +8,9 @@ namespace ldso {
 
 void print_help() {
   const char* self = runtime.process.argv[0];
-  print("Usage: ");
-  print(self);
-  print(" [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n"
+  print_out("Usage: ");
+  print_out(self);
+  print_out(" [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n"
         "You have invoked 'ld.so', the program interpreter for dynamically-linked ELF programs\n"
         "(a drop-in replacement for glibc's, built from the ldso project). Usually it is run\n"
         "by the kernel, which reads its path from a program's PT_INTERP header. Run directly,\n"
@@ -29,9 +29,9 @@ void print_help() {
 }
 
 void print_version() {
-  print("ld.so (ldso project) 0.1, compatible with glibc 2.36 (");
-  print(arch::kPlatform);
-  print(")\nThis is free software; see the source for copying conditions.\n");
+  print_out("ld.so (ldso project) 0.1, compatible with glibc 2.36 (");
+  print_out(arch::kPlatform);
+  print_out(")\nThis is free software; see the source for copying conditions.\n");
 }
 
 const char* interp_path(const rtld::Module& main) {

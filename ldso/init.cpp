@@ -89,6 +89,7 @@ void run_finalizers_of(rtld::Module** list, size_t count) {
 
 extern "C" void run_finalizers() {
   Runtime& rt = runtime;
+  dl::hold_all(rt.loader);  // a destructor's dlclose must not unmap what is finalised here
   debug::print_statistics(true);
   // glibc's _dl_fini sorts every loaded object, in load order, dependents before their
   // dependencies (_dl_sort_maps for fini: the reverse of the initialisation order computed

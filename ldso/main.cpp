@@ -193,6 +193,17 @@ void trace_search(void*, rtld::SearchConfig::Event e, const char* text, const ch
   exit_process(1);
 }
 
+[[noreturn]] void unrecognized_option(const char* option) {
+  Process& p = runtime.process;
+  print(p.argv[0]);
+  print(": unrecognized option '");
+  print(option);
+  print("'\nTry '");
+  print(p.argv[0]);
+  print(" --help' for more information.\n");
+  exit_process(1);
+}
+
 // Options of `ld.so [options] program`; returns the index of the program's argv entry.
 int parse_options() {
   Process& p = runtime.process;
@@ -201,7 +212,8 @@ int parse_options() {
     const char* a = p.argv[i];
     auto takes_value = [&](const char* opt) -> const char* {
       if (!rtld::str_eq(a, opt)) return nullptr;
-      if (i + 1 >= p.argc) usage_error("option requires an argument");
+      // As glibc: an option without its argument is not recognized.
+      if (i + 1 >= p.argc) unrecognized_option(a);
       i += 2;
       return p.argv[i - 1];
     };
@@ -216,15 +228,8 @@ int parse_options() {
     else if (rtld::str_eq(a, "--help")) print_help(), exit_process(0);
     else if (rtld::str_eq(a, "--version")) print_version(), exit_process(0);
     else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("missing program name"), 0);
-    else if (a[0] == '-' && a[1] == '-') {
-      print(p.argv[0]);
-      print(": unrecognized option '");
-      print(a);
-      print("'\nTry '");
-      print(p.argv[0]);
-      print(" --help' for more information.\n");
-      exit_process(1);
-    } else {
+    else if (a[0] == '-' && a[1] == '-') unrecognized_option(a);
+    else {
       return i;
     }
   }
@@ -245,7 +250,25 @@ void print_version_problem(void*, const char* object, const char* message, bool)
   rtld::platform::write_error(t.data, t.len);
 }
 
-void load_preloads(Diagnostics& diag, const char* list) {
+// glibc's preload message carries the error text without its errno part
+// ("cannot open shared object file", not "...: No such file or directory").
+size_t without_errno_text(const char* message) {
+  size_t len = 0, cut = 0;
+  while (message[len]) ++len;
+  for (size_t i = 0; i + 1 < len; ++i)
+    if (message[i] == ':' && message[i + 1] == ' ') cut = i;
+  if (cut == 0) return len;
+  const char* tail = message + cut + 2;
+  for (int err = 1; err < 200; ++err)
+    if (const char* t = rtld::errno_text(err); t && rtld::str_eq(tail, t)) return cut;
+  if (tail[0] == 'E' && tail[1] == 'r' && tail[2] == 'r' && tail[3] == 'o' && tail[4] == 'r' &&
+      tail[5] == ' ' && tail[6] >= '0' && tail[6] <= '9')
+    return cut;
+  return len;
+}
+
+// `where` is "LD_PRELOAD" or "--preload", as the message names the source.
+void load_preloads(Diagnostics& diag, const char* list, const char* where) {
   // Separated by spaces or colons; empty entries ignored.
   const char* p = list;
   while (*p) {
@@ -258,9 +281,9 @@ void load_preloads(Diagnostics& diag, const char* list) {
       if (!m) {
         // glibc reports a missing preload and carries on.
         rtld::Text<1024> t;
-        t.add("ERROR: ld.so: object '").add(name).add("' from ")
-            .add(runtime.options.preload == list ? "LD_PRELOAD" : "--preload")
-            .add(" cannot be preloaded (").add(diag.message()).add("): ignored.\n");
+        t.add("ERROR: ld.so: object '").add(name).add("' from ").add(where)
+            .add(" cannot be preloaded (").add(diag.message(), without_errno_text(diag.message()))
+            .add("): ignored.\n");
         rtld::platform::write_error(t.data, t.len);
         diag.clear();
       }
@@ -315,8 +338,10 @@ EntryPoint start_program(uintptr_t* stack) {
 
   if (!rt.options.inhibit_cache && rt.cache.open("/etc/ld.so.cache")) rt.search.cache = &rt.cache;
 
-  if (rt.options.preload) load_preloads(diag, rt.options.preload);
-  if (env_preload && env_preload != rt.options.preload) load_preloads(diag, env_preload);
+  // As glibc: LD_PRELOAD's objects first, then --preload's.
+  if (env_preload) load_preloads(diag, env_preload, "LD_PRELOAD");
+  if (rt.options.preload && rt.options.preload != env_preload)
+    load_preloads(diag, rt.options.preload, "--preload");
   // ldd (LD_TRACE_LOADED_OBJECTS) lists a missing library as "not found"; --list stops.
   bool tolerate = rt.options.trace && !rt.options.list;
   uint64_t load_start = debug::cycles();

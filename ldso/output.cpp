@@ -7,6 +7,16 @@ namespace ldso {
 
 void print(const char* text) { rtld::platform::write_error(text, rtld::str_len(text)); }
 
+void print_out(const char* text) {
+  for (size_t n = rtld::str_len(text); n > 0;) {
+    long r = arch::syscall6(__NR_write, 1, reinterpret_cast<long>(text), static_cast<long>(n));
+    if (r == -4 /* EINTR */) continue;
+    if (r <= 0) return;
+    text += r;
+    n -= static_cast<size_t>(r);
+  }
+}
+
 void exit_process(int status) {
   for (;;) arch::syscall6(__NR_exit_group, status);
 }

@@ -61,6 +61,7 @@ extern Runtime runtime;
 [[noreturn]] void fatal(const rtld::Diagnostics& diag);
 [[noreturn]] void exit_process(int status);
 void print(const char* text);  // to standard error
+void print_out(const char* text);  // to standard output (--help, --version, as glibc)
 
 // environment.cpp: the LD_* variables (and secure-mode hygiene) into runtime.options.
 void read_environment(Runtime& rt);

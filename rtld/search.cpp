@@ -91,21 +91,19 @@ int search_list(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const 
   return 0;
 }
 
-// --inhibit-rpath: whether `m` is named in the list (by requested name, SONAME, path or file name).
+// --inhibit-rpath: whether `m` is named in the list, by the path it was loaded from (the
+// executable's name there is the empty string, as glibc names it).
 bool rpath_inhibited(const SearchConfig& cfg, const Module* m) {
   if (!cfg.inhibit_rpath) return false;
-  const char* base = m->path ? str_rchr(m->path, '/') : nullptr;
-  base = base ? base + 1 : m->path;
-  for (const char* p = cfg.inhibit_rpath; *p;) {
+  const char* name = m->is_main ? "" : (m->path ? m->path : "");
+  size_t len = str_len(name);
+  for (const char* p = cfg.inhibit_rpath;;) {
     const char* e = p;
     while (*e && *e != ':') ++e;
-    size_t n = static_cast<size_t>(e - p);
-    const char* candidates[] = {m->name, m->soname, m->path, base};
-    for (const char* candidate : candidates)
-      if (candidate && n && str_len(candidate) == n && str_eq_n(candidate, p, n)) return true;
-    p = *e ? e + 1 : e;
+    if (static_cast<size_t>(e - p) == len && str_eq_n(name, p, len)) return true;
+    if (!*e) return false;
+    p = e + 1;
   }
-  return false;
 }
 
 int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const Module* m,

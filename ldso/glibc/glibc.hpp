@@ -50,6 +50,10 @@ void init_static_tls_block(const rtld::Module& m);  // in every thread
 // GL(dl_load_lock), libc's recursive mutex (no-ops before libc is relocated).
 void lock_loading();
 void unlock_loading();
+// GL(dl_load_tls_lock): held while the object list and TLS modules change, and by
+// _dl_allocate_tls_init and the __tls_get_addr slow path that read them.
+void lock_tls();
+void unlock_tls();
 
 // __tls_get_addr's slow path (out-of-date DTV, block not yet allocated).
 void* tls_get_addr_slow(const rtld::TlsIndex* index);

@@ -5,6 +5,7 @@
 #include "arch/machine.hpp"
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
+#include "libdl/loader.hpp"
 #include "rtld/search.hpp"
 #include "rtld/string.hpp"
 #include "state.hpp"
@@ -245,19 +246,32 @@ void scopes_changed() {
     if (!l) continue;
     if (m->closure && !m->is_main) set_searchlist(address_of<lm::l_searchlist>(l), m->closure, m->closure_count);
     set_bits<lm::l_global>(l, m->global ? 1 : 0);
-    if (!m->dynamic || !m->scope_root) continue;
-    // Objects loaded by dlopen resolve through the global scope, then their opener's.
+    if (!m->dynamic) continue;
+    // Objects loaded by dlopen resolve through the global scope, then their opener's, then
+    // those of later opens that needed them too. The array is preceded by its capacity; one
+    // that is outgrown stays allocated (libc's dlsym may be reading it without the lock).
+    rtld::Module* const* extra = nullptr;
+    size_t extras = dl::extra_scopes(runtime.loader, *m, &extra);
+    size_t need = 3 + extras;
     auto** scope = at<lm::l_scope, void**>(l);
-    if (!scope || scope == at<lm::l_scope, void**>(main)) {
-      scope = static_cast<void**>(runtime.arena.allocate(sizeof(void*) * 3));
-      if (!scope) continue;
-      at<lm::l_scope, void**>(l) = scope;
+    if (!scope || scope == at<lm::l_scope, void**>(main) ||
+        reinterpret_cast<size_t>(scope[-1]) < need) {
+      auto** base = static_cast<void**>(runtime.arena.allocate(sizeof(void*) * (need + 1)));
+      if (!base) continue;
+      base[0] = reinterpret_cast<void*>(need);
+      scope = base + 1;
     }
-    void* root = link_map_of(*m->scope_root);
-    scope[0] = global;
-    scope[1] = root ? address_of<lm::l_searchlist>(root) : nullptr;
-    scope[2] = nullptr;
-    if (m->scope_root->deepbind && scope[1]) scope[0] = scope[1], scope[1] = global;
+    size_t n = 0;
+    scope[n++] = global;
+    if (m->scope_root)
+      if (void* root = link_map_of(*m->scope_root)) {
+        scope[n++] = address_of<lm::l_searchlist>(root);
+        if (m->scope_root->deepbind) scope[0] = scope[1], scope[1] = global;
+      }
+    for (size_t i = 0; i < extras; ++i)
+      if (void* r = link_map_of(*extra[i])) scope[n++] = address_of<lm::l_searchlist>(r);
+    scope[n] = nullptr;
+    at<lm::l_scope, void**>(l) = scope;
   }
 }
 
@@ -275,7 +289,7 @@ void object_removing(rtld::Module& m) {
   runtime.arena.release(at<L::r_scope_elem::r_list, void**>(address_of<lm::l_searchlist>(l)));
   auto** scope = at<lm::l_scope, void**>(l);
   if (scope && scope != at<lm::l_scope, void**>(link_map_of(*runtime.objects.main)))
-    runtime.arena.release(scope);
+    runtime.arena.release(scope - 1);  // scopes_changed keeps the capacity in front
   runtime.arena.release(const_cast<char*>(at<lm::l_origin, const char*>(l)));
   runtime.arena.release(at<lm::l_libname, void*>(l));
   runtime.arena.release(l);

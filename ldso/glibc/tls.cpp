@@ -62,6 +62,14 @@ size_t static_tls_surplus() {
   return (nns - 1) * 144 + nns * 144 + optional + 144;
 }
 
+void lock_tls() {
+  if (libc.mutex_lock) libc.mutex_lock(address_of<rg_::dl_load_tls_lock>(rg()));
+}
+
+void unlock_tls() {
+  if (libc.mutex_unlock) libc.mutex_unlock(address_of<rg_::dl_load_tls_lock>(rg()));
+}
+
 size_t static_tls_optional() {
   return static_cast<size_t>(tunable_value("glibc.rtld.optional_static_tls"));
 }
@@ -155,12 +163,20 @@ using namespace ldso::glibc;
 
 EXPORT void* _dl_allocate_tls_init(void* tcb, bool init_tls) {
   if (!tcb) return nullptr;
+  // dlopen and dlclose change the module list and ids under this lock (glibc bug 19924).
+  struct Held {
+    Held() { lock_tls(); }
+    ~Held() { unlock_tls(); }
+  } held;
   auto*& dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
   size_t need = max_module_id();
   if (dtv[-1].counter < need) {  // grow (libc's allocator: libc may free these)
     size_t capacity = need + kDtvSurplus;
     auto* fresh = static_cast<rtld::DtvEntry*>(allocate((capacity + 2) * sizeof(rtld::DtvEntry)));
     if (!fresh) return nullptr;
+    // libc's malloc does not zero: the new slots must not hold stale to_free pointers (libc
+    // frees every dtv[i].to_free when it reuses the stack).
+    rtld::mem_zero(fresh, (capacity + 2) * sizeof(rtld::DtvEntry));
     rtld::mem_copy(fresh, dtv - 1, (dtv[-1].counter + 2) * sizeof(rtld::DtvEntry));
     fresh[0].counter = capacity;
     if (dtv - 1 != at<rg_::dl_initial_dtv, rtld::DtvEntry*>(rg()) - 1) release(dtv - 1);
