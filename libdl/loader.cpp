@@ -13,14 +13,49 @@ using rtld::Module;
 
 }  // namespace
 
-// Bookkeeping glibc keeps in its link_maps: relocation dependencies (l_reldeps), the
+// A small growable list of objects (arena memory). A grown array's old copy is not released
+// at once: lazy binding may be reading it without the load lock.
+struct ModuleList {
+  Module** items = nullptr;
+  uint32_t count = 0, capacity = 0;
+
+  bool contains(const Module* m) const {
+    for (uint32_t i = 0; i < count; ++i)
+      if (items[i] == m) return true;
+    return false;
+  }
+  bool add(rtld::Arena& a, Module* m) {
+    if (count == capacity) {
+      uint32_t cap = capacity ? capacity * 2 : 4;
+      auto** grown = a.make<Module*>(cap);
+      if (!grown) return false;
+      for (uint32_t i = 0; i < count; ++i) grown[i] = items[i];
+      items = grown;  // the old array is left (see above)
+      capacity = cap;
+    }
+    items[count++] = m;
+    return true;
+  }
+  void remove(const Module* m) {
+    for (uint32_t i = 0; i < count;)
+      if (items[i] == m) {
+        for (uint32_t j = i; j + 1 < count; ++j) items[j] = items[j + 1];
+        --count;
+      } else {
+        ++i;
+      }
+  }
+};
+
+// Bookkeeping glibc keeps in its link_maps: relocation dependencies (l_reldeps), the scopes
+// of later dlopens an object also belongs to (l_scope beyond its first opener), the
 // STB_GNU_UNIQUE table, and whether a dlclose is running (one asked for by a destructor then
 // waits for it, as glibc's dl_close_state does).
 struct State {
-  struct Record {  // an object that bound to dlopened objects outside its dependencies
+  struct Record {
     const Module* module;
-    Module** used;
-    uint32_t count, capacity;
+    ModuleList used;   // dlopened objects it bound to outside its dependencies
+    ModuleList roots;  // objects opened later whose dependencies include it (their scopes)
     Record* next;
   };
   struct Unique {
@@ -43,10 +78,22 @@ State* state_of(Loader& loader) {
   return loader.state;
 }
 
-State::Record* record_of(State& st, const Module* m) {
+State::Record* record_of(const State& st, const Module* m) {
   for (State::Record* r = st.records; r; r = r->next)
     if (r->module == m) return r;
   return nullptr;
+}
+
+State::Record* make_record(Loader& loader, const Module* m) {
+  State* st = state_of(loader);
+  if (!st) return nullptr;
+  if (State::Record* r = record_of(*st, m)) return r;
+  auto* r = loader.set->arena->make<State::Record>();
+  if (!r) return nullptr;
+  r->module = m;
+  r->next = st->records;
+  st->records = r;
+  return r;
 }
 
 // Forgets what the state knows about an object that is being unmapped.
@@ -54,19 +101,27 @@ void forget(Loader& loader, const Module* m) {
   for (Module* o = loader.set->first; o; o = o->next)
     if (o->loader == m) o->loader = nullptr;  // glibc clears l_loader the same way
   State* st = loader.state;
+  // An object whose first opener goes keeps the scope of the next one (glibc removes the
+  // closed object's search list from l_scope).
+  for (Module* o = loader.set->first; o; o = o->next) {
+    if (o->scope_root != m || o == m) continue;
+    State::Record* r = st ? record_of(*st, o) : nullptr;
+    o->scope_root = r && r->roots.count ? r->roots.items[0] : nullptr;
+    if (r && r->roots.count) r->roots.remove(o->scope_root);
+  }
   if (!st) return;
   rtld::Arena& a = *loader.set->arena;
   for (State::Record** p = &st->records; *p;) {
     State::Record* r = *p;
     if (r->module == m) {
       *p = r->next;
-      a.release(r->used);
+      a.release(r->used.items);
+      a.release(r->roots.items);
       a.release(r);
       continue;
     }
-    for (uint32_t i = 0; i < r->count;)
-      if (r->used[i] == m) r->used[i] = r->used[--r->count];
-      else ++i;
+    r->used.remove(m);
+    r->roots.remove(m);
     p = &r->next;
   }
   for (size_t i = 0; i < st->unique_count;)
@@ -104,40 +159,22 @@ void add_dependency(Loader& loader, const Module& referrer, Module& definer) {
     definer.nodelete = true;  // what cannot be unloaded keeps what it uses
     return;
   }
+  State::Record* r = loader.state ? record_of(*loader.state, &referrer) : nullptr;
+  if (r && r->used.contains(&definer)) return;
   if (depends_on(*loader.set, &referrer, &definer)) return;
-  State* st = state_of(loader);
-  if (!st) {
-    definer.nodelete = true;
-    return;
+  r = make_record(loader, &referrer);
+  if (!r || !r->used.add(*loader.set->arena, &definer)) definer.nodelete = true;
+}
+
+// The objects a newly opened `m` needs that were loaded before this open join m's scope:
+// their lookups also search m's dependencies (glibc appends m's search list to l_scope).
+void join_scope(Loader& loader, Module* m) {
+  for (size_t i = 0; i < m->closure_count; ++i) {
+    Module* o = m->closure[i];
+    if (o == m || !o->dynamic || !o->init_done || o->scope_root == m) continue;
+    State::Record* r = make_record(loader, o);
+    if (r && !r->roots.contains(m)) r->roots.add(*loader.set->arena, m);
   }
-  State::Record* r = record_of(*st, &referrer);
-  if (r)
-    for (uint32_t i = 0; i < r->count; ++i)
-      if (r->used[i] == &definer) return;
-  rtld::Arena& a = *loader.set->arena;
-  if (!r) {
-    r = a.make<State::Record>();
-    if (!r) {
-      definer.nodelete = true;
-      return;
-    }
-    r->module = &referrer;
-    r->next = st->records;
-    st->records = r;
-  }
-  if (r->count == r->capacity) {
-    uint32_t cap = r->capacity ? r->capacity * 2 : 4;
-    auto** grown = a.make<Module*>(cap);
-    if (!grown) {
-      definer.nodelete = true;
-      return;
-    }
-    for (uint32_t i = 0; i < r->count; ++i) grown[i] = r->used[i];
-    a.release(r->used);
-    r->used = grown;
-    r->capacity = cap;
-  }
-  r->used[r->count++] = &definer;
 }
 
 // glibc's unique symbol table: the first definition of an STB_GNU_UNIQUE name is the one.
@@ -261,7 +298,8 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode
 
 bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
                     rtld::Resolved& out) {
-  const rtld::ObjectSet& set = *static_cast<Loader*>(context)->set;
+  Loader& loader = *static_cast<Loader*>(context);
+  const rtld::ObjectSet& set = *loader.set;
   const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
   rtld::SymbolName name(referrer.str(sym.st_name));
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
@@ -277,14 +315,18 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
     if (!match) match = rtld::find_in_scope(set.scope, set.scope_count, name, want, lookup_flags, skip);
     if (!match && root && root->closure)
       match = rtld::find_in_scope(root->closure, root->closure_count, name, want, lookup_flags, skip);
+    if (!match && loader.state)  // the scopes of later opens it belongs to
+      if (const State::Record* r = record_of(*loader.state, &referrer))
+        for (uint32_t i = 0; i < r->roots.count && !match; ++i)
+          if (const Module* o = r->roots.items[i]; o->closure)
+            match = rtld::find_in_scope(o->closure, o->closure_count, name, want, lookup_flags, skip);
     return match;
   };
   unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
   rtld::SymbolMatch match = lookup(lookup_flags);
   if (!(flags & rtld::kResolveCopy))
     match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
-  match = bound(*static_cast<Loader*>(context), &referrer, name, match, true,
-                (flags & rtld::kResolveCopy) != 0);
+  match = bound(loader, &referrer, name, match, true, (flags & rtld::kResolveCopy) != 0);
   if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
   return true;
 }
@@ -332,13 +374,31 @@ const char* not_loadable(const Module& m) {
 
 }  // namespace
 
-Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller) {
+// Holds the embedder's TLS lock (glibc's dl_load_tls_lock) while the object list and the
+// TLS modules change, so that a thread being created meanwhile sees a consistent set.
+struct TlsLock {
+  explicit TlsLock(Loader& l) : loader(l) {
+    if (loader.hooks.lock_tls) loader.hooks.lock_tls(loader.hooks.context);
+  }
+  ~TlsLock() { release(); }
+  void release() {
+    if (held && loader.hooks.unlock_tls) loader.hooks.unlock_tls(loader.hooks.context);
+    held = false;
+  }
+  Loader& loader;
+  bool held = true;
+};
+
+namespace {
+
+// dlopen up to the initialisers, with the TLS lock held.
+Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller) {
   rtld::ObjectSet& set = *loader.set;
   if (!(mode & (kLazy | kNow))) {
     diag.fail(name ? name : "", "invalid mode for dlopen()", "Invalid argument");
     return nullptr;
   }
-  if (!name) return set.main;
+  if (!name || !*name) return set.main;  // dlopen(NULL): libc passes "" for it
   Module* keep = set.last;
   Module* m;
   if (mode & kNoLoad) {
@@ -351,6 +411,14 @@ Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Modu
       roll_back(loader, keep, false);
       return nullptr;
     }
+  }
+  if (m == set.main && !m->is_ldso) {
+    // glibc never matches the executable by name or file (its map has neither): opening its
+    // file maps a new copy, which is refused as an executable.
+    if (mode & kNoLoad) return nullptr;
+    const char* why = not_loadable(*m);
+    diag.fail(name, why ? why : "cannot dynamically load executable");
+    return nullptr;
   }
   Module* first_new = keep ? keep->next : set.first;
   if (first_new && !rtld::load_dependencies(diag, set, *loader.search, first_new)) {
@@ -404,9 +472,20 @@ Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Modu
   if (mode & kNoDelete) m->nodelete = true;
   for (size_t i = 0; i < m->closure_count; ++i)
     if (m->closure[i]->dynamic) ++m->closure[i]->refcount;
+  join_scope(loader, m);
   if (loader.hooks.scopes_changed) loader.hooks.scopes_changed(loader.hooks.context);
   if (first_new && loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 0);
-  if (loader.hooks.initialize) loader.hooks.initialize(loader.hooks.context);
+  return m;
+}
+
+}  // namespace
+
+Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller) {
+  TlsLock tls(loader);
+  Module* m = open_objects(diag, loader, name, mode, caller);
+  tls.release();
+  // Constructors run without the TLS lock: one may wait for a thread it creates.
+  if (m && name && loader.hooks.initialize) loader.hooks.initialize(loader.hooks.context);
   return m;
 }
 
@@ -438,16 +517,32 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
     };
     for (size_t j = 0; j < o->dep_count; ++j) keep(o->deps[j]);
     if (State::Record* r = loader.state ? record_of(*loader.state, o) : nullptr)
-      for (uint32_t j = 0; j < r->count; ++j) keep(r->used[j]);
+      for (uint32_t j = 0; j < r->used.count; ++j) keep(r->used.items[j]);
   }
   size_t count = 0;
   for (Module* o = set.first; o; o = o->next)
     if (o->dynamic && o->visit_mark != mark) work[count++] = o;
   if (count) {
     if (loader.hooks.finalize) loader.hooks.finalize(loader.hooks.context, work, count);
+    TlsLock tls(loader);
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 2);
     for (size_t i = 0; i < count; ++i) work[i]->global = false;
     rtld::build_global_scope(set);
+    // Static TLS blocks at the end of the used area are given back (glibc's _dl_close_worker
+    // reclaims the chunk it frees there), so that opening and closing an initial-exec TLS
+    // library again and again does not exhaust the surplus.
+    for (bool shrunk = true; shrunk;) {
+      shrunk = false;
+      for (size_t i = 0; i < count; ++i) {
+        Module* o = work[i];
+        if (!o->tls.id || !o->tls.is_static) continue;
+        auto offset = static_cast<size_t>(-o->tls.tp_offset);  // glibc's l_tls_offset
+        if (offset != set.tls.size || offset < o->image.tls.mem_size) continue;
+        set.tls.size = offset - o->image.tls.mem_size;
+        o->tls.is_static = false;
+        shrunk = true;
+      }
+    }
     for (size_t i = 0; i < count; ++i) {
       Module* o = work[i];
       if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
@@ -470,6 +565,18 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
 }
 
 }  // namespace
+
+size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots) {
+  const State::Record* r = loader.state ? record_of(*loader.state, &m) : nullptr;
+  *roots = r ? r->roots.items : nullptr;
+  return r ? r->roots.count : 0;
+}
+
+void hold_all(Loader& loader) {
+  if (!loader.set) return;
+  for (Module* o = loader.set->first; o; o = o->next)
+    if (o->dynamic) ++o->refcount;
+}
 
 bool close(Diagnostics& diag, Loader& loader, Module* m) {
   if (!m->dynamic) return true;  // start-up objects stay for the life of the process

@@ -39,6 +39,10 @@ struct Hooks {
   // (a lazily bound PLT slot that binds to a dlopened object).
   void (*lock)(void* context) = nullptr;
   void (*unlock)(void* context) = nullptr;
+  // The embedder's TLS lock, held while the object list and TLS modules change (threads
+  // being created read them).
+  void (*lock_tls)(void* context) = nullptr;
+  void (*unlock_tls)(void* context) = nullptr;
 };
 
 struct State;  // loader.cpp: direct opens, relocation dependencies, unique symbols
@@ -66,6 +70,14 @@ rtld::Module* open(rtld::Diagnostics& diag, Loader& loader, const char* name, in
 
 // dlclose: drops one reference; unloads whatever no longer has any.
 bool close(rtld::Diagnostics& diag, Loader& loader, rtld::Module* m);
+
+// The objects opened after `m`'s first opener whose dependencies include `m`: their
+// dependencies are searched too, after m's first opener's (glibc's l_scope beyond [1]).
+size_t extra_scopes(const Loader& loader, const rtld::Module& m, rtld::Module* const** roots);
+
+// At exit (glibc's _dl_fini, which bumps every l_direct_opencount): nothing is unloaded any
+// more, not even by a dlclose in a destructor.
+void hold_all(Loader& loader);
 
 // What glibc's lookup does after finding `match` for a reference from `referrer`: an
 // STB_GNU_UNIQUE symbol binds to the process's first definition (and makes a dlopened definer
