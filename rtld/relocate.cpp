@@ -59,7 +59,7 @@ class Driver {
   Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {}
 
   template <class R>
-  [[gnu::optimize("O2")]] bool run(const Table<R>& table, bool irelative_pass) {
+  bool run(const Table<R>& table, bool irelative_pass) {
     const uintptr_t base = m_.bias();
     // Offsets a relocation may write at: [lo, lo + span) relative to the load bias.
     const uintptr_t lo = m_.image.start - base, span = m_.image.size - sizeof(uintptr_t);
@@ -286,11 +286,19 @@ bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& opti
     arch::install_lazy_plt(d.pltgot, &m, options.lazy_entry);
   }
   Driver drv(diag, m, effective);
-  bool ok = drv.run(d.rela, false) && drv.run(d.rel, false) && drv.run(d.plt_rela, false) &&
-            drv.run(d.plt_rel, false);
+  // Each architecture uses one of REL and RELA: only that driver is instantiated, and a table
+  // of the other kind is an error rather than silently skipped.
+  if (arch::kUsesRela ? (!d.rel.empty() || !d.plt_rel.empty()) : (!d.rela.empty() || !d.plt_rela.empty()))
+    return diag.fail(m.path, arch::kUsesRela ? "unexpected DT_REL relocations" : "unexpected DT_RELA relocations");
+  auto run_all = [&](bool irelative_pass) {
+    if constexpr (arch::kUsesRela)
+      return drv.run(d.rela, irelative_pass) && drv.run(d.plt_rela, irelative_pass);
+    else
+      return drv.run(d.rel, irelative_pass) && drv.run(d.plt_rel, irelative_pass);
+  };
+  bool ok = run_all(false);
   if (ok && options.defer_irelative && drv.deferred_)
-    ok = drv.run(d.rela, true) && drv.run(d.rel, true) && drv.run(d.plt_rela, true) &&
-         drv.run(d.plt_rel, true);
+    ok = run_all(true);
   if (d.textrel) set_text_writable(m, false);
   if (options.stats) {
     options.stats->relative += drv.relative_;
