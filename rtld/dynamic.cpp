@@ -111,6 +111,8 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   else if (out.init && !b.contains(out.init, 1)) bad = "DT_INIT";
   else if (out.fini && !b.contains(out.fini, 1)) bad = "DT_FINI";
   else if (pltrel != DT_RELA && pltrel != DT_REL) bad = "DT_PLTREL";
+  if (!bad && out.strsz && !out.strtab) bad = "DT_STRTAB";
+  if (!bad && (out.sysv_hash || out.gnu_hash) && !out.symtab) bad = "DT_SYMTAB";
   if (bad) return diag.fail(name, "dynamic entry points outside the object", bad);
   if ((out.soname && out.soname >= out.strsz) || (out.rpath && out.rpath >= out.strsz) ||
       (out.runpath && out.runpath >= out.strsz))

@@ -86,7 +86,8 @@ bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size
     return diag.fail(name, "ELF file version ident does not match current one");
   if (id[elf::EI_OSABI] != elf::ELFOSABI_SYSV && id[elf::EI_OSABI] != elf::ELFOSABI_GNU)
     return diag.fail(name, "ELF file OS ABI invalid");
-  if (id[elf::EI_ABIVERSION] > 1) return diag.fail(name, "ELF file ABI version invalid");
+  if (id[elf::EI_ABIVERSION] != 0 && !(id[elf::EI_OSABI] == elf::ELFOSABI_GNU && id[elf::EI_ABIVERSION] < 4))
+    return diag.fail(name, "ELF file ABI version invalid");
   for (unsigned i = elf::EI_PAD; i < elf::EI_NIDENT; ++i)
     if (id[i] != 0) return diag.fail(name, "nonzero padding in e_ident");
   if (eh.e_version != elf::EV_CURRENT)
@@ -133,8 +134,9 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
     bool inside = false;
     for (size_t j = 0; j < phnum && !inside; ++j) {
       const Phdr& l = phdr[j];
-      inside = l.p_type == elf::PT_LOAD && p.p_vaddr >= l.p_vaddr &&
-               p.p_vaddr + p.p_filesz <= l.p_vaddr + l.p_filesz;
+      inside = l.p_type == elf::PT_LOAD && (p.p_type != elf::PT_DYNAMIC || (l.p_flags & elf::PF_R)) &&
+               p.p_vaddr >= l.p_vaddr && p.p_filesz <= l.p_filesz &&
+               p.p_vaddr - l.p_vaddr <= l.p_filesz - p.p_filesz;
     }
     if (!inside)
       return diag.fail(name, p.p_type == elf::PT_DYNAMIC ? "dynamic section outside segments"
@@ -158,7 +160,7 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
         break;
       case elf::PT_DYNAMIC:
         out.dynamic = reinterpret_cast<const elf::Dyn*>(bias + p.p_vaddr);
-        out.dynamic_count = p.p_memsz / sizeof(elf::Dyn);
+        out.dynamic_count = p.p_filesz / sizeof(elf::Dyn);
         break;
       case elf::PT_GNU_RELRO:
         out.relro_start = align_down(bias + p.p_vaddr, page);
@@ -243,12 +245,13 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   uintptr_t start;
   if (eh.e_type == elf::ET_EXEC) {
     intptr_t r = platform::map_zero(lo, span, platform::kNone);
-    if (platform::is_error(r)) return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r));
+    if (platform::is_error(r)) { arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
     start = static_cast<uintptr_t>(r);
   } else {
     size_t extra = max_align > page ? max_align : 0;
+    if (span + extra < span) return arena.release(ph_heap), diag.fail_errno(name, "failed to map segment from shared object", 12);
     intptr_t r = platform::reserve(0, span + extra);
-    if (platform::is_error(r)) return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r));
+    if (platform::is_error(r)) { arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
     start = align_up(static_cast<uintptr_t>(r), max_align);
     if (extra) {  // give back what the alignment did not use
       uintptr_t raw = static_cast<uintptr_t>(r);
@@ -278,10 +281,11 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     if (src.bytes) {
       intptr_t r = platform::map_zero(map_start, align_up(mem_end, page) - map_start,
                                       platform::kRead | platform::kWrite);
-      if (platform::is_error(r)) { unmap_image(out); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
+      if (platform::is_error(r)) { unmap_image(out); arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
       mem_copy(reinterpret_cast<void*>(seg), src.bytes + p.p_offset, p.p_filesz);
       if (platform::protect(map_start, align_up(mem_end, page) - map_start, prot) < 0) {
         unmap_image(out);
+        arena.release(ph_heap);
         return diag.fail(name, "cannot change memory protections");
       }
       continue;
@@ -292,7 +296,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
       int map_prot = zero_tail ? (prot | platform::kWrite) : prot;
       intptr_t r = platform::map_file(map_start, file_page_end - map_start, map_prot, src.fd,
                                       align_down(p.p_offset, page));
-      if (platform::is_error(r)) { unmap_image(out); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
+      if (platform::is_error(r)) { unmap_image(out); arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
       if (zero_tail) {
         mem_zero(reinterpret_cast<void*>(file_end), file_page_end - file_end);
         if (!(prot & platform::kWrite)) platform::protect(map_start, file_page_end - map_start, prot);
@@ -302,7 +306,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     }
     if (has_bss && align_up(mem_end, page) > file_page_end) {
       intptr_t r = platform::map_zero(file_page_end, align_up(mem_end, page) - file_page_end, prot);
-      if (platform::is_error(r)) { unmap_image(out); return diag.fail(name, "cannot map zero-fill pages"); }
+      if (platform::is_error(r)) { unmap_image(out); arena.release(ph_heap); return diag.fail(name, "cannot map zero-fill pages"); }
     }
   }
 
@@ -311,14 +315,14 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   out.phdr = ph;
   for (size_t i = 0; i < eh.e_phnum; ++i) {
     const Phdr& p = ph[i];
-    if (p.p_type == elf::PT_LOAD && eh.e_phoff >= p.p_offset &&
+    if (p.p_type == elf::PT_LOAD && (p.p_flags & elf::PF_R) && eh.e_phoff >= p.p_offset &&
         eh.e_phoff + ph_bytes <= p.p_offset + p.p_filesz) {
       out.phdr = reinterpret_cast<const Phdr*>(bias + p.p_vaddr + (eh.e_phoff - p.p_offset));
       break;
     }
   }
   Image described;
-  describe_mapped(out.phdr, out.phnum, bias, described);
+  describe_mapped(ph, out.phnum, bias, described);
   out.dynamic = described.dynamic;
   out.dynamic_count = described.dynamic_count;
   out.relro_start = described.relro_start;

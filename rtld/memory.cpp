@@ -14,6 +14,7 @@ constexpr size_t kChunk = 64 * 1024;
 }  // namespace
 
 void* Arena::allocate(size_t size) {
+  if (size > SIZE_MAX - sizeof(Header) - platform::page_size()) return nullptr;
   size_t need = size + sizeof(Header);
   int cls = 0;
   while (cls < kClasses && (size_t{16} << cls) < need) ++cls;

@@ -7,6 +7,15 @@ namespace {
 
 bool inside(const Module& m, const void* p, size_t len) {
   auto a = reinterpret_cast<uintptr_t>(p);
+  if (m.image.phdr) {
+    for (size_t i = 0; i < m.image.phnum; ++i) {
+      const elf::Phdr& ph = m.image.phdr[i];
+      if (ph.p_type != elf::PT_LOAD || !(ph.p_flags & elf::PF_R)) continue;
+      uintptr_t lo = m.image.bias + ph.p_vaddr, hi = lo + ph.p_memsz;
+      if (a >= lo && a <= hi && len <= hi - a) return true;
+    }
+    return false;
+  }
   return a >= m.image.start && a <= m.image.start + m.image.size &&
          len <= m.image.start + m.image.size - a;
 }
@@ -14,6 +23,7 @@ bool inside(const Module& m, const void* p, size_t len) {
 bool prepare_hashes(Diagnostics& diag, Module& m) {
   const char* name = m.path;
   if (const uint32_t* h = m.dyn.gnu_hash) {
+    if (!inside(m, h, 16)) return diag.fail(name, "invalid DT_GNU_HASH table");
     GnuHash& g = m.gnu;
     g.nbuckets = h[0], g.symoffset = h[1], g.bloom_size = h[2], g.bloom_shift = h[3];
     if (g.nbuckets == 0 || g.bloom_size == 0 || (g.bloom_size & (g.bloom_size - 1)))
@@ -21,7 +31,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     g.bloom = reinterpret_cast<const uintptr_t*>(h + 4);
     g.buckets = reinterpret_cast<const uint32_t*>(g.bloom + g.bloom_size);
     g.chain = g.buckets + g.nbuckets;
-    if (!inside(m, g.bloom, (size_t{g.bloom_size} * sizeof(uintptr_t)) + g.nbuckets * 4u))
+    if (!inside(m, g.bloom, (size_t{g.bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
       return diag.fail(name, "invalid DT_GNU_HASH table");
     // Symbol count: past the last chain that any bucket starts.
     uint32_t last = 0;
@@ -30,6 +40,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     if (last >= g.symoffset) {
       while (inside(m, &g.chain[last - g.symoffset], 4) && !(g.chain[last - g.symoffset] & 1))
         ++last;
+      if (!inside(m, &g.chain[last - g.symoffset], 4)) return diag.fail(name, "invalid DT_GNU_HASH table");
       m.symbol_count = last + 1;
     } else {
       // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd
@@ -38,16 +49,19 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     }
   }
   if (const uint32_t* h = m.dyn.sysv_hash) {
+    if (!inside(m, h, 8)) return diag.fail(name, "invalid DT_HASH table");
     SysvHash& s = m.sysv;
     s.nbucket = h[0], s.nchain = h[1];
     s.buckets = h + 2;
     s.chain = s.buckets + s.nbucket;
     if (s.nbucket == 0 || !inside(m, h, (size_t{2} + s.nbucket + s.nchain) * 4u))
       return diag.fail(name, "invalid DT_HASH table");
-    m.symbol_count = s.nchain;
+    if (s.nchain > m.symbol_count) m.symbol_count = s.nchain;
   }
   if (m.symbol_count && m.dyn.symtab && !inside(m, m.dyn.symtab, m.symbol_count * sizeof(elf::Sym)))
     return diag.fail(name, "symbol table outside the object");
+  if (m.symbol_count && m.dyn.versym && !inside(m, m.dyn.versym, m.symbol_count * 2))
+    return diag.fail(name, "invalid DT_VERSYM table");
   return true;
 }
 
@@ -89,9 +103,11 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
     auto* aux = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
     if (!inside(m, aux, sizeof *aux) || !string_ok(aux->vda_name))
       return diag.fail(name, "invalid version definition");
-    Version& v = m.versions[vd->vd_ndx & elf::VERSYM_INDEX];
-    v.name = m.str(aux->vda_name);
-    v.hash = vd->vd_hash;
+    if (!(vd->vd_flags & elf::VER_FLG_BASE)) {
+      Version& v = m.versions[vd->vd_ndx & elf::VERSYM_INDEX];
+      v.name = m.str(aux->vda_name);
+      v.hash = vd->vd_hash;
+    }
     if (!vd->vd_next) break;
     vd = def_at(vd, vd->vd_next);
   }

@@ -93,7 +93,8 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
     }
   } else if (m.sysv.buckets) {
     const SysvHash& h = m.sysv;
-    for (uint32_t i = h.buckets[name.sysv() % h.nbucket]; i != 0 && i < h.nchain; i = h.chain[i])
+    uint32_t steps = 0;
+    for (uint32_t i = h.buckets[name.sysv() % h.nbucket]; i != 0 && i < h.nchain && steps++ < h.nchain; i = h.chain[i])
       if (const elf::Sym* s = consider(i)) return s;
   }
   return cand.count == 1 ? cand.versioned : nullptr;
