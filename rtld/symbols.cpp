@@ -104,7 +104,8 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
                           const Version* want, unsigned flags, const Module* skip) {
   for (size_t i = 0; i < count; ++i) {
     const Module* m = scope[i];
-    if (m == skip) continue;
+    // Most objects of a scope do not define the name: their bloom filter says so without a call.
+    if (m == skip || bloom_rejects(*m, name)) continue;
     if (const elf::Sym* s = find_in_module(*m, name, want, flags)) return {s, m};
   }
   return {};

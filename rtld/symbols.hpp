@@ -40,6 +40,18 @@ struct SymbolMatch {
   explicit operator bool() const { return sym != nullptr; }
 };
 
+// Whether an object's GNU bloom filter proves it does not define the name (cheap; inlined into
+// scope walks so that most objects cost no call).
+[[gnu::always_inline]] inline bool bloom_rejects(const Module& m, const SymbolName& name) {
+  const GnuHash& g = m.gnu;
+  if (!g.buckets) return false;
+  constexpr uint32_t kBits = sizeof(uintptr_t) * 8;
+  uintptr_t word = g.bloom[(name.gnu / kBits) & (g.bloom_size - 1)];
+  uintptr_t mask = (uintptr_t{1} << (name.gnu % kBits)) |
+                   (uintptr_t{1} << ((name.gnu >> g.bloom_shift) % kBits));
+  return (word & mask) != mask;
+}
+
 // The definition of `name` in one object, honouring the requested version (or none).
 const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Version* want,
                                unsigned flags);

@@ -211,7 +211,7 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
     for (unsigned i = start; i < n; ++i) {
       if (list[i] == skip_map) continue;
       rtld::Module* m = module_of(list[i]);
-      if (!m) continue;
+      if (!m || rtld::bloom_rejects(*m, name)) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
         // Unique symbols, and DL_LOOKUP_ADD_DEPENDENCY (dlsym(RTLD_DEFAULT)): a dlopened
         // definer stays as long as the object that looked it up.
