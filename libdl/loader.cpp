@@ -101,13 +101,18 @@ void forget(Loader& loader, const Module* m) {
   for (Module* o = loader.set->first; o; o = o->next)
     if (o->loader == m) o->loader = nullptr;  // glibc clears l_loader the same way
   State* st = loader.state;
-  // An object whose first opener goes keeps the scope of the next one (glibc removes the
-  // closed object's search list from l_scope).
+  // An object whose first opener goes keeps the scope of the next one, or else gets a scope
+  // of its own: itself and its dependencies (glibc's _dl_close_worker replaces the closed
+  // object's search list in l_scope by the object's own).
   for (Module* o = loader.set->first; o; o = o->next) {
     if (o->scope_root != m || o == m) continue;
     State::Record* r = st ? record_of(*st, o) : nullptr;
-    o->scope_root = r && r->roots.count ? r->roots.items[0] : nullptr;
-    if (r && r->roots.count) r->roots.remove(o->scope_root);
+    if (r && r->roots.count) {
+      o->scope_root = r->roots.items[0];
+      r->roots.remove(o->scope_root);
+    } else {
+      o->scope_root = rtld::build_closure(*loader.set, *o) ? o : nullptr;
+    }
   }
   if (!st) return;
   rtld::Arena& a = *loader.set->arena;
