@@ -52,7 +52,7 @@ const char* program_origin(const rtld::Module& main) {
     buf[n] = 0;
     path = buf;
   }
-  return rtld::directory_of(runtime.arena, path);
+  return rtld::origin_of(runtime.arena, path);
 }
 
 }  // namespace ldso

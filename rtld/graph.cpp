@@ -125,6 +125,7 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
   m->device = file.id.device;
   m->inode = file.id.inode;
   m->has_file_id = true;
+  m->origin = origin_of(*set.arena, file.path);
   m->loader = requester;
   append_module(set, m);
   return m;

@@ -41,6 +41,7 @@ struct Module {
   const char* path = nullptr;     // as opened (or as the kernel/argv named it)
   const char* name = nullptr;     // the name it was asked for
   const char* soname = nullptr;   // DT_SONAME, if any
+  const char* origin = nullptr;   // what $ORIGIN expands to (absolute)
   Image image;
   DynamicInfo dyn;
   GnuHash gnu;

@@ -26,6 +26,9 @@ int identify(int fd, FileId* out);
 intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset);  // bytes or -errno
 void close(int fd);
 
+// The current working directory into buf (NUL-terminated); its length or -errno.
+intptr_t current_directory(char* buf, size_t size);
+
 // Diagnostics go to standard error (or the test double's buffer).
 void write_error(const char* text, size_t length);
 

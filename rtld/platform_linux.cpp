@@ -62,6 +62,11 @@ intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset) {
 }
 void close(int fd) { sys(__NR_close, fd); }
 
+intptr_t current_directory(char* buf, size_t size) {
+  long n = sys(__NR_getcwd, reinterpret_cast<long>(buf), static_cast<long>(size));
+  return n < 0 ? n : n - 1;  // the kernel counts the terminating NUL
+}
+
 void write_error(const char* text, size_t length) {
   while (length > 0) {
     long n = sys(__NR_write, 2, reinterpret_cast<long>(text), static_cast<long>(length));

@@ -111,13 +111,29 @@ int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const
   if (!m->dyn.has_rpath || m->dyn.has_runpath || rpath_inhibited(cfg, m)) return 0;
   if (cfg.trace) cfg.trace(cfg.trace_context, SearchConfig::Event::SearchPath, m->str(m->dyn.rpath), "RPATH");
   const char* origin = m->is_main ? cfg.main_origin : nullptr;
-  char* dir = origin ? nullptr : directory_of(arena, m->path);
+  char* dir = origin || m->origin ? nullptr : directory_of(arena, m->path);
+  if (!origin) origin = m->origin;
   int r = search_list(diag, arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out);
   arena.release(dir);
   return r;
 }
 
 }  // namespace
+
+char* origin_of(Arena& arena, const char* path) {
+  char* dir = directory_of(arena, path);
+  if (!dir || dir[0] == '/') return dir;
+  char cwd[4096];
+  intptr_t n = platform::current_directory(cwd, sizeof cwd);
+  if (n <= 0) return dir;
+  Text<4096> t;
+  t.add(cwd, static_cast<size_t>(n));
+  if (t.len && t.data[t.len - 1] != '/') t.add_char('/');
+  if (!str_eq(dir, ".") || str_rchr(path, '/')) t.add(dir);  // a bare file name: just the cwd
+  else if (t.len > 1) t.data[--t.len] = '\0';
+  arena.release(dir);
+  return arena.copy_string(t.c_str(), t.len);
+}
 
 char* directory_of(Arena& arena, const char* path) {
   const char* slash = path ? str_rchr(path, '/') : nullptr;
@@ -173,6 +189,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     char* dir = nullptr;
     if (requester) {
       if (requester->is_main) origin = cfg.main_origin;
+      else if (requester->origin) origin = requester->origin;
       else origin = dir = directory_of(arena, requester->path);
     }
     char* path = expand_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure);
@@ -205,6 +222,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
   if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath &&
       !rpath_inhibited(cfg, requester)) {
     const char* origin = requester->is_main ? cfg.main_origin : nullptr;
+    if (!origin) origin = requester->origin;
     char* dir = origin ? nullptr : directory_of(arena, requester->path);
     event(SearchConfig::Event::SearchPath, requester->str(requester->dyn.runpath), "RUNPATH");
     r = search_list(diag, arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,

@@ -45,6 +45,10 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& config, c
 // The directory part of a path ("." when it has none), allocated from the arena.
 char* directory_of(Arena& arena, const char* path);
 
+// What $ORIGIN means for an object loaded from `path`: its directory, made absolute with the
+// current directory when relative ("/cwd/./sub" for "./sub/lib.so", as glibc keeps it).
+char* origin_of(Arena& arena, const char* path);
+
 // Expands $ORIGIN, $LIB and $PLATFORM (and their ${...} forms) in `in`. Returns nullptr when an
 // expansion is not allowed (unknown origin, or $ORIGIN in secure mode).
 char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin,

@@ -1,3 +1,6 @@
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
 // The fake platform: see fake_platform.hpp.
 #include "fake_platform.hpp"
 
@@ -373,6 +376,11 @@ intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset) {
 void close(int fd) { fake::S().open.erase(fd); }
 
 void write_error(const char* text, size_t length) { fake::S().errors.append(text, length); }
+
+intptr_t current_directory(char* buf, size_t size) {
+  if (!::getcwd(buf, size)) return -errno;
+  return static_cast<intptr_t>(std::strlen(buf));
+}
 
 size_t page_size() { return fake::kPage; }
 

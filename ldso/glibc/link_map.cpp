@@ -33,24 +33,6 @@ int info_index(int64_t t) {
 
 uint64_t next_serial = 0;
 
-// l_origin as glibc computes it: the directory of the path, made absolute with the current
-// directory when it is relative ("/cwd/./sub" for "./sub/lib.so"). Arena memory.
-char* origin_of(const char* path) {
-  char* dir = rtld::directory_of(runtime.arena, path);
-  if (!dir || dir[0] == '/') return dir;
-  char cwd[4096];
-  long n = arch::syscall6(__NR_getcwd, reinterpret_cast<long>(cwd), sizeof cwd);
-  if (n <= 0) return dir;
-  rtld::Text<4096> t;
-  t.add(cwd);
-  if (t.len && t.data[t.len - 1] != '/') t.add_char('/');
-  // glibc keeps the path as given ("./sub"), except a bare file name (".").
-  if (!rtld::str_eq(dir, ".") || rtld::str_rchr(path, '/')) t.add(dir);
-  else if (t.len > 1) t.data[--t.len] = '\0';
-  runtime.arena.release(dir);
-  return runtime.arena.copy_string(t.c_str(), t.len);
-}
-
 }  // namespace
 
 rtld::Module* module_of(const void* map) {
@@ -103,7 +85,8 @@ void* make_link_map(rtld::Module& m, int type) {
   set_bits<lm::l_contiguous>(l, 1);
   set_bits<lm::l_ld_readonly>(l, 1);  // .dynamic is left as the file has it: libc adds l_addr
   set_bits<lm::l_global>(l, m.global ? 1 : 0);
-  at<lm::l_origin, const char*>(l) = m.is_main ? runtime.search.main_origin : origin_of(m.path);
+  at<lm::l_origin, const char*>(l) =
+      m.is_main ? runtime.search.main_origin : (m.origin ? m.origin : rtld::origin_of(runtime.arena, m.path));
   // The object whose DT_NEEDED loaded it (dlsym(RTLD_NEXT) walks these to the root).
   if (m.loader && m.loader->client) at<lm::l_loader, void*>(l) = m.loader->client;
   at<lm::l_map_start, uintptr_t>(l) = m.image.start;
