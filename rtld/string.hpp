@@ -44,7 +44,8 @@ inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a -
 // A fixed-capacity text builder: never overflows, silently truncates.
 template <size_t N>
 struct Text {
-  char data[N] = {};
+  Text() { data[0] = 0; }  // no zero fill: these live on hot paths' stacks
+  char data[N];
   size_t len = 0;
   Text& add(const char* s) {
     while (s && *s && len + 1 < N) data[len++] = *s++;
