@@ -5,6 +5,7 @@
 
 #include "arch/syscall.hpp"
 #include "rtld/string.hpp"
+#include "format.hpp"
 #include "runtime.hpp"
 
 namespace ldso::debug {
@@ -44,40 +45,6 @@ void write_all(int fd, const char* s, size_t n) {
   }
 }
 
-void format_into(rtld::Text<2048>& t, const char* fmt, va_list ap) {
-  for (const char* f = fmt; *f; ++f) {
-    if (*f != '%') {
-      t.add_char(*f);
-      continue;
-    }
-    ++f;
-    int width = 0;
-    bool zero = false;
-    if (*f == '0') zero = true, ++f;
-    while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
-    bool is_long = false;
-    while (*f == 'l' || *f == 'z') is_long = true, ++f;
-    rtld::Text<32> num;
-    switch (*f) {
-      case 's': t.add(va_arg(ap, const char*)); continue;
-      case 'c': t.add_char(static_cast<char>(va_arg(ap, int))); continue;
-      case 'd': {
-        long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
-        if (v < 0) num.add_char('-'), v = -v;
-        num.add_dec(static_cast<uint64_t>(v));
-        break;
-      }
-      case 'u': num.add_dec(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
-      case 'x': num.add_hex(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
-      case 'p': num.add("0x").add_hex(reinterpret_cast<uintptr_t>(va_arg(ap, void*))); break;
-      case '%': t.add_char('%'); continue;
-      default: t.add_char('%').add_char(*f); continue;
-    }
-    for (int i = static_cast<int>(num.len); i < width; ++i) t.add_char(zero ? '0' : ' ');
-    t.add(num.c_str());
-  }
-}
-
 }  // namespace
 
 uint64_t cycles() {
@@ -88,7 +55,7 @@ uint64_t cycles() {
 
 void vprint(const char* fmt, va_list ap) {
   rtld::Text<2048> text;
-  format_into(text, fmt, ap);
+  format(text, fmt, ap);
   rtld::Text<16> pid;
   pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
   // Every line of the message starts with the process id, right-aligned in ten columns.

@@ -11,6 +11,7 @@
 #include "rtld/string.hpp"
 #include "rtld/symbols.hpp"
 #include "ldso/debug_log.hpp"
+#include "ldso/format.hpp"
 #include "state.hpp"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
@@ -20,51 +21,6 @@ namespace {
 
 namespace ro_ = L::rtld_global_ro;
 namespace lm = L::link_map;
-
-// glibc's message formatter subset: %s %d %u %x %lu %ld %lx %zu %zx %p %c %%, with a width.
-void append_arg(rtld::Text<1024>& t, const char*& f, va_list ap) {
-  int width = 0;
-  bool zero = false;
-  if (*f == '0') zero = true, ++f;
-  while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
-  if (*f == '*') width = va_arg(ap, int), ++f;
-  bool is_long = false;
-  while (*f == 'l' || *f == 'z' || *f == 'j') is_long = true, ++f;
-  rtld::Text<32> num;
-  switch (*f) {
-    case 's': {
-      const char* s = va_arg(ap, const char*);
-      t.add(s ? s : "(null)");
-      return;
-    }
-    case 'c': t.add_char(static_cast<char>(va_arg(ap, int))); return;
-    case '%': t.add_char('%'); return;
-    case 'd': {
-      long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
-      if (v < 0) num.add_char('-'), v = -v;
-      num.add_dec(static_cast<uint64_t>(v));
-      break;
-    }
-    case 'u': num.add_dec(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
-    case 'x': num.add_hex(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
-    case 'p': num.add("0x").add_hex(reinterpret_cast<uintptr_t>(va_arg(ap, void*))); break;
-    default: t.add_char('%').add_char(*f); return;
-  }
-  for (int i = static_cast<int>(num.len); i < width; ++i) t.add_char(zero ? '0' : ' ');
-  t.add(num.c_str());
-}
-
-void vformat(rtld::Text<1024>& t, const char* fmt, va_list ap) {
-  for (const char* f = fmt; *f; ++f) {
-    if (*f != '%') {
-      t.add_char(*f);
-      continue;
-    }
-    ++f;
-    append_arg(t, f, ap);
-    if (!*f) break;
-  }
-}
 
 struct DlException {  // struct dl_exception
   const char* objname;
@@ -174,8 +130,8 @@ void debug_printf(const char* fmt, ...) {
   // libc prints "initialize program" and "transferring control" through this (LD_DEBUG=libs).
   va_list ap;
   va_start(ap, fmt);
-  rtld::Text<1024> t;
-  vformat(t, fmt, ap);
+  rtld::Text<2048> t;
+  ldso::format(t, fmt, ap);
   va_end(ap);
   if (t.len && t.data[t.len - 1] == '\n') t.data[--t.len] = 0;
   debug::print("%s", t.c_str());
@@ -312,10 +268,10 @@ EXPORT void _dl_exception_create(DlException* e, const char* objname, const char
 }
 
 EXPORT void _dl_exception_create_format(DlException* e, const char* objname, const char* fmt, ...) {
-  rtld::Text<1024> t;
+  rtld::Text<2048> t;
   va_list ap;
   va_start(ap, fmt);
-  vformat(t, fmt, ap);
+  ldso::format(t, fmt, ap);
   va_end(ap);
   fill_exception(e, objname, t.c_str());
 }
@@ -327,10 +283,10 @@ EXPORT void _dl_exception_free(DlException* e) {
 }
 
 EXPORT [[noreturn]] void _dl_fatal_printf(const char* fmt, ...) {
-  rtld::Text<1024> t;
+  rtld::Text<2048> t;
   va_list ap;
   va_start(ap, fmt);
-  vformat(t, fmt, ap);
+  ldso::format(t, fmt, ap);
   va_end(ap);
   rtld::platform::write_error(t.data, t.len);
   ldso::exit_process(127);

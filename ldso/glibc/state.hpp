@@ -79,7 +79,5 @@ unsigned stack_flags_of(const rtld::Module& m);
 bool require_stack_flags(const rtld::Module& m, rtld::Diagnostics& diag);
 int make_stacks_executable();
 
-// Formats a glibc-style message (%s %d %u %x %p %%, with widths) into buf.
-size_t format(char* buf, size_t size, const char* fmt, __builtin_va_list ap);
 
 }  // namespace ldso::glibc
