@@ -282,6 +282,8 @@ bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
 bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode) {
   rtld::RelocationOptions options{{resolve_symbol, &loader}};
   if (!(mode & kNow) && loader.lazy) options.lazy = loader.lazy, options.lazy_entry = loader.lazy_entry;
+  options.allocate = [](void* arena, size_t size) { return static_cast<rtld::Arena*>(arena)->allocate(size); };
+  options.allocate_context = loader.set->arena;
   (void)first_new;
   // Dependencies before dependents, as at start-up.
   auto** order = loader.set->arena->make<Module*>(loader.set->count);

@@ -192,8 +192,16 @@ class Driver {
           desc[1] = kHasAddend<R> ? addend : desc[1];
           return true;
         }
-        if (!dm->tls.is_static)
-          return diag_.fail(m_.path, "cannot allocate memory in static TLS block");
+        if (!dm->tls.is_static) {
+          // A block allocated at first use: the descriptor resolves through __tls_get_addr.
+          auto* index = opt_.allocate ? static_cast<uintptr_t*>(opt_.allocate(opt_.allocate_context, 2 * sizeof(uintptr_t))) : nullptr;
+          if (!index) return diag_.fail(m_.path, "cannot allocate memory in static TLS block");
+          index[0] = dm->tls.id;
+          index[1] = (s ? s->st_value : 0) + (kHasAddend<R> ? addend : desc[1]);
+          desc[0] = reinterpret_cast<uintptr_t>(&arch::arch_tlsdesc_dynamic);
+          desc[1] = reinterpret_cast<uintptr_t>(index);
+          return true;
+        }
         desc[0] = reinterpret_cast<uintptr_t>(&arch::arch_tlsdesc_static);
         desc[1] = static_cast<uintptr_t>(dm->tls.tp_offset) + (s ? s->st_value : 0) +
                   (kHasAddend<R> ? addend : desc[1]);

@@ -57,6 +57,10 @@ struct RelocationOptions {
   // much is copied); glibc warns "Symbol `NAME' has different size in shared object, ...".
   void (*copy_size_warning)(void* context, const char* symbol) = nullptr;
   void* warning_context = nullptr;
+  // Memory for the {module, offset} argument of TLS descriptors resolved dynamically (objects
+  // whose TLS is not in the static block); without it such descriptors are an error.
+  void* (*allocate)(void* context, size_t size) = nullptr;
+  void* allocate_context = nullptr;
 };
 
 // Called by the architecture's PLT entry point: binds relocation `index` of the object whose

@@ -92,6 +92,8 @@ inline bool set_thread_pointer(uintptr_t tp) {
 // offset from the thread pointer in %rax, preserving every other register.
 extern "C" uintptr_t arch_tlsdesc_static(void*);    // static TLS: the descriptor's argument
 extern "C" uintptr_t arch_tlsdesc_undefweak(void*);  // undefined weak: argument minus tp
+extern "C" uintptr_t arch_tlsdesc_dynamic(void*);    // argument: {module, offset}, via __tls_get_addr
+extern "C" bool arch_tlsdesc_xsave;                  // set with the lazy-binding entry point
 
 // Lazy binding (plt.S). The PLT GOT: GOT[1] = the object's handle, GOT[2] = the entry point.
 extern "C" void arch_runtime_resolve_xsavec();
@@ -106,6 +108,7 @@ inline uintptr_t init_lazy_binding() {
   bool osxsave = c & (1u << 27);
   __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
   if (!osxsave || a < 0xd) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_fxsave);
+  arch_tlsdesc_xsave = true;
   __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
   arch_xsave_size = (uint64_t{b} + 63) & ~uint64_t{63};  // standard format: an upper bound
   __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(1));

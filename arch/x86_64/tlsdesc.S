@@ -19,3 +19,73 @@ arch_tlsdesc_undefweak:
 	.size arch_tlsdesc_undefweak, .-arch_tlsdesc_undefweak
 
 	.section .note.GNU-stack,"",@progbits
+
+// A variable in a block allocated at first use (an object opened later): the descriptor's
+// argument points at {module, offset}. The result is the variable's address minus the thread
+// pointer; every register but %rax is preserved, the vector state included (the slow path
+// may call malloc), so the generic __tls_get_addr does the work.
+	.text
+	.globl arch_tlsdesc_dynamic
+	.hidden arch_tlsdesc_dynamic
+	.type arch_tlsdesc_dynamic,@function
+arch_tlsdesc_dynamic:
+	pushq %rbx
+	movq %rsp, %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq 8(%rax), %rdi           // &{module, offset}
+	andq $-64, %rsp
+	cmpb $0, arch_tlsdesc_xsave(%rip)
+	je 1f
+	subq arch_xsave_size(%rip), %rsp
+	movq $0, 512(%rsp)
+	movq $0, 520(%rsp)
+	movq $0, 528(%rsp)
+	movq $0, 536(%rsp)
+	movq $0, 544(%rsp)
+	movq $0, 552(%rsp)
+	movq $0, 560(%rsp)
+	movq $0, 568(%rsp)
+	movq %rdi, %rcx
+	movl $-1, %eax
+	movl $-1, %edx
+	xsave (%rsp)
+	movq %rcx, %rdi
+	call __tls_get_addr
+	subq %fs:0, %rax
+	movq %rax, %rcx
+	movl $-1, %eax
+	movl $-1, %edx
+	xrstor (%rsp)
+	movq %rcx, %rax
+	jmp 2f
+1:	subq $512, %rsp
+	fxsave (%rsp)
+	call __tls_get_addr
+	subq %fs:0, %rax
+	fxrstor (%rsp)
+2:	leaq -64(%rbx), %rsp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	ret
+	.size arch_tlsdesc_dynamic, .-arch_tlsdesc_dynamic
+
+	.data
+	.globl arch_tlsdesc_xsave
+	.hidden arch_tlsdesc_xsave
+arch_tlsdesc_xsave:
+	.byte 0
+	.section .note.GNU-stack,"",@progbits
