@@ -117,6 +117,44 @@ void init(const char* spec, const char* output_file, bool secure) {
   }
 }
 
+const char* name_of(const rtld::Module& m) {
+  if (m.is_main) return runtime.program_name;
+  return m.path ? m.path : (m.name ? m.name : "");
+}
+
+void report_named_binding(const rtld::Module& referrer, const rtld::Module& d, const rtld::elf::Sym* sym,
+                          const char* name) {
+  if (!on(kBindings) || !sym) return;
+  const char* version = nullptr;
+  if (d.dyn.versym && d.versions) {
+    uint16_t v = d.dyn.versym[sym - d.dyn.symtab] & rtld::elf::VERSYM_INDEX;
+    if (v >= 1 && v < d.version_count) version = d.versions[v].name;
+  }
+  if (version)
+    print("binding file %s [0] to %s [0]: normal symbol `%s' [%s]", name_of(referrer), name_of(d), name, version);
+  else
+    print("binding file %s [0] to %s [0]: normal symbol `%s'", name_of(referrer), name_of(d), name);
+}
+
+void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def) {
+  if (!on(kBindings) || !def.module || !def.sym) return;
+  report_named_binding(referrer, *def.module, def.sym, referrer.str(referrer.dyn.symtab[index].st_name));
+}
+
+void report_relocation(const rtld::Module& m, bool lazy) {
+  if (on(kReloc)) print("\nrelocation processing: %s%s", name_of(m), lazy ? " (lazy)" : "");
+}
+
+void report_loaded(const rtld::Module& m) {
+  if (!on(kFiles) || m.missing) return;
+  if (m.loader) print("file=%s [0];  needed by %s [0]", m.name, name_of(*m.loader));
+  print("file=%s [0];  generating link map", m.is_main ? runtime.program_name : m.name);
+  print("  dynamic: 0x%016lx  base: 0x%016lx   size: 0x%016lx", reinterpret_cast<unsigned long>(m.image.dynamic),
+        static_cast<unsigned long>(m.bias()), static_cast<unsigned long>(m.image.size));
+  print("    entry: 0x%016lx  phdr: 0x%016lx  phnum: %18lu\n", static_cast<unsigned long>(m.image.entry),
+        reinterpret_cast<unsigned long>(m.image.phdr), static_cast<unsigned long>(m.image.phnum));
+}
+
 void print_statistics(bool final) {
   if (!on(kStatistics)) return;
   if (!final) {

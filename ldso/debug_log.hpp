@@ -32,4 +32,12 @@ extern rtld::RelocationStats relocations;  // start-up, lazy and dlopen relocati
 uint64_t cycles();
 void print_statistics(bool final);
 
+// LD_DEBUG=bindings, reloc and files, as glibc's ld.so words them.
+void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def);
+void report_relocation(const rtld::Module& m, bool lazy);
+void report_named_binding(const rtld::Module& referrer, const rtld::Module& def, const rtld::elf::Sym* sym,
+                          const char* name);
+void report_loaded(const rtld::Module& m);
+const char* name_of(const rtld::Module& m);  // the program's argv[0] for the executable
+
 }  // namespace ldso::debug

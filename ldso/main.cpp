@@ -347,6 +347,9 @@ EntryPoint start_program(uintptr_t* stack) {
   uint64_t load_start = debug::cycles();
   if (!rtld::load_dependencies(diag, rt.objects, rt.search, main, tolerate)) fatal(diag);
   debug::stats.load_cycles = debug::cycles() - load_start;
+  if (debug::on(debug::kFiles))
+    for (Module* m = rt.objects.first; m; m = m->next)
+      if (!m->is_vdso && !m->is_ldso) debug::report_loaded(*m);
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
   if (rt.options.trace) list_objects_and_exit(rt);
   // As glibc: every version problem is printed, then a missing version ends with status 1.
@@ -372,6 +375,7 @@ EntryPoint start_program(uintptr_t* stack) {
   if (!rt.options.bind_now) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;
   ropts.stats = &debug::relocations;
+  if (debug::on(debug::kBindings)) ropts.bound = debug::report_binding;
   uint64_t reloc_start = debug::cycles();
   // Dependencies before dependents (glibc's order: an IFUNC resolver in a dependency runs
   // only once that dependency is relocated).
@@ -381,6 +385,7 @@ EntryPoint start_program(uintptr_t* stack) {
   for (size_t i = 0; i < count; ++i) {
     Module* m = order[i];
     if (m->relocated) continue;
+    debug::report_relocation(*m, ropts.lazy && !m->dyn.bind_now);
     if (!rtld::relocate_module(diag, *m, ropts)) fatal(diag);
     if (!rtld::protect_relro(m->image)) {
       diag.fail(m->path, "cannot apply additional memory protection after relocation");

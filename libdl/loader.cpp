@@ -284,6 +284,7 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode
   if (!(mode & kNow) && loader.lazy) options.lazy = loader.lazy, options.lazy_entry = loader.lazy_entry;
   options.allocate = [](void* arena, size_t size) { return static_cast<rtld::Arena*>(arena)->allocate(size); };
   options.allocate_context = loader.set->arena;
+  options.bound = loader.bound;
   (void)first_new;
   // Dependencies before dependents, as at start-up.
   auto** order = loader.set->arena->make<Module*>(loader.set->count);
@@ -293,6 +294,7 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode
   for (size_t i = 0; i < count && ok; ++i) {
     Module* m = order[i];
     if (m->relocated) continue;
+    if (loader.relocating) loader.relocating(*m, options.lazy && !m->dyn.bind_now);
     ok = rtld::relocate_module(diag, *m, options);
     if (ok && !rtld::protect_relro(m->image))
       ok = diag.fail(m->path, "cannot apply additional memory protection after relocation");

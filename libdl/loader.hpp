@@ -55,6 +55,9 @@ struct Loader {
   size_t static_tls_limit = 0;
   // Of that, what objects that merely prefer static TLS (TLS descriptors) may still take.
   size_t static_tls_optional = 0;
+  // Told of each object relocated and each binding made (LD_DEBUG=reloc, bindings); may be null.
+  void (*relocating)(const rtld::Module& m, bool lazy) = nullptr;
+  void (*bound)(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def) = nullptr;
   // Lazy binding of PLT slots (unless RTLD_NOW or the object asks for BIND_NOW).
   const rtld::LazyBinding* lazy = nullptr;
   uintptr_t lazy_entry = 0;

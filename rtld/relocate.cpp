@@ -99,6 +99,7 @@ class Driver {
       ++lookups_;
       if (!opt_.resolver.resolve(opt_.resolver.context, m_, index, flags, out)) return false;
       if (!out.found && elf::st_bind(s.st_info) != elf::STB_WEAK) return undefined(index);
+      if (out.found && opt_.bound) opt_.bound(m_, index, out);
     }
     if (!(flags & kResolveCopy)) cache_ = {index, flags, out, true};
     return true;
@@ -275,6 +276,7 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
     diag.set_occasion("symbol lookup error");
     lazy.fail(diag);
   }
+  if (lazy.bound) lazy.bound(*m, sym, def);
   uintptr_t value = symbol_address(def) + (arch::kGotAddsAddend ? addend : 0);
   if (!lazy.bind_not) __atomic_store_n(reinterpret_cast<uintptr_t*>(where), value, __ATOMIC_RELEASE);
   return value;

@@ -44,6 +44,8 @@ struct LazyBinding {
   [[noreturn]] void (*fail)(const Diagnostics& diag);
   bool bind_not = false;  // LD_BIND_NOT: resolve each call, never update the slot
   RelocationStats* stats = nullptr;
+  // Told of each binding (LD_DEBUG=bindings); may be null.
+  void (*bound)(const Module& referrer, uint32_t index, const Resolved& def) = nullptr;
 };
 
 struct RelocationOptions {
@@ -61,6 +63,8 @@ struct RelocationOptions {
   // whose TLS is not in the static block); without it such descriptors are an error.
   void* (*allocate)(void* context, size_t size) = nullptr;
   void* allocate_context = nullptr;
+  // Told of each symbol binding (LD_DEBUG=bindings); may be null.
+  void (*bound)(const Module& referrer, uint32_t index, const Resolved& def) = nullptr;
 };
 
 // Called by the architecture's PLT entry point: binds relocation `index` of the object whose

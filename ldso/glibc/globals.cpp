@@ -50,7 +50,10 @@ void init_process(Runtime& rt) {
   void* r = ro();
   at<ro_::dl_pagesize, size_t>(r) = p.page_size;
   // DL_DEBUG_LIBS | DL_DEBUG_IMPCALLS: libc reports program start-up under LD_DEBUG=libs.
-  at<ro_::dl_debug_mask, int>(r) = debug::on(debug::kLibs) ? 3 : 0;
+  // (glibc turns DL_DEBUG_IMPCALLS on with every category that traces loading.)
+  unsigned traced = debug::kLibs | debug::kReloc | debug::kFiles | debug::kSymbols | debug::kBindings |
+                    debug::kVersions;
+  at<ro_::dl_debug_mask, int>(r) = (debug::on(debug::kLibs) ? 1 : 0) | ((debug::mask & traced) ? 2 : 0);
   at<ro_::dl_auxv, void*>(r) = p.auxv;
   uint64_t minsig = 0, clktck = 0, fpucw = 0x37f, hwcap2 = 0, sysinfo = 0;
   for (uintptr_t* a = p.auxv; a[0] != rtld::elf::AT_NULL; a += 2) {

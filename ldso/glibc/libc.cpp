@@ -5,6 +5,7 @@
 #include "rtld/string.hpp"
 #include "rtld/relocate.hpp"
 #include "rtld/symbols.hpp"
+#include "ldso/debug_log.hpp"
 #include "state.hpp"
 
 namespace ldso::glibc {
@@ -53,12 +54,14 @@ bool uses_private_abi(const rtld::Module& m) {
   return false;
 }
 
-void* lookup(const char* name, const char* version) {
+void* lookup(const char* name, const char* version, bool report = false) {
   rtld::SymbolName sym(name);
   rtld::Version want{version, version ? rtld::sysv_hash(version) : 0, false, nullptr};
   rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count,
                                                 sym, version ? &want : nullptr, rtld::kLookupNewest);
   if (!match) return nullptr;
+  // glibc's ld.so makes its malloc look-ups on behalf of the program (LD_DEBUG=bindings).
+  if (report) debug::report_named_binding(*runtime.objects.main, *match.module, match.sym, name);
   rtld::Resolved r{match.module, match.sym, 0, true};
   return reinterpret_cast<void*>(rtld::symbol_address(r));
 }
@@ -138,10 +141,10 @@ void after_relocation(Runtime& rt) {
   if (!libc_module) return;
   // From now on ld.so allocates what libc may free with libc's malloc (glibc does the same),
   // found through the global scope so that a preloaded malloc is the one used.
-  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr));
-  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup("calloc", nullptr));
-  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr));
-  libc.free = reinterpret_cast<void (*)(void*)>(lookup("free", nullptr));
+  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup("calloc", nullptr, true));
+  libc.free = reinterpret_cast<void (*)(void*)>(lookup("free", nullptr, true));
+  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr, true));
+  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr, true));
   libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup("_dl_signal_error", "GLIBC_PRIVATE"));
   libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup("_dl_signal_exception", "GLIBC_PRIVATE"));
   libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup("_dl_catch_error", "GLIBC_PRIVATE"));
