@@ -1,6 +1,7 @@
 // What ldd shows: LD_TRACE_LOADED_OBJECTS=1 (and --list) print each loaded object as glibc's
 // ld.so prints it and exit without running the program; --verify says whether a file is a
 // dynamically linked object this ld.so can run.
+#include "rtld/graph.hpp"
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
 #include "runtime.hpp"
@@ -28,6 +29,34 @@ void add_address(rtld::Text<4096>& t, uintptr_t a) {
   t.add(hex.c_str()).add(")\n");
 }
 
+// ldd -v (LD_VERBOSE): every version each object needs, and the object that provides it.
+void list_versions(Runtime& rt) {
+  write_out("\n\tVersion information:\n", 23);
+  for (const rtld::Module* m = rt.objects.first; m; m = m->next) {
+    if (m->missing || !m->dyn.verneed) continue;
+    rtld::Text<4096> t;
+    t.add_char('\t').add(m->is_main ? rt.program_name : m->path).add(":\n");
+    write_out(t.data, t.len);
+    const rtld::elf::Verneed* vn = m->dyn.verneed;
+    for (size_t i = 0; vn && i < m->dyn.verneednum; ++i) {
+      const char* file = m->str(vn->vn_file);
+      const rtld::Module* provider = rtld::find_loaded(rt.objects, file);
+      auto* aux = reinterpret_cast<const rtld::elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
+      for (size_t j = 0; j < vn->vn_cnt; ++j) {
+        rtld::Text<4096> line;
+        line.add("\t\t").add(file).add(" (").add(m->str(aux->vna_name)).add(") ");
+        if (aux->vna_flags & rtld::elf::VER_FLG_WEAK) line.add("[WEAK] ");
+        line.add("=> ").add(provider && !provider->missing ? provider->path : "not found").add("\n");
+        write_out(line.data, line.len);
+        if (!aux->vna_next) break;
+        aux = reinterpret_cast<const rtld::elf::Vernaux*>(reinterpret_cast<const char*>(aux) + aux->vna_next);
+      }
+      if (!vn->vn_next) break;
+      vn = reinterpret_cast<const rtld::elf::Verneed*>(reinterpret_cast<const char*>(vn) + vn->vn_next);
+    }
+  }
+}
+
 }  // namespace
 
 void list_objects_and_exit(Runtime& rt) {
@@ -51,6 +80,7 @@ void list_objects_and_exit(Runtime& rt) {
     }
     write_out(t.data, t.len);
   }
+  if (rt.options.verbose) list_versions(rt);
   exit_process(0);
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Usage: ldd_compare.py OUR_LDSO WORKDIR FILE...
+"""Usage: ldd_compare.py OUR_LDSO WORKDIR [-v] FILE...
 
 Runs the system's ldd and a copy whose RTLDLIST names OUR_LDSO on each FILE that exists
 (a missing one is reported as skipped); the lists, with addresses masked and each
@@ -13,6 +13,8 @@ import subprocess
 import sys
 
 ours, work = sys.argv[1], sys.argv[2]
+flags = [a for a in sys.argv[3:] if a.startswith("-")]  # passed to both ldd runs (e.g. -v)
+files = [a for a in sys.argv[3:] if not a.startswith("-")]
 os.makedirs(work, exist_ok=True)
 ldd = open("/usr/bin/ldd").read()
 ours_ldd = os.path.join(work, "ldd")
@@ -25,7 +27,7 @@ os.chmod(ours_ldd, 0o755)
 
 
 def run(ldd_path, file):
-    r = subprocess.run([ldd_path, file], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    r = subprocess.run([ldd_path] + flags + [file], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
     text = re.sub(r"\(0x[0-9a-f]+\)", "(ADDR)", r.stdout.decode())
     # ld.so's own line: "/lib64/ld-linux-x86-64.so.2 (ADDR)" or, for a library, the
@@ -36,7 +38,7 @@ def run(ldd_path, file):
 
 
 failed = False
-for file in sys.argv[3:]:
+for file in files:
     if not os.path.exists(file):
         print("%s: skipped (not installed)" % file)
         continue
