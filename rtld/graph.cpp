@@ -92,7 +92,20 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
   if (Module* self = set.ldso; self && !self->listed &&
       ((self->soname && str_eq(name, self->soname)) || (self->path && str_eq(name, self->path)))) {
     self->global = true;  // a DT_NEEDED on ld.so is the running ld.so
+    // It takes its place in the search order, i.e. after the last object of the global
+    // scope (before a vDSO listed after the executable, as glibc orders its chain).
+    Module* after = set.last;
+    while (after && !after->global) after = after->prev;
     append_module(set, self);
+    if (after && after != set.last->prev) {
+      remove_module(set, self);
+      self->prev = after;
+      self->next = after->next;
+      after->next->prev = self;
+      after->next = self;
+      self->listed = true;
+      ++set.count;
+    }
     return self;
   }
   OpenedFile file;
