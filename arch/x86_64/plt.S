@@ -7,6 +7,7 @@
 // the caller's return address back on top of the stack.
 
 	.text
+#include "vector_state.inc"
 
 .macro SAVE_INTEGER
 	pushq %rbx
@@ -43,36 +44,22 @@
 	jmp *%r11
 .endm
 
-.macro XSAVE_VARIANT name, save, restore
+.macro XSAVE_VARIANT name, save
 	.globl \name
 	.hidden \name
 	.type \name,@function
 \name:
 	SAVE_INTEGER
 	andq $-64, %rsp
-	subq arch_xsave_size(%rip), %rsp
-	// The XSAVE header (bytes 512..575) must start out zero.
-	movq $0, 512(%rsp)
-	movq $0, 520(%rsp)
-	movq $0, 528(%rsp)
-	movq $0, 536(%rsp)
-	movq $0, 544(%rsp)
-	movq $0, 552(%rsp)
-	movq $0, 560(%rsp)
-	movq $0, 568(%rsp)
-	movl $-1, %eax
-	movl $-1, %edx
-	\save (%rsp)
+	XSAVE_TO_STACK \save
 	BIND_AND_RETURN
-	movl $-1, %eax
-	movl $-1, %edx
-	\restore (%rsp)
+	XRSTOR_FROM_STACK
 	RESTORE_INTEGER_AND_JUMP
 	.size \name, .-\name
 .endm
 
-XSAVE_VARIANT arch_runtime_resolve_xsavec, xsavec, xrstor
-XSAVE_VARIANT arch_runtime_resolve_xsave, xsave, xrstor
+XSAVE_VARIANT arch_runtime_resolve_xsavec, xsavec
+XSAVE_VARIANT arch_runtime_resolve_xsave, xsave
 
 	.globl arch_runtime_resolve_fxsave
 	.hidden arch_runtime_resolve_fxsave

@@ -20,6 +20,8 @@ arch_tlsdesc_undefweak:
 
 	.section .note.GNU-stack,"",@progbits
 
+#include "vector_state.inc"
+
 // A variable in a block allocated at first use (an object opened later): the descriptor's
 // argument points at {module, offset}. The result is the variable's address minus the thread
 // pointer; every register but %rax is preserved, the vector state included (the slow path
@@ -43,26 +45,11 @@ arch_tlsdesc_dynamic:
 	andq $-64, %rsp
 	cmpb $0, arch_tlsdesc_xsave(%rip)
 	je 1f
-	subq arch_xsave_size(%rip), %rsp
-	movq $0, 512(%rsp)
-	movq $0, 520(%rsp)
-	movq $0, 528(%rsp)
-	movq $0, 536(%rsp)
-	movq $0, 544(%rsp)
-	movq $0, 552(%rsp)
-	movq $0, 560(%rsp)
-	movq $0, 568(%rsp)
-	movq %rdi, %rcx
-	movl $-1, %eax
-	movl $-1, %edx
-	xsave (%rsp)
-	movq %rcx, %rdi
+	XSAVE_TO_STACK xsave
 	call __tls_get_addr
 	subq %fs:0, %rax
 	movq %rax, %rcx
-	movl $-1, %eax
-	movl $-1, %edx
-	xrstor (%rsp)
+	XRSTOR_FROM_STACK
 	movq %rcx, %rax
 	jmp 2f
 1:	subq $512, %rsp
