@@ -110,6 +110,29 @@ Module* take_kernel_mapped_program(Diagnostics& diag) {
   return m;
 }
 
+const char* errno_name(long err) {
+  switch (err) {
+    case 1: return "EPERM";
+    case 2: return "ENOENT";
+    case 7: return "E2BIG";
+    case 8: return "ENOEXEC";
+    case 12: return "ENOMEM";
+    case 13: return "EACCES";
+    case 21: return "EISDIR";
+    case 26: return "ETXTBSY";
+    default: return "EINVAL";
+  }
+}
+
+[[noreturn]] void exec_instead(const char* path, char** argv, char** envp) {
+  long r = arch::syscall6(__NR_execve, reinterpret_cast<long>(path), reinterpret_cast<long>(argv),
+                          reinterpret_cast<long>(envp));
+  rtld::Text<1024> t;
+  t.add(arch::kSoname).add(": cannot execute ").add(path).add(": ").add(errno_name(-r)).add("\n");
+  rtld::platform::write_error(t.data, t.len);
+  exit_process(127);
+}
+
 // `ld.so [options] program args`: map the program ourselves, then make the stack look as if
 // the kernel had started it: drop our own arguments and point the auxiliary vector at it.
 Module* load_named_program(Diagnostics& diag, int first_arg) {
@@ -136,6 +159,16 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   Module* m = rtld::make_module(diag, runtime.objects, image, path, "");
   if (!m) fatal(diag);
   m->device = file.id.device, m->inode = file.id.inode, m->has_file_id = true;
+  // A dynamic linker given as the program (ours or another): glibc refuses it.
+  if (m->soname && rtld::str_eq(m->soname, arch::kSoname)) {
+    print(arch::kSoname);
+    print(": loader cannot load itself\n");
+    exit_process(127);
+  }
+  // A program without PT_INTERP (static or static-pie) starts without us: exec it, as glibc.
+  bool has_interp = false;
+  for (size_t i = 0; i < m->image.phnum; ++i) has_interp |= m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
+  if (!has_interp) exec_instead(path, p.argv + first_arg, p.envp);
 
   // Shift argv, envp and auxv down over the arguments that were ours.
   int skip = first_arg;

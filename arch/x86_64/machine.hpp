@@ -14,6 +14,7 @@ inline constexpr bool kUsesRela = true;
 inline constexpr bool kTlsVariant2 = true;  // the TCB sits above the TLS blocks, at the tp
 inline constexpr const char* kPlatform = "x86_64";
 inline constexpr const char* kSystemInterp = "/lib64/ld-linux-x86-64.so.2";
+inline constexpr const char* kSoname = "ld-linux-x86-64.so.2";  // as arch.cmake links it
 inline constexpr const char* kLibDir = "lib/x86_64-linux-gnu";  // what $LIB expands to
 inline constexpr int32_t kLdCacheFlags = 0x0300;  // ld.so.cache entries for x86-64 libraries
 // The directories searched last (glibc's system search path on Debian).
