@@ -165,10 +165,12 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
     print(": loader cannot load itself\n");
     exit_process(127);
   }
-  // A program without PT_INTERP (static or static-pie) starts without us: exec it, as glibc.
+  // A static program (no PT_DYNAMIC) or static PIE (DF_1_PIE without PT_INTERP) starts
+  // without us: exec it, as glibc does. Not when only listing it (ldd, --list).
   bool has_interp = false;
   for (size_t i = 0; i < m->image.phnum; ++i) has_interp |= m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
-  if (!has_interp) exec_instead(path, p.argv + first_arg, p.envp);
+  bool static_program = !m->image.dynamic || (!has_interp && (m->dyn.flags_1 & rtld::elf::DF_1_PIE));
+  if (static_program && !runtime.options.trace) exec_instead(path, p.argv + first_arg, p.envp);
 
   // Shift argv, envp and auxv down over the arguments that were ours.
   int skip = first_arg;
