@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Runs a glibc program under glibc's ld.so (the oracle) and under ours.
+"""Runs a program under glibc's ld.so (the oracle) and under ours and compares the results
+(lit/graph and lit/dlfcn).
 
-Usage: compare.py --ours LDSO --sys LDSO [--interp LINK] [--mode M]
-                  [--env NAME=VALUE]... [--stdin FILE] [--timeout S] [--] PROG [ARGS...]
+Usage: compare.py --ours LDSO --sys LDSO [--interp LINK] [--mode M] [--env NAME=VALUE]...
+                  [--ld-option OPTION]... [--stdin FILE] [--timeout S] [--] PROG [ARGS...]
 
 Modes (M is "both" by default when --interp is given, else "explicit"):
   interp    the kernel starts PROG, whose PT_INTERP is LINK, a symbolic link
@@ -11,6 +12,9 @@ Modes (M is "both" by default when --interp is given, else "explicit"):
 stdout, stderr and the exit status under our ld.so must equal glibc's. Prints
 glibc's result (of the first mode) as <stdout><stderr>rc=N (or signal=NAME)
 for FileCheck; exits 1 with a diff when the two disagree.
+--env sets a variable for the program only (not for this script: LD_LIBRARY_PATH
+with a libc.so.6 in it would break Python). --ld-option passes an option to
+both ld.so's in explicit mode (--inhibit-cache ...).
 """
 import argparse
 import difflib
@@ -55,6 +59,7 @@ def main():
     ap.add_argument("--interp")
     ap.add_argument("--mode", choices=["both", "interp", "explicit"])
     ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--ld-option", action="append", default=[])
     ap.add_argument("--stdin")
     ap.add_argument("--timeout", type=float, default=40)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
@@ -66,6 +71,8 @@ def main():
     if mode != "explicit" and not a.interp:
         ap.error("--mode %s needs --interp" % mode)
     modes = ["interp", "explicit"] if mode == "both" else [mode]
+    if a.ld_option and mode != "explicit":
+        ap.error("--ld-option needs --mode explicit")
     env = dict(os.environ)
     for kv in a.env:
         k, _, v = kv.partition("=")
@@ -79,7 +86,7 @@ def main():
                 point_link(a.interp, ldso)
                 results[who] = run(cmd, env, a.stdin, a.timeout)
             else:
-                results[who] = run([ldso] + cmd, env, a.stdin, a.timeout)
+                results[who] = run([ldso] + a.ld_option + cmd, env, a.stdin, a.timeout)
         if first is None:
             first = results["sys"]
         for part, name in ((0, "stdout"), (1, "stderr"), (2, "exit status")):
