@@ -94,7 +94,9 @@ void init_tunables(Runtime& rt) {
     }
     for (size_t i = 0; i < kCount; ++i) {
       const char* alias = L::kTunables[i].env_alias;
-      if (alias && rtld::str_len(alias) == name_len && rtld::str_eq_n(alias, *e, name_len)) {
+      // Cheap rejections first: most variables share no first letter with any alias.
+      if (!alias || alias[0] != first || !rtld::str_eq_n(alias, *e, name_len) || alias[name_len]) continue;
+      {
         const char* end = value + rtld::str_len(value);
         set_value(i, value, end, secure);
       }
