@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake ninja-build g++ clang-14 lld-14 llvm-14-tools
+  cmake ninja-build g++ clang-14 lld-14 llvm-14-tools clang lld
   googletest libgtest-dev libgmock-dev
   python3-psutil patchelf elfutils binutils file
   # the glibc layout drift test re-dumps the layout from the installed debug info
