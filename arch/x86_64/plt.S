@@ -13,13 +13,7 @@
 	pushq %rbx
 	movq %rsp, %rbx          // rbx: [rbx]=rbx, 8(rbx)=handle, 16(rbx)=index
 	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
+	PUSH_ARGUMENT_REGISTERS
 .endm
 
 .macro BIND_AND_RETURN
@@ -31,13 +25,7 @@
 
 .macro RESTORE_INTEGER_AND_JUMP
 	leaq -64(%rbx), %rsp
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
+	POP_ARGUMENT_REGISTERS
 	popq %rax
 	popq %rbx
 	addq $16, %rsp           // drop handle and index

@@ -33,13 +33,7 @@ arch_tlsdesc_undefweak:
 arch_tlsdesc_dynamic:
 	pushq %rbx
 	movq %rsp, %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
+	PUSH_ARGUMENT_REGISTERS
 	pushq %r11
 	movq 8(%rax), %rdi           // &{module, offset}
 	andq $-64, %rsp
@@ -59,13 +53,7 @@ arch_tlsdesc_dynamic:
 	fxrstor (%rsp)
 2:	leaq -64(%rbx), %rsp
 	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
+	POP_ARGUMENT_REGISTERS
 	popq %rbx
 	ret
 	.size arch_tlsdesc_dynamic, .-arch_tlsdesc_dynamic
