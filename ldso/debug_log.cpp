@@ -5,6 +5,7 @@
 
 #include "arch/syscall.hpp"
 #include "rtld/string.hpp"
+#include "rtld/symbols.hpp"
 #include "format.hpp"
 #include "runtime.hpp"
 
@@ -122,23 +123,28 @@ const char* name_of(const rtld::Module& m) {
   return m.path ? m.path : (m.name ? m.name : "");
 }
 
-void report_named_binding(const rtld::Module& referrer, const rtld::Module& d, const rtld::elf::Sym* sym,
-                          const char* name) {
-  if (!on(kBindings) || !sym) return;
-  const char* version = nullptr;
-  if (d.dyn.versym && d.versions) {
-    uint16_t v = d.dyn.versym[sym - d.dyn.symtab] & rtld::elf::VERSYM_INDEX;
-    if (v >= 1 && v < d.version_count) version = d.versions[v].name;
-  }
+// glibc (Debian's 2.36) prints this at the end of every successful _dl_lookup_symbol_x, with
+// the version the reference asks for.
+void report_named_binding(const rtld::Module& referrer, const rtld::Module& d, const char* name,
+                          const char* version, bool protected_ref) {
+  if (!on(kBindings)) return;
+  const char* kind = protected_ref ? "protected" : "normal";
   if (version)
-    print("binding file %s [0] to %s [0]: normal symbol `%s' [%s]", name_of(referrer), name_of(d), name, version);
+    print("binding file %s [0] to %s [0]: %s symbol `%s' [%s]", name_of(referrer), name_of(d), kind, name, version);
   else
-    print("binding file %s [0] to %s [0]: normal symbol `%s'", name_of(referrer), name_of(d), name);
+    print("binding file %s [0] to %s [0]: %s symbol `%s'", name_of(referrer), name_of(d), kind, name);
 }
 
 void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def) {
   if (!on(kBindings) || !def.module || !def.sym) return;
-  report_named_binding(referrer, *def.module, def.sym, referrer.str(referrer.dyn.symtab[index].st_name));
+  const rtld::elf::Sym& ref = referrer.dyn.symtab[index];
+  const rtld::Version* want = rtld::version_of_reference(referrer, index);
+  report_named_binding(referrer, *def.module, referrer.str(ref.st_name), want ? want->name : nullptr,
+                       rtld::elf::st_visibility(ref.st_other) == rtld::elf::STV_PROTECTED);
+}
+
+void report_lookup(const char* name, const rtld::Module& m) {
+  print("symbol=%s;  lookup in file=%s [0]", name, name_of(m));
 }
 
 void report_relocation(const rtld::Module& m, bool lazy) {

@@ -15,6 +15,9 @@ enum Category : unsigned {
 
 extern unsigned mask;
 inline bool on(Category c) { return (mask & c) != 0; }
+// glibc's DL_DEBUG_IMPCALLS ("calling init:", "calling fini:"): on with every category that
+// traces loading.
+inline bool impcalls() { return (mask & (kLibs | kReloc | kFiles | kSymbols | kBindings | kVersions)) != 0; }
 
 // Parses LD_DEBUG; prints the help text and exits for "help".
 void init(const char* spec, const char* output_file, bool secure);
@@ -35,9 +38,13 @@ void print_statistics(bool final);
 // LD_DEBUG=bindings, reloc and files, as glibc's ld.so words them.
 void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def);
 void report_relocation(const rtld::Module& m, bool lazy);
-void report_named_binding(const rtld::Module& referrer, const rtld::Module& def, const rtld::elf::Sym* sym,
-                          const char* name);
+// A lookup of `name` (asking for `version`, or none) made for `referrer` found it in `def`;
+// `protected_ref`: the reference is a protected symbol of the referrer itself.
+void report_named_binding(const rtld::Module& referrer, const rtld::Module& def, const char* name,
+                          const char* version, bool protected_ref = false);
 void report_loaded(const rtld::Module& m);
+// LD_DEBUG=symbols: a lookup of `name` searches `m`.
+void report_lookup(const char* name, const rtld::Module& m);
 const char* name_of(const rtld::Module& m);  // the program's argv[0] for the executable
 
 }  // namespace ldso::debug

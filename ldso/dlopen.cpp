@@ -43,6 +43,7 @@ void setup_run_time_loading() {
   lazy_binding = rtld::LazyBinding{{dl::resolve_symbol, &l}, lazy_binding_failed, rt.options.bind_not};
   lazy_binding.stats = &debug::relocations;
   if (debug::on(debug::kBindings)) lazy_binding.bound = l.bound = debug::report_binding;
+  if (debug::on(debug::kSymbols)) l.looking = debug::report_lookup;
   if (debug::on(debug::kReloc)) l.relocating = debug::report_relocation;
   l.lazy = &lazy_binding;
   l.lazy_entry = arch::init_lazy_binding();

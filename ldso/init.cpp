@@ -34,8 +34,9 @@ bool remember_initialized(rtld::Module* m) {
 void run_fini(rtld::Module* m) {
   if (!m->init_done || m->fini_done) return;
   m->fini_done = true;
-  if (debug::on(debug::kLibs) && (m->dyn.fini || !m->dyn.fini_array.empty()))
-    debug::print("\ncalling fini: %s [0]\n", m->is_main ? runtime.program_name : m->path);
+  // As glibc 2.36 (Debian) words it: every initialised object, with finalisers or not, by
+  // its l_name (empty for the executable).
+  if (debug::impcalls() && !m->is_vdso) debug::print("\ncalling fini: %s [0]\n", m->is_main ? "" : m->path);
   const rtld::Table<uintptr_t>& fa = m->dyn.fini_array;
   for (size_t j = fa.count; j-- > 0;)
     if (fa.data[j] != 0 && fa.data[j] != ~uintptr_t{0}) reinterpret_cast<FiniFn>(fa.data[j])();
@@ -44,7 +45,10 @@ void run_fini(rtld::Module* m) {
 }  // namespace
 
 void run_initializers(rtld::Diagnostics&) {
-  call_array(runtime.objects.main->dyn.preinit_array, runtime.process);
+  const rtld::Module& main = *runtime.objects.main;
+  if (debug::impcalls() && !main.dyn.preinit_array.empty())
+    debug::print("\ncalling preinit: %s\n", runtime.program_name);
+  call_array(main.dyn.preinit_array, runtime.process);
   run_pending_initializers();
 }
 
@@ -62,9 +66,9 @@ void run_pending_initializers() {
     glibc::mark_initialized(*m);
     // The executable's own initialisers are its libc's to run, as with glibc's ld.so; its
     // finalisers are ours (glibc's _dl_fini runs them), so it counts as initialised.
+    // glibc names every object but the executable, with initialisers or not (ld.so too).
+    if (!m->is_main && !m->is_vdso && debug::impcalls()) debug::print("\ncalling init: %s\n", m->path);
     if (!m->is_main && !m->is_ldso) {
-      if (debug::on(debug::kLibs) && (m->dyn.init || !m->dyn.init_array.empty()))
-        debug::print("\ncalling init: %s\n", m->path);
       if (m->dyn.init) reinterpret_cast<InitFn>(m->dyn.init)(p.argc, p.argv, p.envp);
       call_array(m->dyn.init_array, p);
     }

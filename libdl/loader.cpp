@@ -305,9 +305,65 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode
 
 }  // namespace
 
+namespace {
+
+// find_in_scope, telling loader.looking of each object searched (glibc's do_lookup_x prints
+// every object it visits, including those whose bloom filter rejects the name).
+rtld::SymbolMatch find_in_scope_traced(const Loader& loader, Module* const* scope, size_t count,
+                                       const rtld::SymbolName& name, const rtld::Version* want,
+                                       unsigned flags, const Module* skip) {
+  for (size_t i = 0; i < count; ++i) {
+    const Module* m = scope[i];
+    if (m == skip) continue;
+    loader.looking(name.name, *m);
+    if (const rtld::elf::Sym* s = rtld::find_in_module(*m, name, want, flags)) return {s, m};
+  }
+  return {};
+}
+
+// resolve_symbol's lookup with LD_DEBUG=symbols: the same scopes in the same order, object by
+// object.
+[[gnu::noinline]] bool resolve_traced(Loader& loader, const Module& referrer, uint32_t index,
+                                      unsigned flags, rtld::Resolved& out) {
+  const rtld::ObjectSet& set = *loader.set;
+  const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
+  rtld::SymbolName name(referrer.str(sym.st_name));
+  const rtld::Version* want = rtld::version_of_reference(referrer, index);
+  const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
+  const Module* root = referrer.scope_root;
+  auto find = [&](Module* const* scope, size_t count, unsigned lookup_flags) {
+    return find_in_scope_traced(loader, scope, count, name, want, lookup_flags, skip);
+  };
+  auto lookup = [&](unsigned lookup_flags) {
+    rtld::SymbolMatch match;
+    if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {
+      Module* self[1] = {const_cast<Module*>(&referrer)};
+      match = find(self, 1, lookup_flags);
+    }
+    if (!match && root && root->deepbind) match = find(root->closure, root->closure_count, lookup_flags);
+    if (!match) match = find(set.scope, set.scope_count, lookup_flags);
+    if (!match && root && root->closure) match = find(root->closure, root->closure_count, lookup_flags);
+    if (!match && loader.state)
+      if (const State::Record* r = record_of(*loader.state, &referrer))
+        for (uint32_t i = 0; i < r->roots.count && !match; ++i)
+          if (const Module* o = r->roots.items[i]; o->closure) match = find(o->closure, o->closure_count, lookup_flags);
+    return match;
+  };
+  unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
+  rtld::SymbolMatch match = lookup(lookup_flags);
+  if (!(flags & rtld::kResolveCopy))
+    match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
+  match = bound(loader, &referrer, name, match, true, (flags & rtld::kResolveCopy) != 0);
+  if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
+  return true;
+}
+
+}  // namespace
+
 bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
                     rtld::Resolved& out) {
   Loader& loader = *static_cast<Loader*>(context);
+  if (loader.looking) [[unlikely]] return resolve_traced(loader, referrer, index, flags, out);
   const rtld::ObjectSet& set = *loader.set;
   const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
   rtld::SymbolName name(referrer.str(sym.st_name));

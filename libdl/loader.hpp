@@ -58,6 +58,9 @@ struct Loader {
   // Told of each object relocated and each binding made (LD_DEBUG=reloc, bindings); may be null.
   void (*relocating)(const rtld::Module& m, bool lazy) = nullptr;
   void (*bound)(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def) = nullptr;
+  // Told of each object a symbol lookup searches (LD_DEBUG=symbols); may be null. When set,
+  // resolve_symbol takes a slower path that walks the scopes object by object.
+  void (*looking)(const char* name, const rtld::Module& m) = nullptr;
   // Lazy binding of PLT slots (unless RTLD_NOW or the object asks for BIND_NOW).
   const rtld::LazyBinding* lazy = nullptr;
   uintptr_t lazy_entry = 0;

@@ -50,7 +50,14 @@ void fill_exception(DlException* e, const char* objname, const char* errstring) 
 }
 
 // Raises an error the way glibc's ld.so does: through libc's catcher, else fatally.
+// (An exception made here and raised with libc's _dl_signal_exception, as glibc's ld.so raises
+// its own: libc's _dl_signal_error would bind its lazy call to _dl_exception_create.)
 [[noreturn]] void signal_error(int errcode, const char* objname, const char* occasion, const char* text) {
+  if (libc.signal_exception) {
+    DlException e;
+    fill_exception(&e, objname, text ? text : "DYNAMIC LINKER BUG!!!");
+    libc.signal_exception(errcode, &e, occasion);
+  }
   if (libc.signal_error) libc.signal_error(errcode, objname, occasion, text);
   rtld::Diagnostics d;
   d.fail(objname ? objname : "", text);
@@ -167,12 +174,17 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
     for (unsigned i = start; i < n; ++i) {
       if (list[i] == skip_map) continue;
       rtld::Module* m = module_of(list[i]);
+      if (m && debug::on(debug::kSymbols)) [[unlikely]] debug::report_lookup(undef_name, *m);
       if (!m || rtld::bloom_rejects(*m, name)) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
         // Unique symbols, and DL_LOOKUP_ADD_DEPENDENCY (dlsym(RTLD_DEFAULT)): a dlopened
         // definer stays as long as the object that looked it up.
         rtld::SymbolMatch match =
             dl::bound(runtime.loader, module_of(undef_map), name, {sym, m}, (flags & 1) != 0);
+        if (debug::on(debug::kBindings)) [[unlikely]]
+          if (const rtld::Module* from = module_of(undef_map))
+            debug::report_named_binding(*from, *match.module, undef_name, version ? version->name : nullptr,
+                                        *ref && rtld::elf::st_visibility((*ref)->st_other) == rtld::elf::STV_PROTECTED);
         *ref = match.sym;
         return link_map_of(*match.module);
       }
@@ -186,6 +198,9 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
     if (version) t.add(", version ").add(version->name);
     rtld::Module* m = module_of(undef_map);
     const char* who = m && !m->is_main ? m->path : (runtime.process.argv[0] ? runtime.process.argv[0] : "<main program>");
+    // glibc's _dl_signal_cexception reports it under any LD_DEBUG category but statistics.
+    if (debug::mask & ~unsigned{debug::kStatistics})
+      debug::print("%s: error: %s: %s (fatal)", who, "symbol lookup error", t.c_str());
     signal_error(0, who, "symbol lookup error", t.c_str());
   }
   return nullptr;

@@ -54,14 +54,26 @@ bool uses_private_abi(const rtld::Module& m) {
   return false;
 }
 
-void* lookup(const char* name, const char* version, bool report = false) {
+// `referrer`: the object glibc's ld.so makes the look-up for (LD_DEBUG=symbols, bindings
+// report it); nullptr for the look-ups glibc makes silently (_dl_lookup_direct).
+void* lookup(const char* name, const char* version, const rtld::Module* referrer = nullptr) {
   rtld::SymbolName sym(name);
   rtld::Version want{version, version ? rtld::sysv_hash(version) : 0, false, nullptr};
-  rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count,
-                                                sym, version ? &want : nullptr, rtld::kLookupNewest);
+  rtld::SymbolMatch match;
+  if (referrer && debug::on(debug::kSymbols)) {  // glibc's lookup names each object it searches
+    for (size_t i = 0; i < runtime.objects.scope_count && !match; ++i) {
+      const rtld::Module* m = runtime.objects.scope[i];
+      debug::report_lookup(name, *m);
+      if (const rtld::elf::Sym* s = rtld::find_in_module(*m, sym, version ? &want : nullptr, rtld::kLookupNewest))
+        match = {s, m};
+    }
+  } else {
+    match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
+                                version ? &want : nullptr, rtld::kLookupNewest);
+  }
   if (!match) return nullptr;
-  // glibc's ld.so makes its malloc look-ups on behalf of the program (LD_DEBUG=bindings).
-  if (report) debug::report_named_binding(*runtime.objects.main, *match.module, match.sym, name);
+  // glibc asks for GLIBC_2.2.5 (malloc) or GLIBC_PRIVATE; the report names that version.
+  if (referrer) debug::report_named_binding(*referrer, *match.module, name, version ? version : "GLIBC_2.2.5");
   rtld::Resolved r{match.module, match.sym, 0, true};
   return reinterpret_cast<void*>(rtld::symbol_address(r));
 }
@@ -74,7 +86,9 @@ void use_vdso(rtld::Module& vdso) {
   rtld::Version v{"LINUX_2.6", rtld::sysv_hash("LINUX_2.6"), true, nullptr};
   auto find = [&](const char* name) -> void* {
     rtld::SymbolName sym(name);
+    if (debug::on(debug::kSymbols)) debug::report_lookup(name, vdso);
     const rtld::elf::Sym* s = rtld::find_in_module(vdso, sym, &v, 0);
+    if (s) debug::report_named_binding(vdso, vdso, name, "LINUX_2.6");
     return s ? reinterpret_cast<void*>(vdso.bias() + s->st_value) : nullptr;
   };
   at<ro_::dl_vdso_clock_gettime64, void*>(r) = find("__vdso_clock_gettime");
@@ -141,14 +155,18 @@ void after_relocation(Runtime& rt) {
   if (!libc_module) return;
   // From now on ld.so allocates what libc may free with libc's malloc (glibc does the same),
   // found through the global scope so that a preloaded malloc is the one used.
-  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup("calloc", nullptr, true));
-  libc.free = reinterpret_cast<void (*)(void*)>(lookup("free", nullptr, true));
-  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr, true));
-  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr, true));
-  libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup("_dl_signal_error", "GLIBC_PRIVATE"));
-  libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup("_dl_signal_exception", "GLIBC_PRIVATE"));
-  libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup("_dl_catch_error", "GLIBC_PRIVATE"));
-  libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup("_dl_catch_exception", "GLIBC_PRIVATE"));
+  // glibc's ld.so looks these up on behalf of the program (its malloc), then binds its own
+  // references to libc's exception functions, in this order.
+  const rtld::Module* program = rt.objects.main;
+  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup("calloc", nullptr, program));
+  libc.free = reinterpret_cast<void (*)(void*)>(lookup("free", nullptr, program));
+  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr, program));
+  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr, program));
+  const rtld::Module* self = rt.objects.ldso;
+  libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup("_dl_catch_exception", "GLIBC_PRIVATE", self));
+  libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup("_dl_signal_exception", "GLIBC_PRIVATE", self));
+  libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup("_dl_signal_error", "GLIBC_PRIVATE", self));
+  libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup("_dl_catch_error", "GLIBC_PRIVATE", self));
   libc.mutex_lock = reinterpret_cast<int (*)(void*)>(lookup("pthread_mutex_lock", nullptr));
   libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(lookup("pthread_mutex_unlock", nullptr));
   at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
