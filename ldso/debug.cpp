@@ -30,9 +30,27 @@ void publish_debug_state() {
   if (rtld::elf::Dyn* d = runtime.objects.main->dyn.debug) d->d_val = reinterpret_cast<uintptr_t>(&_r_debug);
 }
 
-void debug_state(int state) {
-  _r_debug.r_map = glibc::first_link_map();
-  _r_debug.r_state = state;
+void debug_state(int state, long ns) {
+  RDebugExtended* r = &_r_debug;
+  if (ns != 0) {
+    // Another namespace's record (GL(dl_ns)[ns]._ns_debug): chained after the base one the
+    // first time (and never unchained), which makes the protocol version 2.
+    r = static_cast<RDebugExtended*>(glibc::namespace_debug(ns));
+    if (!r->r_brk) {
+      r->r_version = 2;
+      r->r_ldbase = _r_debug.r_ldbase;
+      r->r_brk = _r_debug.r_brk;
+      r->r_next = nullptr;
+      RDebugExtended** link = &_r_debug.r_next;
+      while (*link && *link != r) link = &(*link)->r_next;
+      *link = r;
+      _r_debug.r_version = 2;
+    }
+    r->r_map = glibc::namespace_first(ns);
+  } else {
+    r->r_map = glibc::first_link_map();
+  }
+  r->r_state = state;
   _dl_debug_state();
 }
 

@@ -10,12 +10,18 @@
 namespace ldso {
 namespace {
 
-bool added(void*, rtld::Module& m, rtld::Diagnostics& diag) { return glibc::object_added(m, diag); }
-void scopes_changed(void*) { glibc::scopes_changed(); }
-void initialize(void*) { run_pending_initializers(); }
+// Each namespace's hooks have its Loader as their context.
+const dl::Loader& ns_of(void* context) { return *static_cast<const dl::Loader*>(context); }
+
+bool added(void* ns, rtld::Module& m, rtld::Diagnostics& diag) { return glibc::object_added(ns_of(ns), m, diag); }
+void scopes_changed(void* ns) { glibc::scopes_changed(ns_of(ns)); }
+void initialize(void* ns) {
+  glibc::namespace_ready(ns_of(ns));
+  run_pending_initializers(*ns_of(ns).set);
+}
 void finalize(void*, rtld::Module** list, size_t count) { run_finalizers_of(list, count); }
-void removing(void*, rtld::Module& m) { glibc::object_removing(m); }
-void report_state(void*, int state) { debug_state(state); }
+void removing(void* ns, rtld::Module& m) { glibc::object_removing(ns_of(ns), m); }
+void report_state(void* ns, int state) { debug_state(state, ns_of(ns).id); }
 bool pinned(void*, const rtld::Module& m) { return glibc::object_pinned(m); }
 void init_static_block(void*, const rtld::Module& m) { glibc::init_static_tls_block(m); }
 void lock(void*) { glibc::lock_loading(); }
@@ -37,7 +43,8 @@ void setup_run_time_loading() {
   l.static_tls_limit = rt.objects.tls.size + glibc::static_tls_surplus();
   l.static_tls_optional = glibc::static_tls_optional();
   l.init_static_tls_block = init_static_block;
-  l.hooks = dl::Hooks{nullptr, added,  scopes_changed, initialize, finalize,
+  l.max_namespaces = glibc::namespace_capacity();
+  l.hooks = dl::Hooks{&l,      added,  scopes_changed, initialize, finalize,
                       removing, report_state, pinned,         lock,       unlock,
                       lock_tls, unlock_tls};
   lazy_binding = rtld::LazyBinding{{dl::resolve_symbol, &l}, lazy_binding_failed, rt.options.bind_not};
@@ -49,12 +56,19 @@ void setup_run_time_loading() {
   l.lazy_entry = arch::init_lazy_binding();
 }
 
-rtld::Module* open_object(rtld::Diagnostics& diag, const char* name, int mode, rtld::Module* caller) {
-  return dl::open(diag, runtime.loader, name, mode, caller);
+rtld::Module* open_object(rtld::Diagnostics& diag, dl::Loader& ns, const char* name, int mode,
+                          rtld::Module* caller) {
+  return dl::open(diag, ns, name, mode, caller);
 }
 
-bool close_object(rtld::Diagnostics& diag, rtld::Module* m) {
-  return dl::close(diag, runtime.loader, m);
+bool close_object(rtld::Diagnostics& diag, dl::Loader& ns, rtld::Module* m) {
+  return dl::close(diag, ns, m);
+}
+
+dl::Loader* new_namespace() {
+  dl::Loader* ns = dl::new_namespace(runtime.loader);
+  if (ns) ns->hooks.context = ns;
+  return ns;
 }
 
 }  // namespace ldso

@@ -49,15 +49,15 @@ void run_initializers(rtld::Diagnostics&) {
   if (debug::impcalls() && !main.dyn.preinit_array.empty())
     debug::print("\ncalling preinit: %s\n", runtime.program_name);
   call_array(main.dyn.preinit_array, runtime.process);
-  run_pending_initializers();
+  run_pending_initializers(runtime.objects);
 }
 
-void run_pending_initializers() {
+void run_pending_initializers(rtld::ObjectSet& set) {
   Runtime& rt = runtime;
   const Process& p = rt.process;
-  auto** order = rt.arena.make<rtld::Module*>(rt.objects.count);
+  auto** order = rt.arena.make<rtld::Module*>(set.count);
   if (!order) return;
-  size_t n = rtld::initialization_order(rt.objects, order);
+  size_t n = rtld::initialization_order(set, order);
   for (size_t i = 0; i < n; ++i) {
     rtld::Module* m = order[i];
     if (m->init_started) continue;
@@ -100,6 +100,19 @@ extern "C" void run_finalizers() {
   // over the whole list now), the executable first. That differs from the reverse of the
   // order initialisers actually ran once something was dlopened: a library loaded at
   // start-up is finalised before an unrelated dlopened one.
+  // Other namespaces first, the last one first (as glibc's _dl_fini walks GL(dl_ns)).
+  dl::Loader* namespaces[64];
+  size_t count = 0;
+  for (dl::Loader* ns = dl::next_namespace(rt.loader, &rt.loader); ns && count < 64;
+       ns = dl::next_namespace(rt.loader, ns))
+    namespaces[count++] = ns;
+  while (count-- > 0) {
+    rtld::ObjectSet& set = *namespaces[count]->set;
+    if (auto** order = rt.arena.make<rtld::Module*>(set.count)) {
+      size_t n = rtld::initialization_order(set, order);
+      for (size_t i = n; i-- > 0;) run_fini(order[i]);
+    }
+  }
   if (auto** order = rt.arena.make<rtld::Module*>(rt.objects.count)) {
     size_t n = rtld::initialization_order(rt.objects, order);
     run_fini(rt.objects.main);

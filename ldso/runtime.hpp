@@ -72,12 +72,27 @@ void read_environment(Runtime& rt);
 
 // init.cpp: initialisers of every object not yet initialised (dependencies first), and the
 // finalisers of a set of objects about to be unloaded.
-void run_pending_initializers();
+void run_pending_initializers(rtld::ObjectSet& set);
 void run_finalizers_of(rtld::Module** list, size_t count);
 
-// dlopen.cpp: the run-time loader's hooks, and the operations the dlfcn entry points use.
+// dlopen.cpp: the run-time loader's hooks, and the operations the dlfcn entry points use, in
+// a namespace (runtime.loader is the base one).
 void setup_run_time_loading();
-rtld::Module* open_object(rtld::Diagnostics& diag, const char* name, int mode, rtld::Module* caller);
-bool close_object(rtld::Diagnostics& diag, rtld::Module* m);
+rtld::Module* open_object(rtld::Diagnostics& diag, dl::Loader& ns, const char* name, int mode,
+                          rtld::Module* caller);
+bool close_object(rtld::Diagnostics& diag, dl::Loader& ns, rtld::Module* m);
+dl::Loader* new_namespace();  // null when every namespace is in use
+
+// Every loaded object of every namespace (the base one's first).
+template <class F>
+void for_each_object(F f) {
+  dl::Loader& base = runtime.loader;
+  if (!base.set) {  // before run-time loading is set up: the start-up objects
+    for (rtld::Module* m = runtime.objects.first; m; m = m->next) f(*m);
+    return;
+  }
+  for (dl::Loader* ns = &base; ns; ns = dl::next_namespace(base, ns))
+    for (rtld::Module* m = ns->set->first; m; m = m->next) f(*m);
+}
 
 }  // namespace ldso

@@ -24,7 +24,7 @@ extern "C" void run_finalizers();
 // debug.cpp: r_debug for debuggers.
 void publish_debug_state();
 enum DebugState { kDebugConsistent = 0, kDebugAdd = 1, kDebugDelete = 2 };
-void debug_state(int state);  // sets r_state and calls _dl_debug_state
+void debug_state(int state, long ns = 0);  // sets r_state (of namespace ns), calls _dl_debug_state
 
 // info.cpp
 void print_help();

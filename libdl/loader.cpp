@@ -78,6 +78,10 @@ State* state_of(Loader& loader) {
   return loader.state;
 }
 
+// What every namespace shares: the base loader's static TLS layout, module ids and surplus.
+Loader& base_of(Loader& loader) { return loader.base ? *loader.base : loader; }
+rtld::StaticTls& shared_tls(Loader& loader) { return base_of(loader).set->tls; }
+
 State::Record* record_of(const State& st, const Module* m) {
   for (State::Record* r = st.records; r; r = r->next)
     if (r->module == m) return r;
@@ -212,6 +216,8 @@ void roll_back(Loader& loader, Module* keep, bool announced) {
   while (set.last && set.last != keep) {
     Module* m = set.last;
     if (m->is_ldso) {  // ld.so itself is never unmapped; it just leaves the list again
+      // (another namespace's stand-in for it was announced as a new object)
+      if (announced && loader.base && loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *m);
       rtld::remove_module(set, m);
       m->global = false;
       continue;
@@ -238,19 +244,20 @@ bool uses_tls_descriptors(const Module& m) {
 // A module id for a newly opened object with TLS, and a static block if it needs one.
 bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
   if (!m.image.has_tls) return true;
-  rtld::StaticTls& tls = loader.set->tls;
-  // Reuse the lowest id no loaded object holds.
+  Loader& base = base_of(loader);
+  rtld::StaticTls& tls = base.set->tls;
+  // Reuse the lowest id no loaded object (of any namespace) holds.
   size_t id = 1;
   for (bool taken = true; taken; ++id) {
     taken = false;
-    for (Module* o = loader.set->first; o && !taken; o = o->next) taken = o != &m && o->tls.id == id;
+    for (Loader* ns = &base; ns && !taken; ns = next_namespace(base, ns))
+      for (Module* o = ns->set->first; o && !taken; o = o->next) taken = o != &m && o->tls.id == id;
     if (!taken) break;
   }
-  bool needs_static = (m.dyn.flags & rtld::elf::DF_STATIC_TLS) != 0;
-  if (needs_static) {
+  if (m.dyn.flags & rtld::elf::DF_STATIC_TLS) {
     rtld::StaticTls trial = tls;
     rtld::assign_tls(trial, m, true);
-    if (trial.size > loader.static_tls_limit)
+    if (trial.size > base.static_tls_limit)
       return diag.fail(m.path, "cannot allocate memory in static TLS block");
     tls.size = trial.size;
     if (trial.align > tls.align) tls.align = trial.align;
@@ -261,11 +268,10 @@ bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
     rtld::assign_tls(trial, m, true);
     size_t use = trial.size - tls.size;
     size_t max_align = tls.align < 64 ? 64 : tls.align;  // GLRO(dl_tls_static_align)
-    if (trial.size <= loader.static_tls_limit && use <= loader.static_tls_optional &&
+    if (trial.size <= base.static_tls_limit && use <= base.static_tls_optional &&
         m.image.tls.align <= max_align) {
-      loader.static_tls_optional -= use;
+      base.static_tls_optional -= use;
       tls.size = trial.size;
-      needs_static = true;
     } else {
       m.tls.is_static = false;
       m.tls.tp_offset = 0;
@@ -274,8 +280,6 @@ bool assign_tls(Diagnostics& diag, Loader& loader, Module& m) {
   m.tls.id = id;
   if (id >= tls.next_id) tls.next_id = id + 1;
   ++tls.generation;
-  if (needs_static && loader.init_static_tls_block)
-    loader.init_static_tls_block(loader.hooks.context, m);
   return true;
 }
 
@@ -464,6 +468,9 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
     return nullptr;
   }
   if (!name || !*name) return set.main;  // dlopen(NULL): libc passes "" for it
+  // The first object opened in another namespace makes that namespace's global scope, with
+  // its dependencies (glibc's l_scope[0] there is the first object's search list).
+  bool first_in_namespace = loader.base && !set.first;
   Module* keep = set.last;
   Module* m;
   if (mode & kNoLoad) {
@@ -516,12 +523,20 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
     bool ok = true;
     Module* announced_to = nullptr;
     for (Module* n = first_new; n && ok; n = n->next) {
-      if (n->is_ldso) continue;
+      if (n->is_ldso) {  // ld.so's stand-in in another namespace is new there
+        if (loader.base && loader.hooks.added) ok = loader.hooks.added(loader.hooks.context, *n, diag);
+        continue;
+      }
       ok = assign_tls(diag, loader, *n) &&
            (!loader.hooks.added || loader.hooks.added(loader.hooks.context, *n, diag));
       if (ok) announced_to = n;
     }
     if (ok) ok = relocate_new(diag, loader, first_new, mode);
+    // Static TLS blocks in every running thread, from the relocated images (a .tdata pointer
+    // has its RELATIVE relocation applied by now).
+    for (Module* n = first_new; n && ok; n = n->next)
+      if (!n->is_ldso && n->tls.id && n->tls.is_static && loader.init_static_tls_block)
+        loader.init_static_tls_block(loader.hooks.context, *n);
     if (!ok) {
       (void)announced_to;
       roll_back(loader, keep, true);
@@ -530,7 +545,7 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
       return nullptr;
     }
   }
-  if (mode & kGlobal) {
+  if ((mode & kGlobal) || first_in_namespace) {
     for (size_t i = 0; i < m->closure_count; ++i) m->closure[i]->global = true;
     rtld::build_global_scope(set);
   }
@@ -589,7 +604,8 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
     if (o->dynamic && o->visit_mark != mark) work[count++] = o;
   if (count) {
     if (loader.hooks.finalize) loader.hooks.finalize(loader.hooks.context, work, count);
-    TlsLock tls(loader);
+    TlsLock tls_lock(loader);
+    rtld::StaticTls& tls = shared_tls(loader);
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 2);
     for (size_t i = 0; i < count; ++i) work[i]->global = false;
     rtld::build_global_scope(set);
@@ -602,8 +618,8 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
         Module* o = work[i];
         if (!o->tls.id || !o->tls.is_static) continue;
         auto offset = static_cast<size_t>(-o->tls.tp_offset);  // glibc's l_tls_offset
-        if (offset != set.tls.size || offset < o->image.tls.mem_size) continue;
-        set.tls.size = offset - o->image.tls.mem_size;
+        if (offset != tls.size || offset < o->image.tls.mem_size) continue;
+        tls.size = offset - o->image.tls.mem_size;
         o->tls.is_static = false;
         shrunk = true;
       }
@@ -613,7 +629,7 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
       if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
       forget(loader, o);
       rtld::remove_module(set, o);
-      if (o->tls.id) ++set.tls.generation;
+      if (o->tls.id) ++tls.generation;
       rtld::unmap_image(o->image);
       a.release(o->closure);
       a.release(o->deps);
@@ -621,6 +637,22 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
       a.release(const_cast<char*>(o->path));
       a.release(const_cast<char*>(o->name));
       a.release(o);
+    }
+    // Another namespace left with no object of its own is free again: ld.so's stand-in goes.
+    if (loader.base) {
+      bool empty = true;
+      for (Module* o = set.first; o && empty; o = o->next) empty = !o->dynamic;
+      while (empty && set.first) {
+        Module* o = set.first;
+        if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
+        forget(loader, o);
+        rtld::remove_module(set, o);
+        o->global = false;
+        o->closure = nullptr;  // ld.so's stand-in: nothing of it is released (shared tables)
+        o->closure_count = 0;
+        o->scope_root = nullptr;
+      }
+      rtld::build_global_scope(set);
     }
     if (loader.hooks.scopes_changed) loader.hooks.scopes_changed(loader.hooks.context);
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 0);
@@ -639,8 +671,80 @@ size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots
 
 void hold_all(Loader& loader) {
   if (!loader.set) return;
-  for (Module* o = loader.set->first; o; o = o->next)
-    if (o->dynamic) ++o->refcount;
+  for (Loader* ns = &loader; ns; ns = next_namespace(loader, ns))
+    for (Module* o = ns->set->first; o; o = o->next)
+      if (o->dynamic) ++o->refcount;
+}
+
+Loader* find_namespace(Loader& base, long id) {
+  if (id == 0) return &base;
+  if (id < 0 || static_cast<size_t>(id) >= base.max_namespaces || !base.namespaces) return nullptr;
+  Loader* ns = base.namespaces[id];
+  return ns && ns->set->first ? ns : nullptr;
+}
+
+Loader* next_namespace(Loader& base, const Loader* after) {
+  if (!base.namespaces) return nullptr;
+  for (size_t i = static_cast<size_t>(after->id) + 1; i < base.max_namespaces; ++i)
+    if (Loader* ns = base.namespaces[i]; ns && ns->set->first) return ns;
+  return nullptr;
+}
+
+Loader& namespace_of(Loader& base, const Module& m) {
+  for (Loader* ns = next_namespace(base, &base); ns; ns = next_namespace(base, ns))
+    for (Module* o = ns->set->first; o; o = o->next)
+      if (o == &m) return *ns;
+  return base;
+}
+
+Loader* new_namespace(Loader& base) {
+  rtld::Arena& a = *base.set->arena;
+  if (!base.namespaces && base.max_namespaces > 1) {
+    base.namespaces = a.make<Loader*>(base.max_namespaces);
+    if (!base.namespaces) return nullptr;
+  }
+  for (size_t i = 1; i < base.max_namespaces; ++i) {
+    Loader*& ns = base.namespaces[i];
+    if (ns && ns->set->first) continue;
+    if (!ns) {
+      auto* made = a.make<Loader>();
+      auto* set = a.make<rtld::ObjectSet>();
+      auto* lazy = base.lazy ? a.make<rtld::LazyBinding>() : nullptr;
+      Module* self = base.set->ldso ? a.make<Module>() : nullptr;
+      if (!made || !set || (base.lazy && !lazy) || (base.set->ldso && !self)) return nullptr;
+      *made = base;
+      made->set = set;
+      made->state = nullptr;
+      made->max_namespaces = 0;
+      made->namespaces = nullptr;
+      made->id = static_cast<long>(i);
+      made->base = &base;
+      set->arena = &a;
+      // Searches still see the executable's RPATH (glibc's do in every namespace), and copy
+      // relocations skip it; it is not one of this namespace's objects.
+      set->main = base.set->main;
+      if (self) {  // ld.so's stand-in: the same mapped tables, a record of this namespace
+        *self = *base.set->ldso;
+        self->next = self->prev = nullptr;
+        self->listed = false;
+        self->global = false;
+        self->closure = nullptr;
+        self->closure_count = 0;
+        self->scope_root = nullptr;
+        self->refcount = 0;
+        self->client = nullptr;
+        set->ldso = self;
+      }
+      if (lazy) {  // PLT slots of this namespace's objects bind within it
+        *lazy = *base.lazy;
+        lazy->resolver.context = made;
+        made->lazy = lazy;
+      }
+      ns = made;
+    }
+    return ns;
+  }
+  return nullptr;
 }
 
 bool close(Diagnostics& diag, Loader& loader, Module* m) {

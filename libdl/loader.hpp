@@ -47,6 +47,11 @@ struct Hooks {
 
 struct State;  // loader.cpp: direct opens, relocation dependencies, unique symbols
 
+// A Loader is one link-map namespace (dlmopen): its own object set, global scope, unique-symbol
+// table and bookkeeping; a symbol reference is only ever resolved inside its namespace. The
+// base namespace (id 0) is the Loader the embedder sets up; it holds the others, which share
+// its search configuration, hooks, static TLS and lazy-binding setup, and which start empty
+// (ld.so itself joins one as a stand-in record, a copy of the base set's ldso module).
 struct Loader {
   rtld::ObjectSet* set = nullptr;
   const rtld::SearchConfig* search = nullptr;
@@ -67,7 +72,30 @@ struct Loader {
   // Initialises a static TLS block of a newly opened object in every running thread.
   void (*init_static_tls_block)(void* context, const rtld::Module& m) = nullptr;
   State* state = nullptr;  // created on first use
+
+  // Namespaces. In the base: how many may exist at once (itself included) and the others by
+  // id (made on first use). In the others: their id and the base.
+  size_t max_namespaces = 1;
+  Loader** namespaces = nullptr;
+  long id = 0;
+  Loader* base = nullptr;
 };
+
+// The namespace `id` of the base loader `base` (0: base itself) if it holds objects, or null.
+Loader* find_namespace(Loader& base, long id);
+
+// An empty namespace (the lowest id not in use), set up like the base one; null when all
+// base.max_namespaces are in use. It is in use (and keeps its id) once an open succeeds in it,
+// and free again when its last object is unloaded. Its hooks are the base's (the embedder may
+// give it a context of its own).
+Loader* new_namespace(Loader& base);
+
+// The namespaces holding objects after `after`, in id order: for (Loader* l = &base; l;
+// l = next_namespace(base, l)) visits every one (the base always).
+Loader* next_namespace(Loader& base, const Loader* after);
+
+// The namespace whose object set lists `m` (the base when none does).
+Loader& namespace_of(Loader& base, const rtld::Module& m);
 
 // dlopen: the object named `name` (with its dependencies), relocated and initialised;
 // `caller` is the object whose RPATH/RUNPATH and $ORIGIN apply.
@@ -82,7 +110,7 @@ bool close(rtld::Diagnostics& diag, Loader& loader, rtld::Module* m);
 size_t extra_scopes(const Loader& loader, const rtld::Module& m, rtld::Module* const** roots);
 
 // At exit (glibc's _dl_fini, which bumps every l_direct_opencount): nothing is unloaded any
-// more, not even by a dlclose in a destructor.
+// more, not even by a dlclose in a destructor (in any namespace of the base `loader`).
 void hold_all(Loader& loader);
 
 // What glibc's lookup does after finding `match` for a reference from `referrer`: an

@@ -95,18 +95,34 @@ struct LoadLock {
   signal_error(errcode, object.c_str(), nullptr, message.c_str());
 }
 
+// The namespace an object belongs to (l_ns), the base one for none.
+dl::Loader& namespace_of(const rtld::Module* m) {
+  dl::Loader* ns = m ? dl::find_namespace(runtime.loader, namespace_id(*m)) : nullptr;
+  return ns ? *ns : runtime.loader;
+}
+
+// The dlmopen namespace ids of <dlfcn.h>, and glibc's id for "the caller's namespace".
+constexpr long kNewNamespace = -1, kCallerNamespace = -2;
+
 void* dl_open(const char* file, int mode, const void* caller, long nsid, int, char**, char**) {
   rtld::Diagnostics diag;
-  rtld::Module* m;
+  rtld::Module* m = nullptr;
   {
     LoadLock held;
-    if (nsid != -2 /* __LM_ID_CALLER */ && nsid != 0) {
-      diag.fail(file, "no more namespaces available for dlmopen()");
-      m = nullptr;
+    rtld::Module* from = module_containing(reinterpret_cast<uintptr_t>(caller));
+    dl::Loader* ns = &runtime.loader;
+    if (!(mode & 3)) {
+      // RTLD_LAZY or RTLD_NOW is missing: refused before anything else (in the base).
+    } else if (nsid == kNewNamespace) {
+      ns = new_namespace();
+      if (!ns) diag.fail(file, "no more namespaces available for dlmopen()");
+    } else if (nsid == kCallerNamespace) {
+      ns = &namespace_of(from);
     } else {
-      rtld::Module* from = module_containing(reinterpret_cast<uintptr_t>(caller));
-      m = open_object(diag, file, mode & 0xffffff, from ? from : runtime.objects.main);
+      ns = dl::find_namespace(runtime.loader, nsid);
+      if (!ns) diag.fail(file, "invalid target namespace in dlmopen()");
     }
+    if (ns) m = open_object(diag, *ns, file, mode & 0xffffff, from ? from : runtime.objects.main);
   }
   if (!m) {
     if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
@@ -121,7 +137,7 @@ void dl_close(void* map) {
   {
     LoadLock held;
     rtld::Module* m = module_of(map);
-    ok = m && close_object(diag, m);
+    ok = m && close_object(diag, namespace_of(m), m);
     if (!m) diag.fail("", "invalid handle");
   }
   if (!ok) signal_failure(diag);
@@ -179,13 +195,16 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
         // Unique symbols, and DL_LOOKUP_ADD_DEPENDENCY (dlsym(RTLD_DEFAULT)): a dlopened
         // definer stays as long as the object that looked it up.
+        rtld::Module* referrer = module_of(undef_map);
         rtld::SymbolMatch match =
-            dl::bound(runtime.loader, module_of(undef_map), name, {sym, m}, (flags & 1) != 0);
+            dl::bound(namespace_of(referrer), referrer, name, {sym, m}, (flags & 1) != 0);
         if (debug::on(debug::kBindings)) [[unlikely]]
-          if (const rtld::Module* from = module_of(undef_map))
-            debug::report_named_binding(*from, *match.module, undef_name, version ? version->name : nullptr,
+          if (referrer)
+            debug::report_named_binding(*referrer, *match.module, undef_name, version ? version->name : nullptr,
                                         *ref && rtld::elf::st_visibility((*ref)->st_other) == rtld::elf::STV_PROTECTED);
         *ref = match.sym;
+        // ld.so's stand-in in another namespace: the definition is the real one's.
+        if (match.module->is_ldso && runtime.objects.ldso) return link_map_of(*runtime.objects.ldso);
         return link_map_of(*match.module);
       }
     }
@@ -217,17 +236,21 @@ struct FindObject {
 };
 static_assert(sizeof(FindObject) == L::dl_find_object::kSize);
 
+// The object (of any namespace) whose segments contain pc.
 rtld::Module* module_containing(uintptr_t pc) {
-  for (rtld::Module* m = runtime.objects.first; m; m = m->next) {
-    if (pc < m->image.start || pc >= m->image.start + m->image.size) continue;
+  rtld::Module* found = nullptr;
+  for_each_object([&](rtld::Module& m) {
+    if (found || pc < m.image.start || pc >= m.image.start + m.image.size) return;
     // Inside the span: it must be inside one of the segments (not a gap).
-    for (size_t i = 0; i < m->image.phnum; ++i) {
-      const rtld::elf::Phdr& p = m->image.phdr[i];
-      if (p.p_type == rtld::elf::PT_LOAD && pc >= m->bias() + p.p_vaddr && pc < m->bias() + p.p_vaddr + p.p_memsz)
-        return m;
+    for (size_t i = 0; i < m.image.phnum; ++i) {
+      const rtld::elf::Phdr& p = m.image.phdr[i];
+      if (p.p_type == rtld::elf::PT_LOAD && pc >= m.bias() + p.p_vaddr && pc < m.bias() + p.p_vaddr + p.p_memsz) {
+        found = &m;
+        return;
+      }
     }
-  }
-  return nullptr;
+  });
+  return found;
 }
 
 int find_object(void* pc, FindObject* result) {

@@ -12,6 +12,9 @@
 namespace ldso {
 struct Runtime;
 }
+namespace dl {
+struct Loader;
+}
 
 namespace ldso::glibc {
 
@@ -40,10 +43,20 @@ void after_relocation(Runtime& rt);
 // Marks an object's link_map as initialised (l_init_called).
 void mark_initialized(const rtld::Module& m);
 
-// Run-time loading: mirror an opened object, scope changes and an unloaded object.
-bool object_added(rtld::Module& m, rtld::Diagnostics& diag);
-void scopes_changed();
-void object_removing(rtld::Module& m);
+// Run-time loading: mirror an opened object, scope changes and an unloaded object, each in
+// its namespace (GL(dl_ns)[ns.id], l_ns).
+bool object_added(const dl::Loader& ns, rtld::Module& m, rtld::Diagnostics& diag);
+void scopes_changed(const dl::Loader& ns);
+void object_removing(const dl::Loader& ns, rtld::Module& m);
+// How many namespaces glibc has room for (DL_NNS), the base one included.
+size_t namespace_capacity();
+// Before the initialisers of an open: a libc.so.6 new in another namespace gets its
+// __libc_early_init(false), as glibc's dl_open_worker does.
+void namespace_ready(const dl::Loader& ns);
+// The r_debug_extended record of namespace `ns` (not 0): GL(dl_ns)[ns]._ns_debug.
+void* namespace_debug(long ns);
+// The first link_map of namespace `ns`, or null (r_debug.r_map).
+void* namespace_first(long ns);
 bool object_pinned(const rtld::Module& m);  // thread_local destructors still registered
 void init_static_tls_block(const rtld::Module& m);  // in every thread
 

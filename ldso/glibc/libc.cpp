@@ -2,6 +2,7 @@
 // objects, and after relocation taking over its allocator and running __libc_early_init.
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
+#include "libdl/loader.hpp"
 #include "rtld/string.hpp"
 #include "rtld/relocate.hpp"
 #include "rtld/symbols.hpp"
@@ -173,6 +174,35 @@ void after_relocation(Runtime& rt) {
   using EarlyInit = void (*)(bool);
   auto early_init = reinterpret_cast<EarlyInit>(lookup("__libc_early_init", "GLIBC_PRIVATE"));
   if (early_init) early_init(true);
+}
+
+namespace {
+// The libc of each other namespace whose __libc_early_init has run (its link_map).
+void* early_initialized[L::rtld_global::dl_ns::size / kNamespaceSize];
+}  // namespace
+
+void namespace_ready(const dl::Loader& ns) {
+  if (ns.id == 0) return;
+  void* l = at<rg_::dl_ns0_libc_map, void*>(namespace_record(ns.id));
+  rtld::Module* m = module_of(l);
+  if (!m || early_initialized[ns.id] == l) return;
+  early_initialized[ns.id] = l;
+  rtld::Text<80> id;
+  build_id_of(*m, id);
+  // Only glibc's libc.so.6 of the build this ld.so knows (a stand-in is an ordinary library).
+  if (!uses_private_abi(*m) || !rtld::str_eq(id.c_str(), L::kLibcBuildId)) return;
+  rtld::SymbolName name("__libc_early_init");
+  rtld::Version v{"GLIBC_PRIVATE", rtld::sysv_hash("GLIBC_PRIVATE"), false, nullptr};
+  if (const rtld::elf::Sym* s = rtld::find_in_module(*m, name, &v, 0)) {
+    rtld::Resolved r{m, s, 0, true};
+    // Not the initial libc: it must not take over the process (brk heap, single-threaded).
+    reinterpret_cast<void (*)(bool)>(rtld::symbol_address(r))(false);
+  }
+}
+
+void libc_removing(void* map) {
+  for (void*& l : early_initialized)
+    if (l == map) l = nullptr;
 }
 
 void* allocate(size_t size) {

@@ -40,7 +40,17 @@ rtld::Module* module_of(const void* map) {
   return reinterpret_cast<const Trailer*>(static_cast<const char*>(map) + lm::kSize)->module;
 }
 
-void* make_link_map(rtld::Module& m, int type) {
+long namespace_id(const rtld::Module& m) {
+  return m.client ? at<lm::l_ns, long>(m.client) : 0;
+}
+
+size_t namespace_capacity() { return L::rtld_global::dl_ns::size / kNamespaceSize; }
+
+void* namespace_first(long ns) { return at<rg_::dl_ns0_ns_loaded, void*>(namespace_record(ns)); }
+
+void* namespace_debug(long ns) { return address_of<rg_::dl_ns0_ns_debug>(namespace_record(ns)); }
+
+void* make_link_map(rtld::Module& m, int type, long ns) {
   void* l = runtime.arena.allocate(lm::kSize + sizeof(Trailer));
   if (!l) return nullptr;
   reinterpret_cast<Trailer*>(static_cast<char*>(l) + lm::kSize)->module = &m;
@@ -50,7 +60,7 @@ void* make_link_map(rtld::Module& m, int type) {
   at<lm::l_name, const char*>(l) = name;
   at<lm::l_ld, const void*>(l) = m.image.dynamic;
   at<lm::l_real, void*>(l) = l;
-  at<lm::l_ns, long>(l) = 0;
+  at<lm::l_ns, long>(l) = ns;
   // l_libname: {name, next, dont_free}
   auto* libname = static_cast<char*>(runtime.arena.allocate(L::libname_list::kSize));
   if (libname) {
@@ -110,26 +120,39 @@ void* make_link_map(rtld::Module& m, int type) {
   return l;
 }
 
-// Links the records in load order and publishes the namespace to libc.
-void link_chain(Runtime& rt) {
+// GL(dl_nns): one more than the highest namespace id in use.
+void count_namespaces() {
+  size_t nns = 1;
+  for (size_t id = 1; id < namespace_capacity(); ++id)
+    if (namespace_first(static_cast<long>(id))) nns = id + 1;
+  at<rg_::dl_nns, size_t>(rg()) = nns;
+}
+
+// Links the records of a namespace in load order and publishes the namespace to libc.
+void link_chain(const rtld::ObjectSet& set, long ns) {
   void* prev = nullptr;
+  void* first = nullptr;
   unsigned n = 0;
-  for (rtld::Module* m = rt.objects.first; m; m = m->next) {
+  for (rtld::Module* m = set.first; m; m = m->next) {
     void* l = link_map_of(*m);
     if (!l) continue;  // mapped by an open still in progress: joins the chain when announced
     at<lm::l_prev, void*>(l) = prev;
     at<lm::l_next, void*>(l) = nullptr;
     if (prev) at<lm::l_next, void*>(prev) = l;
+    else first = l;
     prev = l;
     ++n;
   }
-  void* g = rg();
-  at<rg_::dl_ns0_ns_loaded, void*>(g) = link_map_of(*rt.objects.first);
-  at<rg_::dl_ns0_ns_nloaded, unsigned>(g) = n;
+  void* record = namespace_record(ns);
+  at<rg_::dl_ns0_ns_loaded, void*>(record) = first;
+  at<rg_::dl_ns0_ns_nloaded, unsigned>(record) = n;
+  count_namespaces();
   // dlpi_adds: every object ever added (dlpi_subs = adds - loaded); object_added counts on.
-  uint64_t& adds = at<rg_::dl_load_adds, uint64_t>(g);
-  if (adds < n) adds = n;
+  uint64_t& adds = at<rg_::dl_load_adds, uint64_t>(rg());
+  if (ns == 0 && adds < n) adds = n;
 }
+
+void link_chain(Runtime& rt) { link_chain(rt.objects, 0); }
 
 void* first_link_map() {
   return runtime.objects.first ? link_map_of(*runtime.objects.first) : nullptr;
@@ -186,6 +209,7 @@ void mark_relocated(const rtld::Module& m) {
 namespace ldso::glibc {
 
 void set_tls_slot(size_t id, void* map, size_t generation);  // tls.cpp
+void libc_removing(void* map);                               // libc.cpp
 
 namespace {
 
@@ -202,39 +226,70 @@ bool set_searchlist(void* elem, rtld::Module* const* list, size_t n) {
 
 }  // namespace
 
-bool object_added(rtld::Module& m, rtld::Diagnostics& diag) {
+// Each other namespace's global scope (its _ns_main_searchlist): the r_scope_elem that its
+// objects' l_scope[0] points to.
+alignas(8) static unsigned char namespace_scopes[L::rtld_global::dl_ns::size / kNamespaceSize][L::r_scope_elem::kSize];
+
+bool object_added(const dl::Loader& ns, rtld::Module& m, rtld::Diagnostics& diag) {
+  if (m.is_ldso) {
+    // ld.so in another namespace: a record of that namespace referring to the real one
+    // (l_real), as glibc's _dl_map_object_from_fd makes it.
+    void* l = make_link_map(m, 1, ns.id);
+    if (!l) return diag.fail(m.path, "cannot allocate link map");
+    if (rtld::Module* self = runtime.objects.ldso; self && self->client) at<lm::l_real, void*>(l) = self->client;
+    set_bits<lm::l_relocated>(l, 1);
+    set_bits<lm::l_init_called>(l, 1);
+    rtld::Module* one = &m;
+    void* own = address_of<lm::l_searchlist>(l);
+    if (!set_searchlist(own, &one, 1)) return diag.fail(m.path, "cannot allocate scope");
+    static_cast<void**>(address_of<lm::l_local_scope>(l))[0] = own;
+    ++at<rg_::dl_load_adds, uint64_t>(rg());
+    link_chain(*ns.set, ns.id);
+    return true;
+  }
   if (!require_stack_flags(m, diag)) return false;  // PT_GNU_STACK with PF_X (or none)
-  void* l = make_link_map(m, 2);
+  void* l = make_link_map(m, 2, ns.id);
   if (!l) return diag.fail(m.path, "cannot allocate link map");
+  // A namespace's libc.so.6 (by SONAME, as glibc recognises it).
+  void* record = namespace_record(ns.id);
+  if (!at<rg_::dl_ns0_libc_map, void*>(record) && m.soname && rtld::str_eq(m.soname, "libc.so.6"))
+    at<rg_::dl_ns0_libc_map, void*>(record) = l;
   if (m.scope_root == &m) at<lm::l_loader, void*>(l) = nullptr;  // dlopen's own object
   rtld::Module* self = &m;
   void* own = address_of<lm::l_searchlist>(l);
   if (!set_searchlist(own, &self, 1)) return diag.fail(m.path, "cannot allocate scope");
   static_cast<void**>(address_of<lm::l_local_scope>(l))[0] = own;
   ++at<rg_::dl_load_adds, uint64_t>(rg());
-  link_chain(runtime);
+  link_chain(*ns.set, ns.id);
   if (m.tls.id) set_tls_slot(m.tls.id, l, runtime.objects.tls.generation);
   return true;
 }
 
-void scopes_changed() {
-  const rtld::ObjectSet& set = runtime.objects;
+void scopes_changed(const dl::Loader& ns) {
+  const rtld::ObjectSet& set = *ns.set;
   void* main = link_map_of(*set.main);
-  void* global = address_of<lm::l_searchlist>(main);
-  set_searchlist(global, set.scope, set.scope_count);
-  rtld::mem_copy(address_of<L::rtld_global_ro::dl_initial_searchlist>(ro()), global,
-                 L::r_scope_elem::kSize);
+  void* global;
+  if (ns.id == 0) {
+    global = address_of<lm::l_searchlist>(main);
+    set_searchlist(global, set.scope, set.scope_count);
+    rtld::mem_copy(address_of<L::rtld_global_ro::dl_initial_searchlist>(ro()), global,
+                   L::r_scope_elem::kSize);
+  } else {
+    global = namespace_scopes[ns.id];
+    set_searchlist(global, set.scope, set.scope_count);
+    at<rg_::dl_ns0_ns_main_searchlist, void*>(namespace_record(ns.id)) = set.first ? global : nullptr;
+  }
   for (rtld::Module* m = set.first; m; m = m->next) {
     void* l = link_map_of(*m);
     if (!l) continue;
     if (m->closure && !m->is_main) set_searchlist(address_of<lm::l_searchlist>(l), m->closure, m->closure_count);
     set_bits<lm::l_global>(l, m->global ? 1 : 0);
-    if (!m->dynamic) continue;
+    if (!m->dynamic && ns.id == 0) continue;  // start-up objects share the base's l_scope
     // Objects loaded by dlopen resolve through the global scope, then their opener's, then
     // those of later opens that needed them too. The array is preceded by its capacity; one
     // that is outgrown stays allocated (libc's dlsym may be reading it without the lock).
     rtld::Module* const* extra = nullptr;
-    size_t extras = dl::extra_scopes(runtime.loader, *m, &extra);
+    size_t extras = dl::extra_scopes(ns, *m, &extra);
     size_t need = 3 + extras;
     auto** scope = at<lm::l_scope, void**>(l);
     if (!scope || scope == at<lm::l_scope, void**>(main) ||
@@ -258,17 +313,22 @@ void scopes_changed() {
   }
 }
 
-void object_removing(rtld::Module& m) {
+void object_removing(const dl::Loader& ns, rtld::Module& m) {
   void* l = link_map_of(m);
   if (!l) return;
   void* prev = at<lm::l_prev, void*>(l);
   void* next = at<lm::l_next, void*>(l);
+  void* record = namespace_record(ns.id);
   if (prev) at<lm::l_next, void*>(prev) = next;
+  else if (at<rg_::dl_ns0_ns_loaded, void*>(record) == l) at<rg_::dl_ns0_ns_loaded, void*>(record) = next;
   if (next) at<lm::l_prev, void*>(next) = prev;
-  --at<rg_::dl_ns0_ns_nloaded, unsigned>(rg());
-  for (rtld::Module* o = runtime.objects.first; o; o = o->next)
+  --at<rg_::dl_ns0_ns_nloaded, unsigned>(record);
+  if (at<rg_::dl_ns0_libc_map, void*>(record) == l) at<rg_::dl_ns0_libc_map, void*>(record) = nullptr;
+  count_namespaces();
+  for (rtld::Module* o = ns.set->first; o; o = o->next)
     if (void* ol = link_map_of(*o); ol && at<lm::l_loader, void*>(ol) == l) at<lm::l_loader, void*>(ol) = nullptr;
   if (m.tls.id) set_tls_slot(m.tls.id, nullptr, runtime.objects.tls.generation + 1);
+  libc_removing(l);
   runtime.arena.release(at<L::r_scope_elem::r_list, void**>(address_of<lm::l_searchlist>(l)));
   auto** scope = at<lm::l_scope, void**>(l);
   if (scope && scope != at<lm::l_scope, void**>(link_map_of(*runtime.objects.main)))

@@ -20,6 +20,18 @@ namespace ldso::glibc {
 inline void* rg() { return _rtld_global; }
 inline void* ro() { return _rtld_global_ro; }
 
+// GL(dl_ns)[id], the record of a link-map namespace: its fields are at the dl_ns0_* offsets
+// from there. The array's length is glibc's DL_NNS.
+inline constexpr size_t kNamespaceSize =
+    L::rtld_global::dl_ns0_ns_debug::offset + L::rtld_global::dl_ns0_ns_debug::size;
+static_assert(L::rtld_global::dl_ns::size % kNamespaceSize == 0);
+inline void* namespace_record(long id) {
+  return static_cast<char*>(rg()) + L::rtld_global::dl_ns::offset + static_cast<size_t>(id) * kNamespaceSize;
+}
+
+// The namespace id glibc records in a link_map (l_ns).
+long namespace_id(const rtld::Module& m);
+
 // libc's functions, once libc.so.6 is relocated (null before, or without libc).
 struct LibcFunctions {
   void* (*malloc)(size_t) = nullptr;
@@ -38,7 +50,7 @@ extern LibcFunctions libc;
 // The link_map record glibc's libc reads for an object, and back.
 inline void* link_map_of(const rtld::Module& m) { return m.client; }
 rtld::Module* module_of(const void* link_map);
-void* make_link_map(rtld::Module& m, int type);  // type: 0 executable, 1 library, 2 dlopened
+void* make_link_map(rtld::Module& m, int type, long ns = 0);  // type: 0 executable, 1 library, 2 dlopened
 
 // Memory that libc may later free (or that outlives start-up): libc's malloc when it is
 // there, the loader's arena before.

@@ -38,18 +38,18 @@ size_t max_module_id() { return runtime.objects.tls.next_id - 1; }
 void init_thread_tls(void* tcb) {
   auto* dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
   size_t capacity = dtv[-1].counter;
-  for (rtld::Module* m = runtime.objects.first; m; m = m->next) {
-    if (!m->tls.id || m->tls.id > capacity) continue;
-    if (!m->tls.is_static) {
-      dtv[m->tls.id].pointer = {kUnallocated, nullptr};
-      continue;
+  for_each_object([&](rtld::Module& m) {
+    if (!m.tls.id || m.tls.id > capacity) return;
+    if (!m.tls.is_static) {
+      dtv[m.tls.id].pointer = {kUnallocated, nullptr};
+      return;
     }
-    char* block = static_cast<char*>(tcb) + m->tls.tp_offset;
-    dtv[m->tls.id].pointer = {block, nullptr};
-    const rtld::TlsSegment& t = m->image.tls;
+    char* block = static_cast<char*>(tcb) + m.tls.tp_offset;
+    dtv[m.tls.id].pointer = {block, nullptr};
+    const rtld::TlsSegment& t = m.image.tls;
     rtld::mem_copy(block, reinterpret_cast<const void*>(t.init_image), t.init_size);
     rtld::mem_zero(block + t.init_size, t.mem_size - t.init_size);
-  }
+  });
   dtv[0].counter = runtime.objects.tls.generation;
 }
 
