@@ -115,12 +115,12 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
       // RTLD_LAZY or RTLD_NOW is missing: refused before anything else (in the base).
     } else if (nsid == kNewNamespace) {
       ns = new_namespace();
-      if (!ns) diag.fail(file, "no more namespaces available for dlmopen()");
+      if (!ns) diag.fail(file, "no more namespaces available for dlmopen()", "Invalid argument");
     } else if (nsid == kCallerNamespace) {
       ns = &namespace_of(from);
     } else {
       ns = dl::find_namespace(runtime.loader, nsid);
-      if (!ns) diag.fail(file, "invalid target namespace in dlmopen()");
+      if (!ns) diag.fail(file, "invalid target namespace in dlmopen()", "Invalid argument");
     }
     if (ns) m = open_object(diag, *ns, file, mode & 0xffffff, from ? from : runtime.objects.main);
   }
