@@ -120,7 +120,7 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
   }
   Image image;
   ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
-  bool ok = load_image(diag, *set.arena, file.path, src, image);
+  bool ok = load_image(diag, *set.arena, file.path, src, image, name);
   platform::close(file.fd);
   if (!ok) return nullptr;
   Module* m = make_module(diag, set, image, file.path, set.arena->copy_string(name));
@@ -129,7 +129,7 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
     return nullptr;
   }
   if (!m->image.dynamic) {
-    diag.fail(file.path, "object file has no dynamic section");
+    diag.fail(name, "object file has no dynamic section");
     unmap_image(image);
     return nullptr;
   }

@@ -112,10 +112,10 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
     const Phdr& p = phdr[i];
     if (p.p_type != elf::PT_LOAD) continue;
     ++loads;
-    if (p.p_align & (page_size - 1))
-      return diag.fail(name, "ELF load command alignment not page-aligned");
+    // As glibc 2.35+: any p_align is accepted (only a power of two above the page size widens
+    // the reservation's alignment); the file offset and the address must agree modulo the page.
     if (((p.p_vaddr - p.p_offset) & (page_size - 1)) != 0)
-      return diag.fail(name, "ELF load command address/offset not properly aligned");
+      return diag.fail(name, "ELF load command address/offset not page-aligned");
     if (p.p_filesz > p.p_memsz) return diag.fail(name, "ELF load command filesz exceeds memsz");
     if (p.p_offset > file_size || p.p_filesz > file_size - p.p_offset)
       return diag.fail(name, "ELF load command past end of file");
@@ -197,7 +197,7 @@ uintptr_t bias_from_phdr(const Phdr* phdr, size_t phnum) {
 }
 
 bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSource& src,
-                Image& out) {
+                Image& out, const char* map_name) {
   const size_t page = platform::page_size();
   alignas(8) uint8_t buffer[1024];
   const uint8_t* head = src.head ? src.head : src.bytes;
@@ -224,6 +224,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     return false;
   }
   ph = ph_heap;
+  if (map_name) name = map_name;
   if (!check_segments(diag, name, ph, eh.e_phnum, src.size, page)) {
     arena.release(ph_heap);
     return false;

@@ -62,9 +62,11 @@ bool check_segments(Diagnostics& diag, const char* name, const elf::Phdr* phdr, 
                     size_t file_size, size_t page_size);
 
 // Validates and maps an object: reserves the whole span once, maps each PT_LOAD with its
-// protections, zeroes the bss. ET_EXEC goes to its link address; others anywhere.
+// protections, zeroes the bss. ET_EXEC goes to its link address; others anywhere. Defects of the
+// file header are reported under `name`; those of the segments and of mapping them under
+// `map_name` when given (glibc names these by the name asked for, not the path found).
 bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSource& source,
-                Image& out);
+                Image& out, const char* map_name = nullptr);
 
 // Describes an object the kernel mapped, from its program headers and load bias.
 void describe_mapped(const elf::Phdr* phdr, size_t phnum, uintptr_t bias, Image& out);
