@@ -4,6 +4,7 @@
 #include <linux/fcntl.h>
 
 #include "arch/syscall.hpp"
+#include "glibc/glibc.hpp"
 #include "rtld/string.hpp"
 #include "rtld/symbols.hpp"
 #include "format.hpp"
@@ -123,6 +124,14 @@ const char* name_of(const rtld::Module& m) {
   return m.path ? m.path : (m.name ? m.name : "");
 }
 
+namespace {
+// The namespace glibc prints after an object's name: ld.so's stand-in in another namespace is
+// printed as the real one (glibc's lookups go through l_real).
+unsigned long ns_of(const rtld::Module& m) {
+  return m.is_ldso ? 0ul : static_cast<unsigned long>(glibc::namespace_id(m));
+}
+}  // namespace
+
 // glibc (Debian's 2.36) prints this at the end of every successful _dl_lookup_symbol_x, with
 // the version the reference asks for.
 void report_named_binding(const rtld::Module& referrer, const rtld::Module& d, const char* name,
@@ -130,9 +139,11 @@ void report_named_binding(const rtld::Module& referrer, const rtld::Module& d, c
   if (!on(kBindings)) return;
   const char* kind = protected_ref ? "protected" : "normal";
   if (version)
-    print("binding file %s [0] to %s [0]: %s symbol `%s' [%s]", name_of(referrer), name_of(d), kind, name, version);
+    print("binding file %s [%lu] to %s [%lu]: %s symbol `%s' [%s]", name_of(referrer), ns_of(referrer), name_of(d),
+          ns_of(d), kind, name, version);
   else
-    print("binding file %s [0] to %s [0]: %s symbol `%s'", name_of(referrer), name_of(d), kind, name);
+    print("binding file %s [%lu] to %s [%lu]: %s symbol `%s'", name_of(referrer), ns_of(referrer), name_of(d),
+          ns_of(d), kind, name);
 }
 
 void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def) {
@@ -144,7 +155,7 @@ void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Re
 }
 
 void report_lookup(const char* name, const rtld::Module& m) {
-  print("symbol=%s;  lookup in file=%s [0]", name, name_of(m));
+  print("symbol=%s;  lookup in file=%s [%lu]", name, name_of(m), ns_of(m));
 }
 
 void report_relocation(const rtld::Module& m, bool lazy) {

@@ -36,7 +36,8 @@ void run_fini(rtld::Module* m) {
   m->fini_done = true;
   // As glibc 2.36 (Debian) words it: every initialised object, with finalisers or not, by
   // its l_name (empty for the executable).
-  if (debug::impcalls() && !m->is_vdso) debug::print("\ncalling fini: %s [0]\n", m->is_main ? "" : m->path);
+  if (debug::impcalls() && !m->is_vdso) debug::print("\ncalling fini: %s [%lu]\n", m->is_main ? "" : m->path,
+                                                    static_cast<unsigned long>(glibc::namespace_id(*m)));
   const rtld::Table<uintptr_t>& fa = m->dyn.fini_array;
   for (size_t j = fa.count; j-- > 0;)
     if (fa.data[j] != 0 && fa.data[j] != ~uintptr_t{0}) reinterpret_cast<FiniFn>(fa.data[j])();

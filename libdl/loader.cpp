@@ -500,7 +500,9 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
   for (Module* n = first_new; n; n = n->next) {
     n->dynamic = !n->is_ldso;
     n->scope_root = m;
-    if (!n->is_ldso) n->global = false;
+    // ld.so in the base namespace is global once something needs it; elsewhere it is an
+    // object of the namespace like any other (global only as part of the first open).
+    if (!n->is_ldso || loader.base) n->global = false;
     if (n->dyn.flags_1 & rtld::elf::DF_1_NODELETE) n->nodelete = true;
     if (const char* why = n->is_ldso ? nullptr : not_loadable(*n)) {
       diag.fail(n->path, why);
@@ -733,6 +735,8 @@ Loader* new_namespace(Loader& base) {
         self->scope_root = nullptr;
         self->refcount = 0;
         self->client = nullptr;
+        // The real ld.so is initialised and finalised in the base namespace, not here.
+        self->init_started = self->init_done = self->fini_done = true;
         set->ldso = self;
       }
       if (lazy) {  // PLT slots of this namespace's objects bind within it

@@ -48,6 +48,8 @@ void mark_initialized(const rtld::Module& m);
 bool object_added(const dl::Loader& ns, rtld::Module& m, rtld::Diagnostics& diag);
 void scopes_changed(const dl::Loader& ns);
 void object_removing(const dl::Loader& ns, rtld::Module& m);
+// The namespace id glibc records in an object's link_map (l_ns; 0 before it has one).
+long namespace_id(const rtld::Module& m);
 // How many namespaces glibc has room for (DL_NNS), the base one included.
 size_t namespace_capacity();
 // Before the initialisers of an open: a libc.so.6 new in another namespace gets its

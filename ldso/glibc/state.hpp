@@ -29,9 +29,6 @@ inline void* namespace_record(long id) {
   return static_cast<char*>(rg()) + L::rtld_global::dl_ns::offset + static_cast<size_t>(id) * kNamespaceSize;
 }
 
-// The namespace id glibc records in a link_map (l_ns).
-long namespace_id(const rtld::Module& m);
-
 // libc's functions, once libc.so.6 is relocated (null before, or without libc).
 struct LibcFunctions {
   void* (*malloc)(size_t) = nullptr;
