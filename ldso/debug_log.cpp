@@ -158,6 +158,48 @@ void report_lookup(const char* name, const rtld::Module& m) {
   print("symbol=%s;  lookup in file=%s [%lu]", name, name_of(m), ns_of(m));
 }
 
+void show_scope(const rtld::Module& m, size_t from) {
+  dl::Loader& ns = dl::namespace_of(runtime.loader, m);
+  print("object=%s [%lu]", name_of(m), static_cast<unsigned long>(ns.id));
+  dl::ScopeList scopes[16];
+  size_t n = m.is_ldso ? 0 : dl::scopes_of(ns, m, scopes, 16);
+  if (n > 16) n = 16;
+  if (n == 0) print(" no scope");
+  rtld::Text<16> pid;
+  pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
+  for (size_t i = from; i < n; ++i) {
+    // One line however long the list: written in pieces, as glibc's _dl_debug_printf_c does.
+    rtld::Text<1024> t;
+    for (size_t k = pid.len; k < 10; ++k) t.add_char(' ');
+    t.add(pid.c_str()).add(":\t scope ").add_dec(i).add_char(':');
+    size_t count = scopes[i].only ? 1 : scopes[i].count;
+    for (size_t j = 0; j < count; ++j) {
+      const char* name = name_of(scopes[i].only ? *scopes[i].only : *scopes[i].items[j]);
+      if (t.len + rtld::str_len(name) + 2 >= sizeof t.data) {
+        write_all(out_fd, t.data, t.len);
+        t.clear();
+      }
+      t.add_char(' ').add(name);
+    }
+    t.add_char('\n');
+    write_all(out_fd, t.data, t.len);
+  }
+  print("");
+}
+
+void report_made_global(const rtld::Module& m) { print("\nadd %s [0] to global scope", m.path); }
+
+void show_initial_scopes() {
+  print("\nInitial object scopes");
+  for (const rtld::Module* m = runtime.objects.first; m; m = m->next)
+    if (!m->missing) show_scope(*m, 0);
+}
+
+void report_version_check(const rtld::Module& target, const char* version, const rtld::Module& requirer) {
+  print("checking for version `%s' in file %s [0] required by file %s [0]", version, name_of(target),
+        name_of(requirer));
+}
+
 void report_relocation(const rtld::Module& m, bool lazy) {
   if (on(kReloc)) print("\nrelocation processing: %s%s", name_of(m), lazy ? " (lazy)" : "");
 }

@@ -45,6 +45,13 @@ void report_named_binding(const rtld::Module& referrer, const rtld::Module& def,
 void report_loaded(const rtld::Module& m);
 // LD_DEBUG=symbols: a lookup of `name` searches `m`.
 void report_lookup(const char* name, const rtld::Module& m);
+// LD_DEBUG=scopes: an object's scopes from number `from` on; an object added to the global
+// scope by dlopen(RTLD_GLOBAL); every object's scopes at start-up.
+void show_scope(const rtld::Module& m, size_t from);
+void report_made_global(const rtld::Module& m);
+void show_initial_scopes();
+// LD_DEBUG=versions: `requirer` needs `version` of `target`.
+void report_version_check(const rtld::Module& target, const char* version, const rtld::Module& requirer);
 const char* name_of(const rtld::Module& m);  // the program's argv[0] for the executable
 
 }  // namespace ldso::debug

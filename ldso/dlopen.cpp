@@ -51,6 +51,8 @@ void setup_run_time_loading() {
   lazy_binding.stats = &debug::relocations;
   if (debug::on(debug::kBindings)) lazy_binding.bound = l.bound = debug::report_binding;
   if (debug::on(debug::kSymbols)) l.looking = debug::report_lookup;
+  if (debug::on(debug::kScopes)) l.show_scope = debug::show_scope, l.made_global = debug::report_made_global;
+  if (debug::on(debug::kVersions)) l.checking_version = debug::report_version_check;
   if (debug::on(debug::kReloc)) l.relocating = debug::report_relocation;
   l.lazy = &lazy_binding;
   l.lazy_entry = arch::init_lazy_binding();

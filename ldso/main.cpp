@@ -389,8 +389,10 @@ EntryPoint start_program(uintptr_t* stack) {
   if (rt.options.trace) list_objects_and_exit(rt);
   // As glibc: every version problem is printed, then a missing version ends with status 1.
   bool versions_ok = true;
+  rtld::VersionReporter versions{print_version_problem, nullptr};
+  if (debug::on(debug::kVersions)) versions.checking = debug::report_version_check;
   for (Module* m = rt.objects.first; m; m = m->next)
-    versions_ok &= rtld::check_versions(diag, rt.objects, *m, {print_version_problem, nullptr});
+    versions_ok &= rtld::check_versions(diag, rt.objects, *m, versions);
   if (!versions_ok) exit_process(1);
   if (!rtld::build_global_scope(rt.objects)) fatal(diag);
 
@@ -406,6 +408,7 @@ EntryPoint start_program(uintptr_t* stack) {
   debug_state(kDebugAdd);
 
   setup_run_time_loading();
+  if (debug::on(debug::kScopes)) debug::show_initial_scopes();
   rtld::RelocationOptions ropts{{dl::resolve_symbol, &rt.loader}};
   if (!rt.options.bind_now) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;

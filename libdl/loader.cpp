@@ -177,12 +177,19 @@ void add_dependency(Loader& loader, const Module& referrer, Module& definer) {
 
 // The objects a newly opened `m` needs that were loaded before this open join m's scope:
 // their lookups also search m's dependencies (glibc appends m's search list to l_scope).
-void join_scope(Loader& loader, Module* m) {
+// With `report`, each object of the closure that gets a new scope, or is new, is shown from
+// that scope on (glibc's update_scopes under LD_DEBUG=scopes).
+void join_scope(Loader& loader, Module* m, bool report) {
   for (size_t i = 0; i < m->closure_count; ++i) {
     Module* o = m->closure[i];
-    if (o == m || !o->dynamic || !o->init_done || o->scope_root == m) continue;
-    State::Record* r = make_record(loader, o);
-    if (r && !r->roots.contains(m)) r->roots.add(*loader.set->arena, m);
+    size_t from = 0;
+    if (o != m && o->dynamic && o->init_done && o->scope_root != m) {
+      State::Record* r = make_record(loader, o);
+      if (r && r->roots.contains(m)) continue;
+      if (report) from = scopes_of(loader, *o, nullptr, 0);
+      if (r) r->roots.add(*loader.set->arena, m);
+    }
+    if (report) loader.show_scope(*o, from);
   }
 }
 
@@ -461,7 +468,8 @@ struct TlsLock {
 namespace {
 
 // dlopen up to the initialisers, with the TLS lock held.
-Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller) {
+Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller,
+                     ModuleList& promoted) {
   rtld::ObjectSet& set = *loader.set;
   if (!(mode & (kLazy | kNow))) {
     diag.fail(name ? name : "", "invalid mode for dlopen()", "Invalid argument");
@@ -509,17 +517,22 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
       roll_back(loader, keep, false);
       return nullptr;
     }
-    if (!rtld::check_versions(diag, set, *n)) {
+    rtld::VersionReporter versions;
+    versions.checking = loader.checking_version;
+    if (!rtld::check_versions(diag, set, *n, versions)) {
       roll_back(loader, keep, false);
       return nullptr;
     }
   }
   if (first_new) m->deepbind = (mode & kDeepBind) != 0;
+  bool first_open = !m->closure;  // glibc builds an object's search list at its first dlopen
   if (!rtld::build_closure(set, *m) || !rtld::build_global_scope(set)) {
     diag.fail(name, "cannot allocate memory");
     roll_back(loader, keep, false);
     return nullptr;
   }
+  bool report_scopes = first_open && loader.show_scope;
+  if (report_scopes) loader.show_scope(*m, 0);
   if (first_new) {
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 1);
     bool ok = true;
@@ -547,14 +560,19 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
       return nullptr;
     }
   }
+  // Scopes first, the global scope after (glibc's update_scopes, then add_to_global_update).
+  join_scope(loader, m, report_scopes);
   if ((mode & kGlobal) || first_in_namespace) {
-    for (size_t i = 0; i < m->closure_count; ++i) m->closure[i]->global = true;
-    rtld::build_global_scope(set);
+    for (size_t i = 0; i < m->closure_count; ++i) {
+      Module* o = m->closure[i];
+      if (!o->global && (mode & kGlobal) && loader.made_global) promoted.add(*set.arena, o);
+      o->global = true;
+    }
+    rtld::build_global_scope(set, m->closure, m->closure_count);  // in m's search order
   }
   if (mode & kNoDelete) m->nodelete = true;
   for (size_t i = 0; i < m->closure_count; ++i)
     if (m->closure[i]->dynamic) ++m->closure[i]->refcount;
-  join_scope(loader, m);
   if (loader.hooks.scopes_changed) loader.hooks.scopes_changed(loader.hooks.context);
   if (first_new && loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 0);
   return m;
@@ -564,10 +582,13 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
 
 Module* open(Diagnostics& diag, Loader& loader, const char* name, int mode, Module* caller) {
   TlsLock tls(loader);
-  Module* m = open_objects(diag, loader, name, mode, caller);
+  ModuleList promoted;  // made global by this open (reported after the constructors, as glibc)
+  Module* m = open_objects(diag, loader, name, mode, caller, promoted);
   tls.release();
   // Constructors run without the TLS lock: one may wait for a thread it creates.
   if (m && name && loader.hooks.initialize) loader.hooks.initialize(loader.hooks.context);
+  for (uint32_t i = 0; i < promoted.count; ++i) loader.made_global(*promoted.items[i]);
+  if (promoted.items) loader.set->arena->release(promoted.items);
   return m;
 }
 
@@ -669,6 +690,31 @@ size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots
   const State::Record* r = loader.state ? record_of(*loader.state, &m) : nullptr;
   *roots = r ? r->roots.items : nullptr;
   return r ? r->roots.count : 0;
+}
+
+size_t scopes_of(const Loader& loader, const Module& m, ScopeList* out, size_t max) {
+  const rtld::ObjectSet& set = *loader.set;
+  size_t n = 0;
+  auto add = [&](ScopeList s) {
+    if (n < max) out[n] = s;
+    ++n;
+  };
+  const Module* root = m.scope_root;
+  ScopeList global{set.scope, set.scope_count, nullptr};
+  if (root && root->deepbind && root->closure) {
+    add({root->closure, root->closure_count, nullptr});
+    add(global);
+  } else {
+    if (m.dyn.symbolic && !m.is_main && !m.is_vdso) add({nullptr, 0, &m});
+    add(global);
+    if (root && root->closure && root != set.main) add({root->closure, root->closure_count, nullptr});
+    if (m.is_vdso) add({nullptr, 0, &m});  // its own search list (nothing loaded it)
+  }
+  Module* const* roots;
+  size_t extra = extra_scopes(loader, m, &roots);
+  for (size_t i = 0; i < extra; ++i)
+    if (roots[i]->closure) add({roots[i]->closure, roots[i]->closure_count, nullptr});
+  return n;
 }
 
 void hold_all(Loader& loader) {

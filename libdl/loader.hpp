@@ -66,6 +66,12 @@ struct Loader {
   // Told of each object a symbol lookup searches (LD_DEBUG=symbols); may be null. When set,
   // resolve_symbol takes a slower path that walks the scopes object by object.
   void (*looking)(const char* name, const rtld::Module& m) = nullptr;
+  // LD_DEBUG=scopes: an object's scopes from number `from` on (at dlopen, as glibc shows
+  // them), and an object made global by RTLD_GLOBAL.
+  void (*show_scope)(const rtld::Module& m, size_t from) = nullptr;
+  void (*made_global)(const rtld::Module& m) = nullptr;
+  // Told of each needed version checked in a newly opened object (LD_DEBUG=versions).
+  void (*checking_version)(const rtld::Module& target, const char* version, const rtld::Module& requirer) = nullptr;
   // Lazy binding of PLT slots (unless RTLD_NOW or the object asks for BIND_NOW).
   const rtld::LazyBinding* lazy = nullptr;
   uintptr_t lazy_entry = 0;
@@ -108,6 +114,18 @@ bool close(rtld::Diagnostics& diag, Loader& loader, rtld::Module* m);
 // The objects opened after `m`'s first opener whose dependencies include `m`: their
 // dependencies are searched too, after m's first opener's (glibc's l_scope beyond [1]).
 size_t extra_scopes(const Loader& loader, const rtld::Module& m, rtld::Module* const** roots);
+
+// One list of objects a lookup searches: `items` (count of them), or the single object `only`.
+struct ScopeList {
+  rtld::Module* const* items = nullptr;
+  size_t count = 0;
+  const rtld::Module* only = nullptr;
+};
+
+// glibc's l_scope of an object: the lists its symbol lookups search, in order (DT_SYMBOLIC's
+// own, the global scope, the local scope of the open that loaded it, those of later opens
+// that include it; DEEPBIND's first). Fills up to `max`; returns how many there are.
+size_t scopes_of(const Loader& loader, const rtld::Module& m, ScopeList* out, size_t max);
 
 // At exit (glibc's _dl_fini, which bumps every l_direct_opencount): nothing is unloaded any
 // more, not even by a dlclose in a destructor (in any namespace of the base `loader`).

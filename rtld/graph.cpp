@@ -196,6 +196,7 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
     const Module* target = find_loaded(set, file);
     auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
     for (size_t j = 0; target && j < vn->vn_cnt; ++j) {
+      if (reporter.checking && !target->missing) reporter.checking(*target, m.str(aux->vna_name), m);
       bool found = false;
       const elf::Verdef* vd = target->dyn.verdef;
       for (size_t k = 0; vd && k < target->dyn.verdefnum; ++k) {
@@ -221,12 +222,25 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
   return ok;
 }
 
-bool build_global_scope(ObjectSet& set) {
+bool build_global_scope(ObjectSet& set, Module* const* added, size_t added_count) {
   Module** scope = set.arena->make<Module*>(set.count ? set.count : 1);
   if (!scope) return false;
-  size_t n = 0;
+  // Marks the objects that belong; each is taken once (its mark then cleared). The old scope
+  // holds only listed objects: one is unloaded only after a rebuild without it.
+  uint32_t mark = 1;
   for (Module* m = set.first; m; m = m->next)
-    if (m->global) scope[n++] = m;
+    if (m->visit_mark >= mark) mark = m->visit_mark + 1;
+  for (Module* m = set.first; m; m = m->next)
+    if (m->global) m->visit_mark = mark;
+  size_t n = 0;
+  auto take = [&](Module* m) {
+    if (m->visit_mark != mark || n >= set.count) return;
+    m->visit_mark = 0;
+    scope[n++] = m;
+  };
+  for (size_t i = 0; i < set.scope_count; ++i) take(set.scope[i]);
+  for (size_t i = 0; i < added_count; ++i) take(added[i]);
+  for (Module* m = set.first; m; m = m->next) take(m);
   set.arena->release(set.scope);
   set.scope = scope;
   set.scope_count = n;

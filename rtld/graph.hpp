@@ -54,6 +54,8 @@ bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& co
 struct VersionReporter {
   void (*report)(void* context, const char* object, const char* message, bool fatal) = nullptr;
   void* context = nullptr;
+  // Told of each needed version before it is looked for in `target` (LD_DEBUG=versions).
+  void (*checking)(const Module& target, const char* version, const Module& requirer) = nullptr;
 };
 
 // Every VERNEED of `m` must be defined by the named object (weak ones excepted). Without a
@@ -63,8 +65,10 @@ struct VersionReporter {
 bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
                     const VersionReporter& reporter = {});
 
-// Rebuilds the flat global scope from the load order.
-bool build_global_scope(ObjectSet& set);
+// Rebuilds the flat global scope: the objects it had that are still global, in the order they
+// had, then those newly global: first as listed in `added` (count of them), then in load order.
+// (glibc appends to its global scope; an object keeps its place.)
+bool build_global_scope(ObjectSet& set, Module* const* added = nullptr, size_t added_count = 0);
 
 // Fills `out` (set.count entries) with the objects in initialisation order: dependencies before
 // their dependents, as glibc's depth-first sort orders them. Returns the number written.
