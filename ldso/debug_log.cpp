@@ -55,23 +55,29 @@ uint64_t cycles() {
   return (uint64_t{hi} << 32) | lo;
 }
 
+// Every line of `text` starts with the process id, right-aligned in ten columns.
+void emit(const char* text) {
+  rtld::Text<16> pid;
+  pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
+  char t[4096];
+  size_t n = 0;
+  for (bool start = true;; ++text) {
+    if (start) {
+      for (size_t i = pid.len; i < 10; ++i) t[n++] = ' ';
+      for (size_t i = 0; i < pid.len; ++i) t[n++] = pid.data[i];
+      t[n++] = ':', t[n++] = '\t';
+    }
+    t[n++] = *text ? *text : '\n';
+    if (!*text || n + 16 > sizeof t) write_all(out_fd, t, n), n = 0;  // a long line goes out in parts
+    if (!*text) break;
+    start = *text == '\n';
+  }
+}
+
 void vprint(const char* fmt, va_list ap) {
   rtld::Text<2048> text;
   format(text, fmt, ap);
-  rtld::Text<16> pid;
-  pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
-  // Every line of the message starts with the process id, right-aligned in ten columns.
-  rtld::Text<4096> t;
-  const char* line = text.data;
-  while (true) {
-    const char* end = line;
-    while (*end && *end != '\n') ++end;
-    for (size_t i = pid.len; i < 10; ++i) t.add_char(' ');
-    t.add(pid.c_str()).add(":\t").add(line, static_cast<size_t>(end - line)).add_char('\n');
-    if (!*end) break;
-    line = end + 1;
-  }
-  write_all(out_fd, t.data, t.len);
+  emit(text.c_str());
 }
 
 void print(const char* fmt, ...) {
@@ -165,24 +171,14 @@ void show_scope(const rtld::Module& m, size_t from) {
   size_t n = m.is_ldso ? 0 : dl::scopes_of(ns, m, scopes, 16);
   if (n > 16) n = 16;
   if (n == 0) print(" no scope");
-  rtld::Text<16> pid;
-  pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
   for (size_t i = from; i < n; ++i) {
-    // One line however long the list: written in pieces, as glibc's _dl_debug_printf_c does.
-    rtld::Text<1024> t;
-    for (size_t k = pid.len; k < 10; ++k) t.add_char(' ');
-    t.add(pid.c_str()).add(":\t scope ").add_dec(i).add_char(':');
-    size_t count = scopes[i].only ? 1 : scopes[i].count;
-    for (size_t j = 0; j < count; ++j) {
-      const char* name = name_of(scopes[i].only ? *scopes[i].only : *scopes[i].items[j]);
-      if (t.len + rtld::str_len(name) + 2 >= sizeof t.data) {
-        write_all(out_fd, t.data, t.len);
-        t.clear();
-      }
-      t.add_char(' ').add(name);
-    }
-    t.add_char('\n');
-    write_all(out_fd, t.data, t.len);
+    rtld::Text<4096> t;  // one line (glibc's has no limit)
+    t.add(" scope ");
+    if (i >= 10) t.add_char(static_cast<char>('0' + i / 10));
+    t.add_char(static_cast<char>('0' + i % 10)).add_char(':');
+    for (size_t j = 0; j < (scopes[i].only ? 1 : scopes[i].count); ++j)
+      t.add_char(' ').add(name_of(scopes[i].only ? *scopes[i].only : *scopes[i].items[j]));
+    emit(t.c_str());
   }
   print("");
 }

@@ -318,53 +318,31 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode
 
 namespace {
 
-// find_in_scope, telling loader.looking of each object searched (glibc's do_lookup_x prints
-// every object it visits, including those whose bloom filter rejects the name).
-rtld::SymbolMatch find_in_scope_traced(const Loader& loader, Module* const* scope, size_t count,
-                                       const rtld::SymbolName& name, const rtld::Version* want,
-                                       unsigned flags, const Module* skip) {
-  for (size_t i = 0; i < count; ++i) {
-    const Module* m = scope[i];
-    if (m == skip) continue;
-    loader.looking(name.name, *m);
-    if (const rtld::elf::Sym* s = rtld::find_in_module(*m, name, want, flags)) return {s, m};
-  }
-  return {};
-}
-
-// resolve_symbol's lookup with LD_DEBUG=symbols: the same scopes in the same order, object by
-// object.
+// resolve_symbol's lookup with LD_DEBUG=symbols: the same scopes in the same order (those
+// scopes_of lists, as glibc's l_scope), object by object, telling loader.looking of each
+// object searched (glibc's do_lookup_x names every one, bloom filter or not).
 [[gnu::noinline]] bool resolve_traced(Loader& loader, const Module& referrer, uint32_t index,
                                       unsigned flags, rtld::Resolved& out) {
-  const rtld::ObjectSet& set = *loader.set;
   const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
   rtld::SymbolName name(referrer.str(sym.st_name));
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
-  const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
-  const Module* root = referrer.scope_root;
-  auto find = [&](Module* const* scope, size_t count, unsigned lookup_flags) {
-    return find_in_scope_traced(loader, scope, count, name, want, lookup_flags, skip);
-  };
-  auto lookup = [&](unsigned lookup_flags) {
-    rtld::SymbolMatch match;
-    if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {
-      Module* self[1] = {const_cast<Module*>(&referrer)};
-      match = find(self, 1, lookup_flags);
-    }
-    if (!match && root && root->deepbind) match = find(root->closure, root->closure_count, lookup_flags);
-    if (!match) match = find(set.scope, set.scope_count, lookup_flags);
-    if (!match && root && root->closure) match = find(root->closure, root->closure_count, lookup_flags);
-    if (!match && loader.state)
-      if (const State::Record* r = record_of(*loader.state, &referrer))
-        for (uint32_t i = 0; i < r->roots.count && !match; ++i)
-          if (const Module* o = r->roots.items[i]; o->closure) match = find(o->closure, o->closure_count, lookup_flags);
-    return match;
+  bool copy = (flags & rtld::kResolveCopy) != 0;
+  ScopeList scopes[16];
+  size_t n = scopes_of(loader, referrer, scopes, 16);
+  auto lookup = [&](unsigned lookup_flags) -> rtld::SymbolMatch {
+    for (size_t i = 0; i < n && i < 16; ++i)
+      for (size_t j = 0; j < (scopes[i].only ? 1 : scopes[i].count); ++j) {
+        const Module* m = scopes[i].only ? scopes[i].only : scopes[i].items[j];
+        if (copy && m == loader.set->main) continue;  // a copy relocation skips the executable
+        loader.looking(name.name, *m);
+        if (const rtld::elf::Sym* s = rtld::find_in_module(*m, name, want, lookup_flags)) return {s, m};
+      }
+    return {};
   };
   unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
   rtld::SymbolMatch match = lookup(lookup_flags);
-  if (!(flags & rtld::kResolveCopy))
-    match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
-  match = bound(loader, &referrer, name, match, true, (flags & rtld::kResolveCopy) != 0);
+  if (!copy) match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
+  match = bound(loader, &referrer, name, match, true, copy);
   if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
   return true;
 }
@@ -693,28 +671,23 @@ size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots
 }
 
 size_t scopes_of(const Loader& loader, const Module& m, ScopeList* out, size_t max) {
-  const rtld::ObjectSet& set = *loader.set;
-  size_t n = 0;
-  auto add = [&](ScopeList s) {
-    if (n < max) out[n] = s;
-    ++n;
-  };
   const Module* root = m.scope_root;
-  ScopeList global{set.scope, set.scope_count, nullptr};
-  if (root && root->deepbind && root->closure) {
-    add({root->closure, root->closure_count, nullptr});
-    add(global);
-  } else {
-    if (m.dyn.symbolic && !m.is_main && !m.is_vdso) add({nullptr, 0, &m});
-    add(global);
-    if (root && root->closure && root != set.main) add({root->closure, root->closure_count, nullptr});
-    if (m.is_vdso) add({nullptr, 0, &m});  // its own search list (nothing loaded it)
-  }
+  bool deep = root && root->deepbind && root->closure;
+  ScopeList own{root ? root->closure : nullptr, root ? root->closure_count : 0, nullptr};
+  ScopeList self{nullptr, 0, &m};
+  ScopeList global{loader.set->scope, loader.set->scope_count, nullptr};
+  ScopeList list[4];
+  size_t n = 0;
+  if (deep) list[n++] = own;
+  else if (m.dyn.symbolic && !m.is_main && !m.is_vdso) list[n++] = self;
+  list[n++] = global;
+  if (!deep && own.items && root != loader.set->main) list[n++] = own;
+  if (m.is_vdso) list[n++] = self;  // its own search list (nothing loaded it)
   Module* const* roots;
   size_t extra = extra_scopes(loader, m, &roots);
-  for (size_t i = 0; i < extra; ++i)
-    if (roots[i]->closure) add({roots[i]->closure, roots[i]->closure_count, nullptr});
-  return n;
+  for (size_t i = 0; i < n + extra && i < max; ++i)
+    out[i] = i < n ? list[i] : ScopeList{roots[i - n]->closure, roots[i - n]->closure_count, nullptr};
+  return n + extra;
 }
 
 void hold_all(Loader& loader) {

@@ -117,9 +117,9 @@ size_t extra_scopes(const Loader& loader, const rtld::Module& m, rtld::Module* c
 
 // One list of objects a lookup searches: `items` (count of them), or the single object `only`.
 struct ScopeList {
-  rtld::Module* const* items = nullptr;
-  size_t count = 0;
-  const rtld::Module* only = nullptr;
+  rtld::Module* const* items;
+  size_t count;
+  const rtld::Module* only;
 };
 
 // glibc's l_scope of an object: the lists its symbol lookups search, in order (DT_SYMBOLIC's

@@ -225,22 +225,22 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
 bool build_global_scope(ObjectSet& set, Module* const* added, size_t added_count) {
   Module** scope = set.arena->make<Module*>(set.count ? set.count : 1);
   if (!scope) return false;
-  // Marks the objects that belong; each is taken once (its mark then cleared). The old scope
-  // holds only listed objects: one is unloaded only after a rebuild without it.
   uint32_t mark = 1;
   for (Module* m = set.first; m; m = m->next)
     if (m->visit_mark >= mark) mark = m->visit_mark + 1;
-  for (Module* m = set.first; m; m = m->next)
-    if (m->global) m->visit_mark = mark;
+  // The old scope's objects (all still listed: one is unloaded only after a rebuild without
+  // it), then `added`, then the list; each global object once.
   size_t n = 0;
-  auto take = [&](Module* m) {
-    if (m->visit_mark != mark || n >= set.count) return;
-    m->visit_mark = 0;
-    scope[n++] = m;
-  };
-  for (size_t i = 0; i < set.scope_count; ++i) take(set.scope[i]);
-  for (size_t i = 0; i < added_count; ++i) take(added[i]);
-  for (Module* m = set.first; m; m = m->next) take(m);
+  Module* next = set.first;
+  for (int pass = 0; pass < 3; ++pass)
+    for (size_t i = 0; pass < 2 ? i < (pass ? added_count : set.scope_count) : next != nullptr; ++i) {
+      Module* m = pass == 0 ? set.scope[i] : pass == 1 ? added[i] : next;
+      if (pass == 2) next = next->next;
+      if (m->global && m->visit_mark != mark && n < set.count) {
+        m->visit_mark = mark;
+        scope[n++] = m;
+      }
+    }
   set.arena->release(set.scope);
   set.scope = scope;
   set.scope_count = n;
