@@ -101,14 +101,11 @@ extern "C" void run_finalizers() {
   // over the whole list now), the executable first. That differs from the reverse of the
   // order initialisers actually ran once something was dlopened: a library loaded at
   // start-up is finalised before an unrelated dlopened one.
-  // Other namespaces first, the last one first (as glibc's _dl_fini walks GL(dl_ns)).
-  dl::Loader* namespaces[64];
-  size_t count = 0;
-  for (dl::Loader* ns = dl::next_namespace(rt.loader, &rt.loader); ns && count < 64;
-       ns = dl::next_namespace(rt.loader, ns))
-    namespaces[count++] = ns;
-  while (count-- > 0) {
-    rtld::ObjectSet& set = *namespaces[count]->set;
+  // Other namespaces first, the highest id first (as glibc's _dl_fini walks GL(dl_ns)).
+  for (auto id = static_cast<long>(rt.loader.max_namespaces); --id > 0;) {
+    dl::Loader* ns = dl::find_namespace(rt.loader, id);
+    if (!ns) continue;
+    rtld::ObjectSet& set = *ns->set;
     if (auto** order = rt.arena.make<rtld::Module*>(set.count)) {
       size_t n = rtld::initialization_order(set, order);
       for (size_t i = n; i-- > 0;) run_fini(order[i]);

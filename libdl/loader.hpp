@@ -96,12 +96,12 @@ Loader* find_namespace(Loader& base, long id);
 // give it a context of its own).
 Loader* new_namespace(Loader& base);
 
+// The namespace whose object set lists `m` (the base when none does).
+Loader& namespace_of(Loader& base, const rtld::Module& m);
+
 // The namespaces holding objects after `after`, in id order: for (Loader* l = &base; l;
 // l = next_namespace(base, l)) visits every one (the base always).
 Loader* next_namespace(Loader& base, const Loader* after);
-
-// The namespace whose object set lists `m` (the base when none does).
-Loader& namespace_of(Loader& base, const rtld::Module& m);
 
 // dlopen: the object named `name` (with its dependencies), relocated and initialised;
 // `caller` is the object whose RPATH/RUNPATH and $ORIGIN apply.
