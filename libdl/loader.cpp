@@ -484,7 +484,8 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
     return nullptr;
   }
   for (Module* n = first_new; n; n = n->next) {
-    n->dynamic = !n->is_ldso;
+    // ld.so's stand-in in another namespace comes and goes with what needs it there.
+    n->dynamic = !n->is_ldso || loader.base;
     n->scope_root = m;
     // ld.so in the base namespace is global once something needs it; elsewhere it is an
     // object of the namespace like any other (global only as part of the first open).
@@ -630,6 +631,15 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
       if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
       forget(loader, o);
       rtld::remove_module(set, o);
+      if (o->is_ldso) {  // ld.so's stand-in: nothing of it is unmapped or released (shared)
+        o->global = false;
+        a.release(o->closure);
+        o->closure = nullptr;
+        o->closure_count = 0;
+        o->scope_root = nullptr;
+        o->refcount = 0;
+        continue;
+      }
       if (o->tls.id) ++tls.generation;
       rtld::unmap_image(o->image);
       a.release(o->closure);
@@ -638,22 +648,6 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
       a.release(const_cast<char*>(o->path));
       a.release(const_cast<char*>(o->name));
       a.release(o);
-    }
-    // Another namespace left with no object of its own is free again: ld.so's stand-in goes.
-    if (loader.base) {
-      bool empty = true;
-      for (Module* o = set.first; o && empty; o = o->next) empty = !o->dynamic;
-      while (empty && set.first) {
-        Module* o = set.first;
-        if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
-        forget(loader, o);
-        rtld::remove_module(set, o);
-        o->global = false;
-        o->closure = nullptr;  // ld.so's stand-in: nothing of it is released (shared tables)
-        o->closure_count = 0;
-        o->scope_root = nullptr;
-      }
-      rtld::build_global_scope(set);
     }
     if (loader.hooks.scopes_changed) loader.hooks.scopes_changed(loader.hooks.context);
     if (loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 0);
