@@ -127,9 +127,7 @@ const char* errno_name(long err) {
 [[noreturn]] void exec_instead(const char* path, char** argv, char** envp) {
   long r = arch::syscall6(__NR_execve, reinterpret_cast<long>(path), reinterpret_cast<long>(argv),
                           reinterpret_cast<long>(envp));
-  rtld::Text<1024> t;
-  t.add(arch::kSoname).add(": cannot execute ").add(path).add(": ").add(errno_name(-r)).add("\n");
-  rtld::platform::write_error(t.data, t.len);
+  print_error("%s: cannot execute %s: %s\n", arch::kSoname, path, errno_name(-r));
   exit_process(127);
 }
 
@@ -218,26 +216,14 @@ void trace_search(void*, rtld::SearchConfig::Event e, const char* text, const ch
   }
 }
 
-[[noreturn]] void usage_error(const char* message) {
-  print(runtime.process.argv[0]);
-  print(": ");
-  print(message);
-  print("\nTry '");
-  print(runtime.process.argv[0]);
-  print(" --help' for more information.\n");
+// "<ld.so>: <prefix><text><suffix>", then where to find help, as glibc's ld.so words it.
+[[noreturn]] void usage_error(const char* prefix, const char* text, const char* suffix) {
+  const char* self = runtime.process.argv[0];
+  print_error("%s: %s%s%s\nTry '%s --help' for more information.\n", self, prefix, text, suffix, self);
   exit_process(1);
 }
 
-[[noreturn]] void unrecognized_option(const char* option) {
-  Process& p = runtime.process;
-  print(p.argv[0]);
-  print(": unrecognized option '");
-  print(option);
-  print("'\nTry '");
-  print(p.argv[0]);
-  print(" --help' for more information.\n");
-  exit_process(1);
-}
+[[noreturn]] void unrecognized_option(const char* option) { usage_error("unrecognized option '", option, "'"); }
 
 // Options of `ld.so [options] program`; returns the index of the program's argv entry.
 int parse_options() {
@@ -262,27 +248,26 @@ int parse_options() {
     else if (rtld::str_eq(a, "--verify")) o.verify = true, ++i;
     else if (rtld::str_eq(a, "--help")) print_help(), exit_process(0);
     else if (rtld::str_eq(a, "--version")) print_version(), exit_process(0);
-    else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("missing program name"), 0);
+    else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("", "missing program name", ""), 0);
     else if (a[0] == '-' && a[1] == '-') unrecognized_option(a);
     else {
       return i;
     }
   }
-  usage_error("missing program name");
+  usage_error("", "missing program name", "");
 }
 
 void warn_copy_size(void*, const char* symbol) {
-  rtld::Text<1024> t;
-  t.add(runtime.program_name).add(": Symbol `").add(symbol)
-      .add("' has different size in shared object, consider re-linking\n");
-  rtld::platform::write_error(t.data, t.len);
+  print_error("%s: Symbol `%s' has different size in shared object, consider re-linking\n", runtime.program_name,
+              symbol);
 }
 
 // "<program>: <object>: <message>", as glibc's ld.so prints version problems.
 void print_version_problem(void*, const char* object, const char* message, bool) {
-  rtld::Text<1024> t;
-  t.add(runtime.program_name).add(": ").add(object).add(": ").add(message).add("\n");
-  rtld::platform::write_error(t.data, t.len);
+  // glibc's _dl_signal_cerror reports it under any LD_DEBUG category but statistics.
+  if (debug::mask & ~unsigned{debug::kStatistics})
+    debug::print("%s: error: version lookup error: %s (continued)", object, message);
+  print_error("%s: %s: %s\n", runtime.program_name, object, message);
 }
 
 // glibc's preload message carries the error text without its errno part
@@ -315,16 +300,47 @@ void load_preloads(Diagnostics& diag, const char* list, const char* where) {
       Module* m = rtld::load_object(diag, runtime.objects, runtime.search, name, runtime.objects.main);
       if (!m) {
         // glibc reports a missing preload and carries on.
-        rtld::Text<1024> t;
-        t.add("ERROR: ld.so: object '").add(name).add("' from ").add(where)
-            .add(" cannot be preloaded (").add(diag.message(), without_errno_text(diag.message()))
-            .add("): ignored.\n");
-        rtld::platform::write_error(t.data, t.len);
+        rtld::Text<512>& message = diag.message_text();
+        message.data[without_errno_text(message.data)] = 0;
+        print_error("ERROR: ld.so: object '%s' from %s cannot be preloaded (%s): ignored.\n", name, where,
+                    message.data);
         diag.clear();
       }
     }
     p = e;
   }
+}
+
+// ldd -d, -r, -u: relocation that goes on past an undefined symbol (reported as glibc's
+// print_unresolved does, the reference bound to 0) and notes which objects definitions came
+// from (-u: glibc's l_used).
+const Module* used_objects[256];
+size_t used_count = 0;
+
+bool resolve_for_ldd(void* context, const Module& referrer, uint32_t index, unsigned flags,
+                     rtld::Resolved& out) {
+  dl::resolve_symbol(context, referrer, index, flags, out);
+  const rtld::elf::Sym& s = referrer.dyn.symtab[index];
+  if (out.found) {
+    bool known = false;
+    for (size_t i = 0; i < used_count; ++i) known |= used_objects[i] == out.module;
+    if (!known && used_count < 256) used_objects[used_count++] = out.module;
+  } else if (rtld::elf::st_bind(s.st_info) != rtld::elf::STB_WEAK) {
+    out = rtld::Resolved{nullptr, nullptr, 0, true};
+    // Under LD_DEBUG=unused glibc's lookup does not report it at all.
+    if (!debug::on(debug::kUnused)) {
+      const rtld::Version* v = rtld::version_of_reference(referrer, index);
+      const char* who = debug::name_of(referrer);
+      const char* name = referrer.str(s.st_name);
+      const char* comma = v ? ", version " : "";
+      const char* version = v ? v->name : "";
+      if (debug::mask & ~unsigned{debug::kStatistics})
+        debug::print("%s: error: symbol lookup error: undefined symbol: %s%s%s (continued)", who, name, comma,
+                     version);
+      print_error("undefined symbol: %s%s%s\t(%s)\n", name, comma, version, who);
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -386,14 +402,20 @@ EntryPoint start_program(uintptr_t* stack) {
     for (Module* m = rt.objects.first; m; m = m->next)
       if (!m->is_vdso && !m->is_ldso) debug::report_loaded(*m);
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
-  if (rt.options.trace) list_objects_and_exit(rt);
-  // As glibc: every version problem is printed, then a missing version ends with status 1.
+  if (rt.options.list) list_objects_and_exit(rt);
+  // As glibc: every version problem is printed, then a missing version ends with status 1
+  // (ldd goes on).
   bool versions_ok = true;
   rtld::VersionReporter versions{print_version_problem, nullptr};
   if (debug::on(debug::kVersions)) versions.checking = debug::report_version_check;
   for (Module* m = rt.objects.first; m; m = m->next)
     versions_ok &= rtld::check_versions(diag, rt.objects, *m, versions);
-  if (!versions_ok) exit_process(1);
+  if (!versions_ok && !rt.options.trace) exit_process(1);
+  // ldd: the list, and unless LD_WARN (-d, -r) or LD_DEBUG=unused (-u) asks for relocation,
+  // nothing more.
+  bool unused = rt.options.trace && debug::on(debug::kUnused);
+  if (rt.options.trace && !unused) list_objects(rt);
+  if (rt.options.trace && !unused && !rt.options.warn) finish_listing(rt);
   if (!rtld::build_global_scope(rt.objects)) fatal(diag);
 
   // Static TLS: every initially loaded object gets its block now; the thread pointer is set
@@ -410,7 +432,8 @@ EntryPoint start_program(uintptr_t* stack) {
   setup_run_time_loading();
   if (debug::on(debug::kScopes)) debug::show_initial_scopes();
   rtld::RelocationOptions ropts{{dl::resolve_symbol, &rt.loader}};
-  if (!rt.options.bind_now) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
+  if (rt.options.trace) ropts.resolver.resolve = resolve_for_ldd;
+  if (!rt.options.bind_now && !unused) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;
   ropts.stats = &debug::relocations;
   if (debug::on(debug::kBindings)) ropts.bound = debug::report_binding;
@@ -422,7 +445,7 @@ EntryPoint start_program(uintptr_t* stack) {
   size_t count = rtld::initialization_order(rt.objects, order);
   for (size_t i = 0; i < count; ++i) {
     Module* m = order[i];
-    if (m->relocated) continue;
+    if (m->relocated || (unused && !m->is_main)) continue;
     debug::report_relocation(*m, ropts.lazy && !m->dyn.bind_now);
     if (!rtld::relocate_module(diag, *m, ropts)) fatal(diag);
     if (!rtld::protect_relro(m->image)) {
@@ -431,6 +454,8 @@ EntryPoint start_program(uintptr_t* stack) {
     }
   }
   rt.arena.release(order);
+  if (unused) list_unused_and_exit(rt, used_objects, used_count);
+  if (rt.options.trace) finish_listing(rt);
   debug::stats.relocation_cycles = debug::cycles() - reloc_start;
   debug::print_statistics(false);
   fill_initial_tls();

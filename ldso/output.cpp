@@ -1,11 +1,21 @@
 #include "arch/syscall.hpp"
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
+#include "format.hpp"
 #include "runtime.hpp"
 
 namespace ldso {
 
 void print(const char* text) { rtld::platform::write_error(text, rtld::str_len(text)); }
+
+void print_error(const char* fmt, ...) {
+  rtld::Text<2048> t;
+  va_list ap;
+  va_start(ap, fmt);
+  format(t, fmt, ap);
+  va_end(ap);
+  rtld::platform::write_error(t.data, t.len);
+}
 
 void print_out(const char* text) {
   for (size_t n = rtld::str_len(text); n > 0;) {
@@ -22,11 +32,9 @@ void exit_process(int status) {
 }
 
 void fatal(const rtld::Diagnostics& diag) {
-  rtld::Text<2048> t;
-  t.add(runtime.program_name).add(": ").add(diag.occasion()).add(": ");
-  if (*diag.object()) t.add(diag.object()).add(": ");
-  t.add(diag.message()).add("\n");
-  rtld::platform::write_error(t.data, t.len);
+  const char* object = diag.object();
+  print_error("%s: %s: %s%s%s\n", runtime.program_name, diag.occasion(), object, *object ? ": " : "",
+              diag.message());
   exit_process(127);
 }
 

@@ -61,13 +61,20 @@ extern Runtime runtime;
 [[noreturn]] void fatal(const rtld::Diagnostics& diag);
 [[noreturn]] void exit_process(int status);
 void print(const char* text);  // to standard error
+void print_error(const char* fmt, ...);  // formatted (format.hpp), to standard error
 void print_out(const char* text);  // to standard output (--help, --version, as glibc)
 
 // environment.cpp: the LD_* variables (and secure-mode hygiene) into runtime.options.
 void read_environment(Runtime& rt);
 
-// trace.cpp: ldd's listing (LD_TRACE_LOADED_OBJECTS, --list) and --verify.
+// trace.cpp: ldd's listing (LD_TRACE_LOADED_OBJECTS, --list) and --verify. list_objects
+// prints the objects (or exits for a program without dependencies); finish_listing adds ldd
+// -v's versions and exits; list_unused_and_exit is ldd -u (`used`: the objects relocating the
+// program bound to).
+void list_objects(Runtime& rt);
+[[noreturn]] void finish_listing(Runtime& rt);
 [[noreturn]] void list_objects_and_exit(Runtime& rt);
+[[noreturn]] void list_unused_and_exit(Runtime& rt, const rtld::Module* const* used, size_t count);
 [[noreturn]] void verify_and_exit(Runtime& rt, const char* path);
 
 // init.cpp: initialisers of every object not yet initialised (dependencies first), and the

@@ -59,7 +59,7 @@ void list_versions(Runtime& rt) {
 
 }  // namespace
 
-void list_objects_and_exit(Runtime& rt) {
+void list_objects(Runtime& rt) {
   const rtld::Module* main = rt.objects.main;
   if (main->dyn.needed_count == 0 && !rt.options.preload) {
     write_out("\tstatically linked\n", 19);
@@ -80,8 +80,34 @@ void list_objects_and_exit(Runtime& rt) {
     }
     write_out(t.data, t.len);
   }
+}
+
+void finish_listing(Runtime& rt) {
   if (rt.options.verbose) list_versions(rt);
   exit_process(0);
+}
+
+void list_objects_and_exit(Runtime& rt) {
+  list_objects(rt);
+  finish_listing(rt);
+}
+
+void list_unused_and_exit(Runtime& rt, const rtld::Module* const* used, size_t count) {
+  // The program's direct dependencies, in DT_NEEDED order, that no definition came from.
+  const rtld::Module* main = rt.objects.main;
+  bool first = true;
+  for (size_t i = 0; i < main->dep_count; ++i) {
+    const rtld::Module* d = main->deps[i];
+    bool is_used = false;
+    for (size_t j = 0; j < count; ++j) is_used |= used[j] == d;
+    if (is_used) continue;
+    if (first) print_out("Unused direct dependencies:\n");
+    first = false;
+    print_out("\t");
+    print_out(d->missing ? d->name : d->path);
+    print_out("\n");
+  }
+  exit_process(first ? 0 : 1);
 }
 
 void verify_and_exit(Runtime& rt, const char* path) {

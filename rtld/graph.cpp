@@ -195,8 +195,9 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
     const char* file = m.str(vn->vn_file);
     const Module* target = find_loaded(set, file);
     auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
-    for (size_t j = 0; target && j < vn->vn_cnt; ++j) {
-      if (reporter.checking && !target->missing) reporter.checking(*target, m.str(aux->vna_name), m);
+    // (A library ldd did not find has nothing to check, as glibc skips its stand-in.)
+    for (size_t j = 0; target && !target->missing && j < vn->vn_cnt; ++j) {
+      if (reporter.checking) reporter.checking(*target, m.str(aux->vna_name), m);
       bool found = false;
       const elf::Verdef* vd = target->dyn.verdef;
       for (size_t k = 0; vd && k < target->dyn.verdefnum; ++k) {

@@ -60,18 +60,14 @@ bool uses_private_abi(const rtld::Module& m) {
 void* lookup(const char* name, const char* version, const rtld::Module* referrer = nullptr) {
   rtld::SymbolName sym(name);
   rtld::Version want{version, version ? rtld::sysv_hash(version) : 0, false, nullptr};
-  rtld::SymbolMatch match;
-  if (referrer && debug::on(debug::kSymbols)) {  // glibc's lookup names each object it searches
-    for (size_t i = 0; i < runtime.objects.scope_count && !match; ++i) {
-      const rtld::Module* m = runtime.objects.scope[i];
-      debug::report_lookup(name, *m);
-      if (const rtld::elf::Sym* s = rtld::find_in_module(*m, sym, version ? &want : nullptr, rtld::kLookupNewest))
-        match = {s, m};
+  rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
+                                                version ? &want : nullptr, rtld::kLookupNewest);
+  // glibc's lookup names each object it searches: those up to the definition.
+  if (referrer && debug::on(debug::kSymbols))
+    for (size_t i = 0; i < runtime.objects.scope_count; ++i) {
+      debug::report_lookup(name, *runtime.objects.scope[i]);
+      if (runtime.objects.scope[i] == match.module) break;
     }
-  } else {
-    match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
-                                version ? &want : nullptr, rtld::kLookupNewest);
-  }
   if (!match) return nullptr;
   // glibc asks for GLIBC_2.2.5 (malloc) or GLIBC_PRIVATE; the report names that version.
   if (referrer) debug::report_named_binding(*referrer, *match.module, name, version ? version : "GLIBC_2.2.5");

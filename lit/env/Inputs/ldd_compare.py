@@ -30,6 +30,7 @@ def run(ldd_path, file):
     r = subprocess.run([ldd_path] + flags + [file], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
     text = re.sub(r"\(0x[0-9a-f]+\)", "(ADDR)", r.stdout.decode())
+    text = re.sub(r"^ *[0-9]+:\t", "PID:\t", text, flags=re.M)  # LD_DEBUG lines (ldd -u)
     # ld.so's own line: "/lib64/ld-linux-x86-64.so.2 (ADDR)" or, for a library, the
     # "=> path" form; both name the ld.so that ran.
     text = text.replace(ours, "LDSO").replace("/lib64/ld-linux-x86-64.so.2", "LDSO")
