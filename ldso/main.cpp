@@ -197,15 +197,17 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
 }
 
 // LD_DEBUG=libs: the library search, as glibc's ld.so reports it.
-void trace_search(void*, rtld::SearchConfig::Event e, const char* text, const char* detail) {
+void trace_search(void*, rtld::SearchConfig::Event e, const char* text, const char* detail,
+                  const Module* from) {
   using E = rtld::SearchConfig::Event;
   switch (e) {
     case E::Find:
       debug::print("find library=%s [0]; searching", text);
       break;
     case E::SearchPath:
-      if (text) debug::print(" search path=%s\t\t(%s)", text, detail);
-      else debug::print(" search path=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib:/usr/lib\t\t(%s)", detail);
+      debug::print_long(" search path=", text, "\t\t(", detail,
+                        from ? " from file " : nullptr,
+                        from ? (from->is_main ? runtime.program_name : from->path) : nullptr);
       break;
     case E::SearchCache:
       debug::print(" search cache=%s", text);
@@ -243,6 +245,8 @@ int parse_options() {
     else if (const char* v2 = takes_value("--preload")) o.preload = v2;
     else if (const char* v3 = takes_value("--argv0")) o.argv0 = v3;
     else if (const char* v4 = takes_value("--inhibit-rpath")) o.inhibit_rpath = v4;
+    else if (const char* v5 = takes_value("--glibc-hwcaps-prepend")) o.glibc_hwcaps_prepend = v5;
+    else if (const char* v6 = takes_value("--glibc-hwcaps-mask")) o.glibc_hwcaps_mask = v6;
     else if (rtld::str_eq(a, "--inhibit-cache")) o.inhibit_cache = true, ++i;
     else if (rtld::str_eq(a, "--list")) o.list = o.trace = true, ++i;
     else if (rtld::str_eq(a, "--verify")) o.verify = true, ++i;

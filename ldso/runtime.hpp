@@ -37,6 +37,8 @@ struct Options {
   bool verbose = false;  // LD_VERBOSE (ldd -v)
   const char* argv0 = nullptr;          // --argv0
   const char* inhibit_rpath = nullptr;  // --inhibit-rpath
+  const char* glibc_hwcaps_prepend = nullptr;  // --glibc-hwcaps-prepend
+  const char* glibc_hwcaps_mask = nullptr;     // --glibc-hwcaps-mask
   const char* debug = nullptr;          // LD_DEBUG
   const char* debug_output = nullptr;   // LD_DEBUG_OUTPUT
 };

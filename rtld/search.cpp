@@ -26,7 +26,8 @@ bool not_found(Diagnostics& diag, const char* name, const OpenedFile& out) {
 // recorded in diag (glibc stops the search on errors other than "no such file").
 int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* path,
              OpenedFile& out, bool keep_searching) {
-  if (cfg.trace) cfg.trace(cfg.trace_context, SearchConfig::Event::Trying, path, nullptr);
+  // As glibc, only the places a search tries are reported (not a name with a slash).
+  if (cfg.trace && keep_searching) cfg.trace(cfg.trace_context, SearchConfig::Event::Trying, path, nullptr, nullptr);
   int fd = platform::open(path);
   if (fd < 0) {
     if (!keep_searching || (fd != -2 && fd != -20 && fd != -13)) {
@@ -66,29 +67,83 @@ int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const cha
   return 1;
 }
 
-// Searches a colon-separated list of directories (tokens expanded); empty entries mean ".".
-int search_list(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* list,
-                const char* origin, const char* name, OpenedFile& out) {
-  size_t name_len = str_len(name);
-  const char* p = list;
-  while (true) {
-    const char* e = p;
-    while (*e && *e != ':' && *e != ';') ++e;
-    char* dir = expand_tokens(arena, p, static_cast<size_t>(e - p), origin, cfg.platform, cfg.secure);
-    if (dir) {
-      Text<4096> path;
-      path.add(*dir ? dir : ".");
-      if (path.len && path.data[path.len - 1] != '/') path.add_char('/');
-      path.add(name, name_len);
-      arena.release(dir);
-      Diagnostics scratch;
-      int r = try_path(scratch, arena, cfg, path.c_str(), out, true);
-      if (r != 0) return r;
+bool is_directory(const char* path) {
+  int fd = platform::open(path);
+  if (fd < 0) return false;
+  platform::FileId id;
+  bool dir = platform::identify(fd, &id) == 0 && id.is_directory;
+  platform::close(fd);
+  return dir;
+}
+
+using Listing = Text<8192>;
+
+// Tries `name` in each subdirectory of `dir`, then in `dir` itself. A subdirectory where the
+// open failed is looked at once: when it is not a directory, it is never tried again. With
+// `listing`, appends the places it would try instead (LD_DEBUG=libs, as glibc lists them).
+int search_dir(Arena& arena, const SearchConfig& cfg, const char* dir, const char* name,
+               OpenedFile& out, Listing* listing) {
+  if (!*dir) dir = ".";
+  size_t dir_len = str_len(dir);
+  SearchMemo::Dir* memo = cfg.memo ? cfg.memo->find(dir, dir_len) : nullptr;
+  for (uint32_t i = 0; i <= cfg.subdir_count; ++i) {
+    uint64_t bit = i < 64 ? uint64_t{1} << i : 0;
+    if (memo && (memo->missing & bit)) continue;
+    Text<4096> path;
+    path.add(dir, dir_len);
+    if (path.data[path.len - 1] != '/') path.add_char('/');
+    if (i < cfg.subdir_count) path.add(cfg.subdirs[i]);
+    size_t sub_end = path.len;
+    if (listing) {
+      if (listing->len) listing->add_char(':');
+      listing->add(path.data, sub_end > 1 ? sub_end - 1 : sub_end);
+      continue;
     }
-    if (!*e) break;
-    p = e + 1;
+    path.add(name);
+    Diagnostics scratch;
+    int r = try_path(scratch, arena, cfg, path.c_str(), out, true);
+    if (r != 0) return r;
+    if (memo && bit && !(memo->known & bit)) {
+      memo->known |= bit;
+      path.data[sub_end] = '\0';
+      if (!is_directory(path.data)) memo->missing |= bit;
+    }
   }
   return 0;
+}
+
+// Searches a colon-separated list of directories (tokens expanded; empty entries mean "."),
+// or the default directories when `list` is null.
+int search_list(Arena& arena, const SearchConfig& cfg, const char* list, const char* origin,
+                const char* name, OpenedFile& out, Listing* listing = nullptr) {
+  if (!list) {
+    for (const char* dir : arch::kDefaultDirs)
+      if (int r = search_dir(arena, cfg, dir, name, out, listing)) return r;
+    return 0;
+  }
+  for (const char* p = list;; ++p) {
+    const char* e = p;
+    while (*e && *e != ':' && *e != ';') ++e;
+    if (char* dir = expand_tokens(arena, p, static_cast<size_t>(e - p), origin, cfg.platform, cfg.secure)) {
+      int r = search_dir(arena, cfg, dir, name, out, listing);
+      arena.release(dir);
+      if (r != 0) return r;
+    }
+    if (!*e) return 0;
+    p = e;
+  }
+}
+
+// LD_DEBUG=libs: reports the search of a list under `what`, then searches it.
+int trace_and_search(Arena& arena, const SearchConfig& cfg, const char* list, const char* origin,
+                     const char* name, OpenedFile& out, const char* what,
+                     const Module* from = nullptr) {
+  if (cfg.trace) {
+    Listing t;
+    search_list(arena, cfg, list, origin, name, out, &t);
+    cfg.trace(cfg.trace_context, SearchConfig::Event::SearchPath, t.c_str(), what, from);
+  }
+  return search_list(arena, cfg, list, origin, name, out);
 }
 
 // --inhibit-rpath: whether `m` is named in the list, by the path it was loaded from (the
@@ -109,16 +164,30 @@ bool rpath_inhibited(const SearchConfig& cfg, const Module* m) {
 int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const Module* m,
                  const char* name, OpenedFile& out) {
   if (!m->dyn.has_rpath || m->dyn.has_runpath || rpath_inhibited(cfg, m)) return 0;
-  if (cfg.trace) cfg.trace(cfg.trace_context, SearchConfig::Event::SearchPath, m->str(m->dyn.rpath), "RPATH");
   const char* origin = m->is_main ? cfg.main_origin : nullptr;
   char* dir = origin || m->origin ? nullptr : directory_of(arena, m->path);
   if (!origin) origin = m->origin;
-  int r = search_list(diag, arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out);
+  int r = trace_and_search(arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out, "RPATH", m);
   arena.release(dir);
   return r;
 }
 
 }  // namespace
+
+SearchMemo::Dir* SearchMemo::find(const char* dir, size_t len) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a, never 0 for a real directory in practice
+  for (size_t i = 0; i < len; ++i) h = (h ^ static_cast<unsigned char>(dir[i])) * 1099511628211ull;
+  h |= 1;
+  constexpr size_t n = sizeof dirs / sizeof dirs[0];
+  for (size_t i = 0, at = h % n; i < n; ++i, at = (at + 1) % n) {
+    if (dirs[at].hash == h) return &dirs[at];
+    if (dirs[at].hash == 0) {
+      dirs[at].hash = h;
+      return &dirs[at];
+    }
+  }
+  return nullptr;
+}
 
 char* origin_of(Arena& arena, const char* path) {
   char* dir = directory_of(arena, path);
@@ -202,7 +271,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
   }
 
   auto event = [&](SearchConfig::Event e, const char* text, const char* detail) {
-    if (cfg.trace) cfg.trace(cfg.trace_context, e, text, detail);
+    if (cfg.trace) cfg.trace(cfg.trace_context, e, text, detail, nullptr);
   };
   event(SearchConfig::Event::Find, name, requester ? requester->path : nullptr);
   int r = 0;
@@ -216,17 +285,15 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     if (r == 0 && !saw_main && main) r = search_rpath(diag, arena, cfg, main, name, out);
   }
   if (r == 0 && cfg.library_path) {
-    event(SearchConfig::Event::SearchPath, cfg.library_path, "LD_LIBRARY_PATH");
-    r = search_list(diag, arena, cfg, cfg.library_path, cfg.main_origin, name, out);
+    r = trace_and_search(arena, cfg, cfg.library_path, cfg.main_origin, name, out, "LD_LIBRARY_PATH");
   }
   if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath &&
       !rpath_inhibited(cfg, requester)) {
     const char* origin = requester->is_main ? cfg.main_origin : nullptr;
     if (!origin) origin = requester->origin;
     char* dir = origin ? nullptr : directory_of(arena, requester->path);
-    event(SearchConfig::Event::SearchPath, requester->str(requester->dyn.runpath), "RUNPATH");
-    r = search_list(diag, arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,
-                    name, out);
+    r = trace_and_search(arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,
+                         name, out, "RUNPATH", requester);
     arena.release(dir);
   }
   bool nodeflib = requester && (requester->dyn.flags_1 & 0x800 /* DF_1_NODEFLIB */);
@@ -237,16 +304,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
       r = try_path(scratch, arena, cfg, path, out, true);
     }
   }
-  if (r == 0 && !nodeflib) {
-    event(SearchConfig::Event::SearchPath, nullptr, "system search path");
-    for (const char* dir : arch::kDefaultDirs) {
-      Text<4096> path;
-      path.add(dir).add_char('/').add(name);
-      Diagnostics scratch;
-      r = try_path(scratch, arena, cfg, path.c_str(), out, true);
-      if (r != 0) break;
-    }
-  }
+  if (r == 0 && !nodeflib) r = trace_and_search(arena, cfg, nullptr, nullptr, name, out, "system search path");
   if (r > 0) return true;
   if (!diag.failed()) not_found(diag, name, out);
   return false;

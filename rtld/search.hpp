@@ -13,6 +13,17 @@
 
 namespace rtld {
 
+// Which subdirectories of which search directories are known not to exist (glibc stats a
+// subdirectory once after a failed open there, and never tries it again). Keyed by a hash of
+// the directory; the first 64 subdirectories are remembered.
+struct SearchMemo {
+  struct Dir {
+    uint64_t hash = 0, known = 0, missing = 0;
+  };
+  Dir dirs[48];
+  Dir* find(const char* dir, size_t len);  // null when the table is full
+};
+
 struct SearchConfig {
   const char* library_path = nullptr;  // LD_LIBRARY_PATH or --library-path
   const LdCache* cache = nullptr;      // null: not consulted
@@ -22,9 +33,16 @@ struct SearchConfig {
   // Objects whose DT_RPATH/DT_RUNPATH are ignored (--inhibit-rpath), colon-separated names.
   const char* inhibit_rpath = nullptr;
   bool secure = false;  // AT_SECURE: $ORIGIN only in trusted places
+  // Subdirectories tried, in order, in every search directory before the directory itself
+  // (glibc-hwcaps/x86-64-v3/, tls/x86_64/, ...), each ending with '/'.
+  const char* const* subdirs = nullptr;
+  uint32_t subdir_count = 0;
+  SearchMemo* memo = nullptr;  // may be null: nothing remembered
   // What the search does, for LD_DEBUG=libs; may be null.
   enum class Event { Find, SearchPath, SearchCache, Trying };
-  void (*trace)(void* context, Event event, const char* text, const char* detail) = nullptr;
+  // `from`: whose DT_RPATH/DT_RUNPATH a SearchPath is (null for the others).
+  void (*trace)(void* context, Event event, const char* text, const char* detail,
+                const Module* from) = nullptr;
   void* trace_context = nullptr;
 };
 

@@ -148,22 +148,21 @@ void get_extended_indices(CpuFeatures& c) {
   if (max >= 0x80000008) c.read(kLeaf80000008, 0x80000008, 0);
 }
 
+// The features of the baseline, x86-64-v2, -v3 and -v4 (FPU by CPUID, the rest usable).
+constexpr Feature kIsaFeatures[] = {
+    CMOV, CX8, FPU, FXSR, MMX, SSE, SSE2,
+    CMPXCHG16B, LAHF64_SAHF64, POPCNT, SSE3, SSSE3, SSE4_1, SSE4_2,
+    AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE,
+    AVX512F, AVX512BW, AVX512CD, AVX512DQ, AVX512VL};
+constexpr uint8_t kIsaLevelEnds[] = {7, 14, 22, 27};
+
 uint32_t get_isa_level(const CpuFeatures& c) {
   uint32_t level = 0;
-  if (c.usable(CMOV) && c.usable(CX8) && c.cpu(FPU) && c.usable(FXSR) && c.usable(MMX) &&
-      c.usable(SSE) && c.usable(SSE2)) {
-    level = 1;
-    if (c.usable(CMPXCHG16B) && c.usable(LAHF64_SAHF64) && c.usable(POPCNT) && c.usable(SSE3) &&
-        c.usable(SSSE3) && c.usable(SSE4_1) && c.usable(SSE4_2)) {
-      level |= 2;
-      if (c.usable(AVX) && c.usable(AVX2) && c.usable(BMI1) && c.usable(BMI2) && c.usable(F16C) &&
-          c.usable(FMA) && c.usable(LZCNT) && c.usable(MOVBE)) {
-        level |= 4;
-        if (c.usable(AVX512F) && c.usable(AVX512BW) && c.usable(AVX512CD) &&
-            c.usable(AVX512DQ) && c.usable(AVX512VL))
-          level |= 8;
-      }
-    }
+  size_t i = 0;
+  for (uint32_t l = 0; l < 4; ++l) {
+    for (; i < kIsaLevelEnds[l]; ++i)
+      if (!(i == 2 ? c.cpu(kIsaFeatures[i]) : c.usable(kIsaFeatures[i]))) return level;
+    level |= 1u << l;
   }
   return level;
 }
@@ -759,6 +758,67 @@ void apply_hwcaps_tunable(CpuFeatures& c, const char* list) {
   }
 }
 
+// Whether the colon-separated `list` names `name` (empty entries never match).
+bool list_contains(const char* list, const char* name, size_t len) {
+  for (const char* p = list;; ++p) {
+    const char* e = p;
+    while (*e && *e != ':') ++e;
+    if (static_cast<size_t>(e - p) == len && rtld::str_eq_n(p, name, len)) return true;
+    if (!*e) return false;
+    p = e;
+  }
+}
+
+// The subdirectories glibc 2.36 tries in every search directory before the directory itself
+// (_dl_important_hwcaps): glibc-hwcaps/NAME/ for each --glibc-hwcaps-prepend name, then for
+// each x86-64-v4/v3/v2 level the CPU supports (with --glibc-hwcaps-mask, only those it names);
+// then the legacy ones: every subset of {the names of dl_hwcap & glibc.cpu.hwcap_mask,
+// dl_platform, "tls"}, the largest first, each subset's names from "tls" down.
+void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const char* platform) {
+  const char* prepend = rt.options.glibc_hwcaps_prepend;
+  const char* mask = rt.options.glibc_hwcaps_mask;
+  static const char* const kLevels[] = {"x86-64-v4", "x86-64-v3", "x86-64-v2"};
+  static const char* const kHwcapNames[] = {"sse2", "x86_64", "avx512_1"};
+  const char* named[64];
+  size_t named_count = 0;
+  for (const char* p = prepend; p && *p;) {
+    while (*p == ':') ++p;
+    const char* e = p;
+    while (*e && *e != ':') ++e;
+    if (e > p && named_count < 60) named[named_count++] = rt.arena.copy_string(p, static_cast<size_t>(e - p));
+    p = e;
+  }
+  for (int i = 0; i < 3; ++i)
+    if ((isa_level & (8u >> i)) && (!mask || list_contains(mask, kLevels[i], 9)))
+      named[named_count++] = kLevels[i];
+  const char* legacy[5];
+  uint32_t n = 0;
+  uint64_t masked = hwcap & static_cast<uint64_t>(tunable_value("glibc.cpu.hwcap_mask"));
+  for (int b = 0; b < 3; ++b)
+    if (masked & (uint64_t{1} << b)) legacy[n++] = kHwcapNames[b];
+  if (platform) legacy[n++] = platform;
+  legacy[n++] = "tls";
+  uint32_t count = static_cast<uint32_t>(named_count) + (1u << n) - 1;
+  const char** subdirs = rt.arena.make<const char*>(count);
+  if (!subdirs) return;
+  uint32_t k = 0;
+  for (size_t i = 0; i < named_count; ++i) {
+    rtld::Text<256> t;
+    t.add("glibc-hwcaps/").add(named[i]).add_char('/');
+    subdirs[k++] = rt.arena.copy_string(t.c_str(), t.len);
+  }
+  for (uint32_t set = (1u << n) - 1; set > 0; --set) {
+    rtld::Text<256> t;
+    for (uint32_t b = n; b-- > 0;)
+      if (set & (1u << b)) t.add(legacy[b]).add_char('/');
+    subdirs[k++] = rt.arena.copy_string(t.c_str(), t.len);
+  }
+  rt.search.subdirs = subdirs;
+  rt.search.subdir_count = count;
+  static rtld::SearchMemo memo;  // zero-initialised: in .bss, not in the file
+  rt.search.memo = &memo;
+}
+
 }  // namespace
 
 void init_cpu_features(Runtime& rt) {
@@ -864,6 +924,7 @@ void init_cpu_features(Runtime& rt) {
     at<ro_::dl_platformlen, size_t>(r) = rtld::str_len(platform);
     rt.search.platform = platform;
   }
+  set_search_subdirs(rt, get_isa_level(c), hwcap, platform ? platform : rt.process.platform);
 
   namespace F = L::rtld_global_ro;
   at<F::dl_x86_cpu_features_basic_kind, uint32_t>(r) = c.kind;
