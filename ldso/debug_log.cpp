@@ -87,14 +87,10 @@ void print(const char* fmt, ...) {
   va_end(ap);
 }
 
-void print_long(const char* a, const char* b, const char* c, const char* d, const char* e,
-                const char* f) {
-  rtld::Text<16> pid;
-  pid.add_dec(static_cast<uint64_t>(arch::syscall6(__NR_getpid)));
-  rtld::Text<8448> t;
-  for (size_t i = pid.len; i < 10; ++i) t.add_char(' ');
-  t.add(pid.c_str()).add(":\t").add(a).add(b).add(c).add(d).add(e).add(f).add(")\n");
-  write_all(out_fd, t.data, t.len);
+void print_parts(const char* const* parts) {
+  rtld::Text<8192> t;
+  while (*parts) t.add(*parts++);
+  emit(t.c_str());
 }
 
 void init(const char* spec, const char* output_file, bool secure) {

@@ -25,11 +25,9 @@ void init(const char* spec, const char* output_file, bool secure);
 // One line (a newline is added): "%s %d %u %x %p %lu %zx" and widths.
 void print(const char* fmt, ...);
 void vprint(const char* fmt, va_list ap);
-// One line made of these parts (null ones skipped), unformatted and longer than print allows
-// (a search path with its hwcaps subdirectories runs to a few KiB).
-// The line ends with ")".
-void print_long(const char* a, const char* b, const char* c, const char* d, const char* e,
-                const char* f);
+// One line made of the parts up to a null one, unformatted and longer than print allows (a
+// search path with its hwcaps subdirectories runs to a few KiB).
+void print_parts(const char* const* parts);
 
 // Start-up statistics (LD_DEBUG=statistics).
 struct Statistics {

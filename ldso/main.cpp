@@ -204,11 +204,16 @@ void trace_search(void*, rtld::SearchConfig::Event e, const char* text, const ch
     case E::Find:
       debug::print("find library=%s [0]; searching", text);
       break;
-    case E::SearchPath:
-      debug::print_long(" search path=", text, "\t\t(", detail,
-                        from ? " from file " : nullptr,
-                        from ? (from->is_main ? runtime.program_name : from->path) : nullptr);
+    case E::SearchPath: {
+      const char* parts[] = {" search path=", text, "\t\t(", detail, ")", nullptr, nullptr, nullptr};
+      if (from) {  // "(RPATH from file NAME)"
+        parts[4] = " from file ";
+        parts[5] = from->is_main ? runtime.program_name : from->path;
+        parts[6] = ")";
+      }
+      debug::print_parts(parts);
       break;
+    }
     case E::SearchCache:
       debug::print(" search cache=%s", text);
       break;

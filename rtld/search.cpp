@@ -83,16 +83,16 @@ using Listing = Text<8192>;
 // `listing`, appends the places it would try instead (LD_DEBUG=libs, as glibc lists them).
 int search_dir(Arena& arena, const SearchConfig& cfg, const char* dir, const char* name,
                OpenedFile& out, Listing* listing) {
-  if (!*dir) dir = ".";
-  size_t dir_len = str_len(dir);
-  SearchMemo::Dir* memo = cfg.memo ? cfg.memo->find(dir, dir_len) : nullptr;
+  Text<4096> path;
+  path.add(*dir ? dir : ".");
+  SearchMemo::Dir* memo = cfg.memo ? cfg.memo->find(path.data, path.len) : nullptr;
+  if (path.data[path.len - 1] != '/') path.add_char('/');
+  size_t dir_end = path.len;
   for (uint32_t i = 0; i <= cfg.subdir_count; ++i) {
     uint64_t bit = i < 64 ? uint64_t{1} << i : 0;
     if (memo && (memo->missing & bit)) continue;
-    Text<4096> path;
-    path.add(dir, dir_len);
-    if (path.data[path.len - 1] != '/') path.add_char('/');
-    if (i < cfg.subdir_count) path.add(cfg.subdirs[i]);
+    path.len = dir_end;
+    path.add(i < cfg.subdir_count ? cfg.subdirs[i] : "");
     size_t sub_end = path.len;
     if (listing) {
       if (listing->len) listing->add_char(':');

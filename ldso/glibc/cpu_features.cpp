@@ -18,17 +18,17 @@ namespace {
 
 namespace ro_ = L::rtld_global_ro;
 
-enum Reg { EAX, EBX, ECX, EDX };
+enum Reg : uint8_t { EAX, EBX, ECX, EDX };
 // Indices of features[] (glibc's CPUID_INDEX_*), each {cpuid[4], active[4]} of 32-bit words.
-enum Leaf { kLeaf1, kLeaf7, kLeaf80000001, kLeafD1, kLeaf80000007, kLeaf80000008, kLeaf7_1,
+enum Leaf : uint8_t { kLeaf1, kLeaf7, kLeaf80000001, kLeafD1, kLeaf80000007, kLeaf80000008, kLeaf7_1,
             kLeaf19, kLeaf14, kLeafCount };
 
 constexpr uint32_t bit(unsigned n) { return 1u << n; }
 
-struct Feature {
+struct Feature {  // 4 bytes: the feature lists stay small
   Leaf leaf;
   Reg reg;
-  unsigned bit;
+  uint16_t bit;
 };
 // glibc's index_cpu_*, reg_* and bit_cpu_* (sysdeps/x86/include/cpu-features.h).
 constexpr Feature SSE3{kLeaf1, ECX, 0}, PCLMULQDQ{kLeaf1, ECX, 1}, SSSE3{kLeaf1, ECX, 9},
@@ -772,50 +772,51 @@ bool list_contains(const char* list, const char* name, size_t len) {
 // The subdirectories glibc 2.36 tries in every search directory before the directory itself
 // (_dl_important_hwcaps): glibc-hwcaps/NAME/ for each --glibc-hwcaps-prepend name, then for
 // each x86-64-v4/v3/v2 level the CPU supports (with --glibc-hwcaps-mask, only those it names);
-// then the legacy ones: every subset of {the names of dl_hwcap & glibc.cpu.hwcap_mask,
-// dl_platform, "tls"}, the largest first, each subset's names from "tls" down.
+// then the legacy ones: every subset of {the names of dl_hwcap & glibc.cpu.hwcap_mask ("x86_64",
+// "avx512_1"), dl_platform, "tls"}, the largest first, each subset's names from "tls" down.
 void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const char* platform) {
-  const char* prepend = rt.options.glibc_hwcaps_prepend;
-  const char* mask = rt.options.glibc_hwcaps_mask;
-  static const char* const kLevels[] = {"x86-64-v4", "x86-64-v3", "x86-64-v2"};
-  static const char* const kHwcapNames[] = {"sse2", "x86_64", "avx512_1"};
-  const char* named[64];
-  size_t named_count = 0;
-  for (const char* p = prepend; p && *p;) {
-    while (*p == ':') ++p;
-    const char* e = p;
-    while (*e && *e != ':') ++e;
-    if (e > p && named_count < 60) named[named_count++] = rt.arena.copy_string(p, static_cast<size_t>(e - p));
-    p = e;
+  static char names[2048];
+  static const char* subdirs[64];
+  static rtld::SearchMemo memo;  // all three zero-initialised: in .bss, not in the file
+  char* w = names;
+  uint32_t count = 0;
+  auto put = [&](const char* s, size_t n) {
+    while (n-- && *s && w < names + sizeof names - 8) *w++ = *s++;  // room for "/" x4 + NUL
+  };
+  const char* lists[2] = {rt.options.glibc_hwcaps_prepend, "x86-64-v4:x86-64-v3:x86-64-v2"};
+  for (uint32_t l = 0, level = 8; l < 2; ++l) {
+    for (const char* p = lists[l]; p && *p;) {
+      while (*p == ':') ++p;
+      const char* e = p;
+      while (*e && *e != ':') ++e;
+      size_t len = static_cast<size_t>(e - p);
+      bool keep = l == 0 ? len > 0 : (isa_level & level) && (!rt.options.glibc_hwcaps_mask ||
+                                     list_contains(rt.options.glibc_hwcaps_mask, p, len));
+      if (l) level >>= 1;
+      if (keep && count < 48) {
+        subdirs[count++] = w;
+        put("glibc-hwcaps/", 13);
+        put(p, len);
+        *w++ = '/', *w++ = '\0';
+      }
+      p = e;
+    }
   }
-  for (int i = 0; i < 3; ++i)
-    if ((isa_level & (8u >> i)) && (!mask || list_contains(mask, kLevels[i], 9)))
-      named[named_count++] = kLevels[i];
-  const char* legacy[5];
+  const char* legacy[4];
   uint32_t n = 0;
   uint64_t masked = hwcap & static_cast<uint64_t>(tunable_value("glibc.cpu.hwcap_mask"));
-  for (int b = 0; b < 3; ++b)
-    if (masked & (uint64_t{1} << b)) legacy[n++] = kHwcapNames[b];
+  if (masked & 2) legacy[n++] = "x86_64";    // HWCAP_X86_64 (dl_hwcap never has SSE2 here)
+  if (masked & 4) legacy[n++] = "avx512_1";  // HWCAP_X86_AVX512_1
   if (platform) legacy[n++] = platform;
   legacy[n++] = "tls";
-  uint32_t count = static_cast<uint32_t>(named_count) + (1u << n) - 1;
-  const char** subdirs = rt.arena.make<const char*>(count);
-  if (!subdirs) return;
-  uint32_t k = 0;
-  for (size_t i = 0; i < named_count; ++i) {
-    rtld::Text<256> t;
-    t.add("glibc-hwcaps/").add(named[i]).add_char('/');
-    subdirs[k++] = rt.arena.copy_string(t.c_str(), t.len);
-  }
   for (uint32_t set = (1u << n) - 1; set > 0; --set) {
-    rtld::Text<256> t;
+    subdirs[count++] = w;
     for (uint32_t b = n; b-- > 0;)
-      if (set & (1u << b)) t.add(legacy[b]).add_char('/');
-    subdirs[k++] = rt.arena.copy_string(t.c_str(), t.len);
+      if (set & (1u << b)) put(legacy[b], 64), *w++ = '/';
+    *w++ = '\0';
   }
   rt.search.subdirs = subdirs;
   rt.search.subdir_count = count;
-  static rtld::SearchMemo memo;  // zero-initialised: in .bss, not in the file
   rt.search.memo = &memo;
 }
 
