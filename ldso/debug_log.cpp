@@ -208,8 +208,11 @@ void report_relocation(const rtld::Module& m, bool lazy) {
 
 void report_loaded(const rtld::Module& m) {
   if (!on(kFiles) || m.missing) return;
-  if (m.loader) print("file=%s [0];  needed by %s [0]", m.name, name_of(*m.loader));
-  print("file=%s [0];  generating link map", m.is_main ? runtime.program_name : m.name);
+  // A dlopened object names the caller (glibc's __RTLD_CALLMAP); a dependency its loader.
+  if (m.loader)
+    print("\nfile=%s [%lu];  %s by %s [%lu]", m.name, ns_of(m), m.scope_root == &m ? "dynamically loaded" : "needed",
+          name_of(*m.loader), ns_of(*m.loader));
+  print("file=%s [%lu];  generating link map", m.is_main ? runtime.program_name : m.name, ns_of(m));
   print("  dynamic: 0x%016lx  base: 0x%016lx   size: 0x%016lx", reinterpret_cast<unsigned long>(m.image.dynamic),
         static_cast<unsigned long>(m.bias()), static_cast<unsigned long>(m.image.size));
   print("    entry: 0x%016lx  phdr: 0x%016lx  phnum: %18lu\n", static_cast<unsigned long>(m.image.entry),

@@ -13,14 +13,20 @@ namespace {
 // Each namespace's hooks have its Loader as their context.
 const dl::Loader& ns_of(void* context) { return *static_cast<const dl::Loader*>(context); }
 
-bool added(void* ns, rtld::Module& m, rtld::Diagnostics& diag) { return glibc::object_added(ns_of(ns), m, diag); }
+bool added(void* ns, rtld::Module& m, rtld::Diagnostics& diag) {
+  debug::report_loaded(m);
+  return glibc::object_added(ns_of(ns), m, diag);
+}
 void scopes_changed(void* ns) { glibc::scopes_changed(ns_of(ns)); }
 void initialize(void* ns) {
   glibc::namespace_ready(ns_of(ns));
   run_pending_initializers(*ns_of(ns).set);
 }
 void finalize(void*, rtld::Module** list, size_t count) { run_finalizers_of(list, count); }
-void removing(void* ns, rtld::Module& m) { glibc::object_removing(ns_of(ns), m); }
+void removing(void* ns, rtld::Module& m) {
+  if (debug::on(debug::kFiles)) debug::print("\nfile=%s [%lu];  destroying link map", m.path, ns_of(ns).id);
+  glibc::object_removing(ns_of(ns), m);
+}
 void report_state(void* ns, int state) { debug_state(state, ns_of(ns).id); }
 bool pinned(void*, const rtld::Module& m) { return glibc::object_pinned(m); }
 void init_static_block(void*, const rtld::Module& m) { glibc::init_static_tls_block(m); }

@@ -80,6 +80,7 @@ void add_vdso(Diagnostics& diag) {
   m->global = false;
   m->relocated = true;
   rtld::append_module(runtime.objects, m);
+  glibc::find_vdso_functions(*m);
 }
 
 // ld.so itself, as one of the objects (found under its SONAME, never loaded twice).
@@ -387,6 +388,7 @@ EntryPoint start_program(uintptr_t* stack) {
     ldso_path = interp_path(*main);
   }
   main->is_main = true;
+  if (explicit_run) debug::report_loaded(*main);  // the one ld.so mapped itself
   rt.objects.main = main;
   glibc::init_process(rt);
   rtld::append_module(rt.objects, main);
@@ -398,6 +400,7 @@ EntryPoint start_program(uintptr_t* stack) {
 
   if (!rt.options.inhibit_cache && rt.cache.open("/etc/ld.so.cache")) rt.search.cache = &rt.cache;
 
+  if (debug::on(debug::kFiles)) rt.objects.loaded = debug::report_loaded;  // as each is mapped
   // As glibc: LD_PRELOAD's objects first, then --preload's.
   if (env_preload) load_preloads(diag, env_preload, "LD_PRELOAD");
   if (rt.options.preload && rt.options.preload != env_preload)
@@ -407,9 +410,7 @@ EntryPoint start_program(uintptr_t* stack) {
   uint64_t load_start = debug::cycles();
   if (!rtld::load_dependencies(diag, rt.objects, rt.search, main, tolerate)) fatal(diag);
   debug::stats.load_cycles = debug::cycles() - load_start;
-  if (debug::on(debug::kFiles))
-    for (Module* m = rt.objects.first; m; m = m->next)
-      if (!m->is_vdso && !m->is_ldso) debug::report_loaded(*m);
+  rt.objects.loaded = nullptr;  // dlopen reports its objects through its own hook
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
   if (rt.options.list) list_objects_and_exit(rt);
   // As glibc: every version problem is printed, then a missing version ends with status 1

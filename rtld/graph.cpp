@@ -141,6 +141,7 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
   m->origin = origin_of(*set.arena, file.path);
   m->loader = requester;
   append_module(set, m);
+  if (set.loaded) set.loaded(*m);
   return m;
 }
 

@@ -22,6 +22,8 @@ struct ObjectSet {
   Module** scope = nullptr;  // the global scope as a flat array, in load order
   size_t scope_count = 0;
   StaticTls tls;
+  // Told of each object load_object maps, as it joins the set (LD_DEBUG=files); may be null.
+  void (*loaded)(const Module& m) = nullptr;
 };
 
 void append_module(ObjectSet& set, Module* m);

@@ -128,6 +128,9 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
     if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
     signal_failure(diag);
   }
+  // glibc reports an object's first open (its later ones take a shorter path).
+  if (debug::on(debug::kFiles) && m->refcount == 1)
+    debug::print("opening file=%s [%lu]; direct_opencount=1\n", m->path, static_cast<unsigned long>(namespace_id(*m)));
   return link_map_of(*m);
 }
 

@@ -75,27 +75,34 @@ void* lookup(const char* name, const char* version, const rtld::Module* referrer
   return reinterpret_cast<void*>(rtld::symbol_address(r));
 }
 
-// The vDSO's fast clock functions (glibc looks them up with version LINUX_2.6).
+void* vdso_functions[5];  // found by find_vdso_functions, published by use_vdso
+
 void use_vdso(rtld::Module& vdso) {
   void* r = ro();
   void* l = link_map_of(vdso);
   at<ro_::dl_sysinfo_map, void*>(r) = l;
-  rtld::Version v{"LINUX_2.6", rtld::sysv_hash("LINUX_2.6"), true, nullptr};
-  auto find = [&](const char* name) -> void* {
-    rtld::SymbolName sym(name);
-    if (debug::on(debug::kSymbols)) debug::report_lookup(name, vdso);
-    const rtld::elf::Sym* s = rtld::find_in_module(vdso, sym, &v, 0);
-    if (s) debug::report_named_binding(vdso, vdso, name, "LINUX_2.6");
-    return s ? reinterpret_cast<void*>(vdso.bias() + s->st_value) : nullptr;
-  };
-  at<ro_::dl_vdso_clock_gettime64, void*>(r) = find("__vdso_clock_gettime");
-  at<ro_::dl_vdso_gettimeofday, void*>(r) = find("__vdso_gettimeofday");
-  at<ro_::dl_vdso_time, void*>(r) = find("__vdso_time");
-  at<ro_::dl_vdso_getcpu, void*>(r) = find("__vdso_getcpu");
-  at<ro_::dl_vdso_clock_getres_time64, void*>(r) = find("__vdso_clock_getres");
+  at<ro_::dl_vdso_clock_gettime64, void*>(r) = vdso_functions[0];
+  at<ro_::dl_vdso_gettimeofday, void*>(r) = vdso_functions[1];
+  at<ro_::dl_vdso_time, void*>(r) = vdso_functions[2];
+  at<ro_::dl_vdso_getcpu, void*>(r) = vdso_functions[3];
+  at<ro_::dl_vdso_clock_getres_time64, void*>(r) = vdso_functions[4];
 }
 
 }  // namespace
+
+// The vDSO's fast clock functions (glibc looks them up with version LINUX_2.6 as soon as the
+// vDSO is set up, before loading anything: LD_DEBUG=symbols and bindings show them there).
+void find_vdso_functions(const rtld::Module& vdso) {
+  static constexpr const char* kNames[5] = {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
+                                            "__vdso_getcpu", "__vdso_clock_getres"};
+  rtld::Version v{"LINUX_2.6", rtld::sysv_hash("LINUX_2.6"), true, nullptr};
+  for (int i = 0; i < 5; ++i) {
+    if (debug::on(debug::kSymbols)) debug::report_lookup(kNames[i], vdso);
+    const rtld::elf::Sym* s = rtld::find_in_module(vdso, rtld::SymbolName(kNames[i]), &v, 0);
+    if (s) debug::report_named_binding(vdso, vdso, kNames[i], "LINUX_2.6");
+    vdso_functions[i] = s ? reinterpret_cast<void*>(vdso.bias() + s->st_value) : nullptr;
+  }
+}
 
 bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
   rtld::ObjectSet& set = rt.objects;
@@ -160,6 +167,7 @@ void after_relocation(Runtime& rt) {
   libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr, program));
   libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr, program));
   const rtld::Module* self = rt.objects.ldso;
+  debug::report_relocation(*self, false);  // glibc relocates its ld.so's references now
   libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup("_dl_catch_exception", "GLIBC_PRIVATE", self));
   libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup("_dl_signal_exception", "GLIBC_PRIVATE", self));
   libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup("_dl_signal_error", "GLIBC_PRIVATE", self));
