@@ -25,17 +25,19 @@ struct Option {
   unsigned bits;
   const char* help;
 };
+// glibc's words, in its order, with the help text it prints (LD_DEBUG=help).
 constexpr Option kOptions[] = {
-    {"libs", kLibs, "how each library is searched for, and its constructors and destructors"},
-    {"reloc", kReloc, "which objects are being relocated"},
-    {"files", kFiles, "each object as it is mapped and initialised"},
-    {"symbols", kSymbols, "each symbol lookup and the objects it looks in"},
-    {"bindings", kBindings, "what each symbol reference was bound to"},
-    {"versions", kVersions, "the symbol versions each object needs"},
-    {"scopes", kScopes, "the lookup scope of each object"},
-    {"statistics", kStatistics, "relocation counts and start-up time"},
-    {"unused", kUnused, "direct dependencies that are never used"},
-    {"all", kLibs | kReloc | kFiles | kSymbols | kBindings | kVersions | kScopes, "all of the above but statistics and unused"},
+    {"libs", kLibs, "display library search paths"},
+    {"reloc", kReloc, "display relocation processing"},
+    {"files", kFiles, "display progress for input file"},
+    {"symbols", kSymbols, "display symbol table processing"},
+    {"bindings", kBindings, "display information about symbol binding"},
+    {"versions", kVersions, "display version dependencies"},
+    {"scopes", kScopes, "display scope information"},
+    {"all", kLibs | kReloc | kFiles | kSymbols | kBindings | kVersions | kScopes, "all previous options combined"},
+    {"statistics", kStatistics, "display relocation statistics"},
+    {"unused", kUnused, "determined unused DSOs"},
+    {"help", 0, "display this help message and exit"},
 };
 
 void write_all(int fd, const char* s, size_t n) {
@@ -102,13 +104,14 @@ void init(const char* spec, const char* output_file, bool secure) {
     size_t n = static_cast<size_t>(e - p);
     if (n == 4 && rtld::str_eq_n(p, "help", 4)) {
       rtld::Text<2048> t;
-      t.add("LD_DEBUG takes a list of these words, separated by commas or spaces:\n\n");
+      t.add("Valid options for the LD_DEBUG environment variable are:\n\n");
       for (const Option& o : kOptions) {
         t.add("  ").add(o.name);
         for (size_t i = rtld::str_len(o.name); i < 12; ++i) t.add_char(' ');
         t.add(o.help).add("\n");
       }
-      t.add("  help        this text\n\nLD_DEBUG_OUTPUT=FILE sends the output to FILE.PID instead of standard error.\n");
+      t.add("\nTo direct the debugging output into a file instead of standard output\n"
+            "a filename can be specified using the LD_DEBUG_OUTPUT environment variable.\n");
       write_all(1, t.data, t.len);
       exit_process(0);
     }
