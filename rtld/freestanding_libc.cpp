@@ -6,6 +6,14 @@
 extern "C" {
 
 __attribute__((visibility("hidden"))) void* memcpy(void* dst, const void* src, size_t n) {
+#if defined(__x86_64__)
+  // String instructions, eight bytes at a time and then the tail: few instructions retired
+  // (what callgrind counts), and fast on every x86-64 since fast-string microcode.
+  void* d = dst;
+  size_t words = n / sizeof(long), tail = n % sizeof(long);
+  asm volatile("rep movsq\n\tmov %[t], %%rcx\n\trep movsb"
+               : "+D"(d), "+S"(src), "+c"(words) : [t] "r"(tail) : "memory");
+#else
   auto* d = static_cast<unsigned char*>(dst);
   auto* s = static_cast<const unsigned char*>(src);
   if (n >= 16 && ((reinterpret_cast<uintptr_t>(d) ^ reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
@@ -14,6 +22,7 @@ __attribute__((visibility("hidden"))) void* memcpy(void* dst, const void* src, s
       *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
   }
   while (n--) *d++ = *s++;
+#endif
   return dst;
 }
 
@@ -29,6 +38,13 @@ __attribute__((visibility("hidden"))) void* memmove(void* dst, const void* src, 
 }
 
 __attribute__((visibility("hidden"))) void* memset(void* dst, int c, size_t n) {
+#if defined(__x86_64__)
+  void* d = dst;
+  unsigned long v = 0x0101010101010101ull * static_cast<unsigned char>(c);
+  size_t words = n / sizeof(long), tail = n % sizeof(long);
+  asm volatile("rep stosq\n\tmov %[t], %%rcx\n\trep stosb"
+               : "+D"(d), "+c"(words) : "a"(v), [t] "r"(tail) : "memory");
+#else
   auto* d = static_cast<unsigned char*>(dst);
   if (n >= 16) {  // align, then whole words
     while (reinterpret_cast<uintptr_t>(d) & 7) *d++ = static_cast<unsigned char>(c), --n;
@@ -36,6 +52,7 @@ __attribute__((visibility("hidden"))) void* memset(void* dst, int c, size_t n) {
     for (; n >= 8; n -= 8, d += 8) *reinterpret_cast<uint64_t*>(d) = v;
   }
   while (n--) *d++ = static_cast<unsigned char>(c);
+#endif
   return dst;
 }
 
