@@ -10,7 +10,29 @@ inline size_t str_len(const char* s) {
   while (s[n]) ++n;
   return n;
 }
-inline bool str_eq(const char* a, const char* b) {
+// Equality of two NUL-terminated strings, eight bytes at a time: symbol and version names
+// are compared on every lookup. A word is read only where it cannot cross into the next
+// (4 KiB or larger) page, so reading past a terminator never faults; sanitizers would still
+// call such reads overflows, hence the attribute.
+[[gnu::no_sanitize_address]] inline bool str_eq(const char* a, const char* b) {
+  if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+    constexpr uintptr_t kLastWord = 4096 - sizeof(uint64_t);
+    while ((reinterpret_cast<uintptr_t>(a) & 4095) <= kLastWord &&
+           (reinterpret_cast<uintptr_t>(b) & 4095) <= kLastWord) {
+      uint64_t x, y;
+      __builtin_memcpy(&x, a, sizeof x);
+      __builtin_memcpy(&y, b, sizeof y);
+      uint64_t zero = (x - kOnes) & ~x & kHighs;  // exact up to and including the first NUL
+      uint64_t diff = x ^ y;
+      if (diff | zero) {
+        if (!zero) return false;
+        // Equal if the first NUL of `a` comes before the first differing byte.
+        return !diff || __builtin_ctzll(zero) < __builtin_ctzll(diff);
+      }
+      a += sizeof x, b += sizeof y;
+    }
+  }
   while (*a && *a == *b) ++a, ++b;
   return *a == *b;
 }
