@@ -47,47 +47,73 @@ bool write_value(Diagnostics& diag, const Module& m, uint32_t type, const RelocT
   return diag.fail(m.path, "unsupported relocation width");
 }
 
-struct OneEntryCache {  // consecutive relocations often name the same symbol
-  uint32_t index = 0;
+struct LastLookup {  // consecutive relocations name the same symbol (combreloc sorts them)
+  const Module* module = nullptr;
+  const elf::Sym* sym = nullptr;
+  uint32_t index = 0;  // of the symbol + 1 (0: empty)
   unsigned flags = 0;  // a PLT reference may resolve differently
-  Resolved result;
-  bool valid = false;
+  bool found = false;
 };
 
 class Driver {
  public:
   Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {}
 
+  // The first pass over a table: everything but (when deferred) IRELATIVE, whose positions
+  // are remembered for the second pass.
   template <class R>
-  bool run(const Table<R>& table, bool irelative_pass) {
+  bool run(const Table<R>& table, size_t& irel_first, size_t& irel_end) {
     const uintptr_t base = m_.bias();
-    // Offsets a relocation may write at: [lo, lo + span) relative to the load bias.
+    // Offsets a relocation may write at: [lo, lo + span] relative to the load bias.
     const uintptr_t lo = m_.image.start - base, span = m_.image.size - sizeof(uintptr_t);
-    for (const R& r : table) {
-      uint32_t type = Native::r_type(r.r_info);
-      // The bulk of every table (glibc counts them in DT_RELACOUNT): B + A, done here.
-      if (type == arch::kRelativeType) {
-        if (irelative_pass) continue;
-        if (r.r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
-        auto* where = reinterpret_cast<uintptr_t*>(base + r.r_offset);
-        if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(r.r_addend);
+    const R* const first = table.data;
+    const R* const end = first + table.count;
+    const R* r = first;
+    irel_first = table.count, irel_end = 0;
+    while (r != end) {
+      // The bulk of every table (glibc counts them in DT_RELACOUNT): B + A, in a tight loop.
+      const R* run_start = r;
+      for (; r != end && Native::r_type(r->r_info) == arch::kRelativeType; ++r) {
+        if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
+        auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
+        if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(r->r_addend);
         else *where += base;
-        ++relative_;
-        continue;
       }
+      relative_ += static_cast<size_t>(r - run_start);
+      if (r == end) break;
+      uint32_t type = Native::r_type(r->r_info);
       RelocType t = arch::classify(type);
-      bool is_irel = t.kind == RelocKind::IRelative;
-      deferred_ += is_irel && !irelative_pass;
-      if (opt_.defer_irelative && is_irel != irelative_pass) continue;
-      if (!apply(r, type, t)) return false;
+      if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
+        size_t i = static_cast<size_t>(r - first);
+        if (i < irel_first) irel_first = i;
+        irel_end = i + 1;
+        ++deferred_;
+      } else if (!apply(*r, type, t)) {
+        return false;
+      }
+      ++r;
+    }
+    return true;
+  }
+
+  // The second pass: the IRELATIVE entries among [from, to), once every object they may call
+  // into is relocated.
+  template <class R>
+  bool run_irelative(const Table<R>& table, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const R& r = table.data[i];
+      uint32_t type = Native::r_type(r.r_info);
+      RelocType t = arch::classify(type);
+      if (t.kind == RelocKind::IRelative && !apply(r, type, t)) return false;
     }
     return true;
   }
 
  private:
   bool resolve(uint32_t index, unsigned flags, Resolved& out) {
-    if (cache_.valid && cache_.index == index && cache_.flags == flags && !(flags & kResolveCopy)) {
-      out = cache_.result;
+    const LastLookup& e = last_;
+    if (e.index == index + 1 && e.flags == flags && !(flags & kResolveCopy)) {
+      out = Resolved{e.module, e.sym, 0, e.found};
       ++cache_hits_;
       return true;
     }
@@ -101,8 +127,15 @@ class Driver {
       if (!out.found && elf::st_bind(s.st_info) != elf::STB_WEAK) return undefined(index);
       if (out.found && opt_.bound) opt_.bound(m_, index, out);
     }
-    if (!(flags & kResolveCopy)) cache_ = {index, flags, out, true};
+    if (!(flags & kResolveCopy) && !out.address)  // (address: a resolver's own answer, not cached)
+      last_ = LastLookup{out.module, out.sym, index + 1, flags, out.found};
     return true;
+  }
+
+  bool symbol_in_table(uint32_t index) const {
+    if (m_.symbol_count) return index < m_.symbol_count;
+    auto at = reinterpret_cast<uintptr_t>(m_.dyn.symtab + index);
+    return at >= m_.image.start && at + sizeof(elf::Sym) <= m_.image.start + m_.image.size;
   }
 
   bool undefined(uint32_t index) {
@@ -126,8 +159,8 @@ class Driver {
       diag_.message_text().add_hex(type);
       return false;
     }
-    if (r.r_offset >= m_.image.size + (m_.image.start - base) || where < m_.image.start ||
-        where + (t.width ? t.width : 1) > m_.image.start + m_.image.size)
+    const uintptr_t width = t.width ? t.width : 1;
+    if (r.r_offset - (m_.image.start - base) > m_.image.size - width)
       return diag_.fail(m_.path, "relocation outside the object");
     const uintptr_t addend = addend_of(r, where, t.width);
     if (t.kind == RelocKind::Relative) return write_value(diag_, m_, type, t, where, base + addend);
@@ -135,17 +168,31 @@ class Driver {
       return write_value(diag_, m_, type, t, where, arch::call_ifunc_resolver(base + addend));
     }
 
-    if (t.kind == RelocKind::JumpSlot && opt_.lazy) {  // bound at its first call
+    const bool lazy_slot = t.kind == RelocKind::JumpSlot && opt_.lazy;
+    if (lazy_slot) {  // bound at its first call
       *reinterpret_cast<uintptr_t*>(where) = arch::lazy_slot_value(base, *reinterpret_cast<uintptr_t*>(where));
+      return true;
+    }
+    if (index != 0 && !symbol_in_table(index))
+      return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
+    // The common case, a word-sized address of a symbol (GOT, PLT and data pointers): no detour.
+    if (index != 0 && t.width == sizeof(uintptr_t) &&
+        (t.kind == RelocKind::GlobDat || t.kind == RelocKind::JumpSlot || t.kind == RelocKind::Absolute)) {
+      Resolved def;
+      if (!resolve(index, t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot} : 0u, def)) return false;
+      const elf::Sym* s = def.sym;
+      uintptr_t value;
+      if (def.found && def.module && s && s->st_shndx != elf::SHN_ABS &&
+          elf::st_type(s->st_info) != elf::STT_GNU_IFUNC)
+        value = def.module->bias() + s->st_value;
+      else
+        value = symbol_address(def);
+      if (t.kind == RelocKind::Absolute || arch::kGotAddsAddend) value += addend;
+      *reinterpret_cast<uintptr_t*>(where) = value;
       return true;
     }
     Resolved def;
     if (index != 0) {
-      auto sym_at = reinterpret_cast<uintptr_t>(m_.dyn.symtab + index);
-      if (m_.symbol_count ? index >= m_.symbol_count
-                          : (sym_at < m_.image.start ||
-                             sym_at + sizeof(elf::Sym) > m_.image.start + m_.image.size))
-        return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
       unsigned flags = t.kind == RelocKind::Copy       ? unsigned{kResolveCopy}
                        : t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot}
                                                        : 0u;
@@ -222,7 +269,7 @@ class Driver {
   Diagnostics& diag_;
   Module& m_;
   const RelocationOptions& opt_;
-  OneEntryCache cache_;
+  LastLookup last_;
 };
 
 // Text relocations: make read-only segments writable for the duration.
@@ -300,15 +347,17 @@ bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& opti
   // of the other kind is an error rather than silently skipped.
   if (arch::kUsesRela ? (!d.rel.empty() || !d.plt_rel.empty()) : (!d.rela.empty() || !d.plt_rela.empty()))
     return diag.fail(m.path, arch::kUsesRela ? "unexpected DT_REL relocations" : "unexpected DT_RELA relocations");
-  auto run_all = [&](bool irelative_pass) {
-    if constexpr (arch::kUsesRela)
-      return drv.run(d.rela, irelative_pass) && drv.run(d.plt_rela, irelative_pass);
-    else
-      return drv.run(d.rel, irelative_pass) && drv.run(d.plt_rel, irelative_pass);
-  };
-  bool ok = run_all(false);
-  if (ok && options.defer_irelative && drv.deferred_)
-    ok = run_all(true);
+  size_t dyn_from, dyn_to, plt_from, plt_to;
+  bool ok;
+  if constexpr (arch::kUsesRela) {
+    ok = drv.run(d.rela, dyn_from, dyn_to) && drv.run(d.plt_rela, plt_from, plt_to);
+    if (ok && drv.deferred_)
+      ok = drv.run_irelative(d.rela, dyn_from, dyn_to) && drv.run_irelative(d.plt_rela, plt_from, plt_to);
+  } else {
+    ok = drv.run(d.rel, dyn_from, dyn_to) && drv.run(d.plt_rel, plt_from, plt_to);
+    if (ok && drv.deferred_)
+      ok = drv.run_irelative(d.rel, dyn_from, dyn_to) && drv.run_irelative(d.plt_rel, plt_from, plt_to);
+  }
   if (d.textrel) set_text_writable(m, false);
   if (options.stats) {
     options.stats->relative += drv.relative_;
