@@ -61,6 +61,8 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
       case DT_RELRENT:
         if (v != sizeof(Relr)) return diag.fail(name, "unexpected DT_RELRENT");
         break;
+      case DT_RELACOUNT:
+      case DT_RELCOUNT: out.relative_count = v; break;
       case DT_JMPREL: jmprel = p; break;
       case DT_PLTREL: pltrel = static_cast<int64_t>(v); break;
       case DT_INIT: out.init = p; break;

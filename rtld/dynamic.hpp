@@ -25,6 +25,9 @@ struct DynamicInfo {
   const uint32_t* gnu_hash = nullptr;
   Table<elf::Rela> rela;
   Table<elf::Rel> rel;
+  // DT_RELACOUNT/DT_RELCOUNT: the leading entries of rela/rel that the linker sorted there as
+  // relative relocations (at most the table's size).
+  size_t relative_count = 0;
   Table<elf::Relr> relr;
   Table<elf::Rela> plt_rela;  // DT_JMPREL, by DT_PLTREL
   Table<elf::Rel> plt_rel;

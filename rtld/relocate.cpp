@@ -70,6 +70,27 @@ class Driver {
     const R* const end = first + table.count;
     const R* r = first;
     irel_first = table.count, irel_end = 0;
+    // The entries the linker counted as relative (DT_RELACOUNT), as glibc takes them: without
+    // looking at their type.
+    if (size_t n = m_.dyn.relative_count; n && table.data == relative_table<R>()) {
+      const R* stop = first + (n < table.count ? n : table.count);
+      auto relocate = [&](const R& e) {
+        auto* where = reinterpret_cast<uintptr_t*>(base + e.r_offset);
+        if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(e.r_addend);
+        else *where += base;
+      };
+      if ((stop - r) & 1) {
+        if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
+        relocate(*r++);
+      }
+      for (; r != stop; r += 2) {  // two at a time: this loop runs 600,000 times for clang
+        if ((r[0].r_offset - lo > span) | (r[1].r_offset - lo > span))
+          return diag_.fail(m_.path, "relocation outside the object");
+        relocate(r[0]);
+        relocate(r[1]);
+      }
+      relative_ += static_cast<size_t>(r - first);
+    }
     while (r != end) {
       // The bulk of every table (glibc counts them in DT_RELACOUNT): B + A, in a tight loop.
       const R* run_start = r;
@@ -130,6 +151,12 @@ class Driver {
     if (!(flags & kResolveCopy) && !out.address)  // (address: a resolver's own answer, not cached)
       last_ = LastLookup{out.module, out.sym, index + 1, flags, out.found};
     return true;
+  }
+
+  template <class R>
+  const R* relative_table() const {
+    if constexpr (kHasAddend<R>) return m_.dyn.rela.data;
+    else return m_.dyn.rel.data;
   }
 
   bool symbol_in_table(uint32_t index) const {
