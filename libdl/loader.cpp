@@ -354,8 +354,7 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
   Loader& loader = *static_cast<Loader*>(context);
   if (loader.looking) [[unlikely]] return resolve_traced(loader, referrer, index, flags, out);
   const rtld::ObjectSet& set = *loader.set;
-  const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
-  rtld::SymbolName name(referrer.str(sym.st_name));
+  rtld::SymbolName name = rtld::name_of_symbol(referrer, index);
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
   const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
   const Module* root = referrer.scope_root;

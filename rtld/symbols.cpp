@@ -35,6 +35,25 @@ uint32_t sysv_hash(const char* name) {
   return h;
 }
 
+SymbolName name_of_symbol(const Module& m, uint32_t index) {
+  const char* name = m.str(m.dyn.symtab[index].st_name);
+  const GnuHash& g = m.gnu;
+  // The chain keeps bits 31..1 of each hash (bit 0 marks the end of a bucket's run). Bit 0 is
+  // the one that puts the symbol in the bucket whose run holds it.
+  if (!g.buckets || index < g.symoffset || index >= m.symbol_count || g.nbuckets < 2)
+    return SymbolName(name);
+  const uint32_t* chain = g.chain - g.symoffset;  // indexed by symbol index
+  uint32_t high = chain[index] & ~1u;
+  for (uint32_t low = 0; low < 2; ++low) {
+    uint32_t candidate = high | low;
+    uint32_t i = g.buckets[candidate % g.nbuckets];
+    if (i < g.symoffset || i > index) continue;
+    while (i < index && !(chain[i] & 1)) ++i;  // along the run: it must reach `index`
+    if (i == index) return SymbolName(name, candidate);
+  }
+  return SymbolName(name);  // a table that does not hold together: hash the name
+}
+
 namespace {
 
 constexpr unsigned kDefinable = (1u << elf::STT_NOTYPE) | (1u << elf::STT_OBJECT) |

@@ -13,6 +13,7 @@ uint32_t sysv_hash(const char* name);
 // A name with its hashes computed once per lookup, not once per object.
 struct SymbolName {
   explicit SymbolName(const char* n) : name(n), gnu(gnu_hash(n)) {}
+  SymbolName(const char* n, uint32_t gnu_hash_value) : name(n), gnu(gnu_hash_value) {}
   const char* name;
   uint32_t gnu;
   uint32_t sysv() const {
@@ -24,6 +25,11 @@ struct SymbolName {
   mutable uint32_t sysv_ = 0;
   mutable bool sysv_known_ = false;
 };
+
+// The name of symbol `index` of `m`, with its GNU hash: read back from m's own GNU hash table
+// when the symbol is in it (most references of a large library are to its own symbols, and
+// hashing long C++ names is the single largest cost of a lookup), else computed.
+SymbolName name_of_symbol(const Module& m, uint32_t index);
 
 enum LookupFlags : unsigned {
   kLookupDefault = 0,

@@ -1,5 +1,7 @@
 // gnu_hash and sysv_hash: known values (computed independently, with a Python transcription of
 // the ELF and GNU definitions), and agreement with the values the linker stored in real objects.
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "rtld/symbols.hpp"
@@ -61,6 +63,37 @@ TEST(GnuHash, MatchesLibcChainValues) {
   for (size_t i = m.gnu.symoffset; i < m.symbol_count; ++i) {
     const char* name = m.str(m.dyn.symtab[i].st_name);
     ASSERT_EQ(m.gnu.chain[i - m.gnu.symoffset] | 1u, rtld::gnu_hash(name) | 1u) << name;
+  }
+}
+
+// name_of_symbol reads a symbol's hash back from its object's own table (recovering the low bit
+// from the bucket that holds it): for every symbol of these objects, it must equal gnu_hash.
+TEST(GnuHash, NameOfSymbolRecoversTheFullHash) {
+  for (const char* path : {kLibc, kLibm, kLibGnu, kLibBoth, kLibSysv}) {
+    auto l = load(path, Source::kFd);
+    ASSERT_TRUE(l->prepared) << l->diag.message();
+    const rtld::Module& m = l->module;
+    ASSERT_GT(m.symbol_count, 1u) << path;
+    for (uint32_t i = 1; i < m.symbol_count; ++i) {
+      rtld::SymbolName n = rtld::name_of_symbol(m, i);
+      const char* name = m.str(m.dyn.symtab[i].st_name);
+      ASSERT_EQ(n.name, name) << path << ' ' << i;
+      ASSERT_EQ(n.gnu, rtld::gnu_hash(name)) << path << ' ' << name;
+    }
+  }
+}
+
+// A hash table whose runs do not hold together: the hash is computed, never guessed.
+TEST(GnuHash, NameOfSymbolWithInconsistentBucketsHashesTheName) {
+  auto l = load(kLibGnu, Source::kFd);
+  ASSERT_TRUE(l->prepared) << l->diag.message();
+  rtld::Module m = l->module;
+  ASSERT_GE(m.gnu.nbuckets, 2u);
+  std::vector<uint32_t> buckets(m.gnu.nbuckets, 0);  // every bucket empty
+  m.gnu.buckets = buckets.data();
+  for (uint32_t i = m.gnu.symoffset; i < m.symbol_count; ++i) {
+    const char* name = m.str(m.dyn.symtab[i].st_name);
+    EXPECT_EQ(rtld::name_of_symbol(m, i).gnu, rtld::gnu_hash(name)) << name;
   }
 }
 
