@@ -104,7 +104,23 @@ class Driver {
       if (r == end) break;
       uint32_t type = Native::r_type(r->r_info);
       RelocType t = arch::classify(type);
-      if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
+      const uint32_t index = Native::r_sym(r->r_info);
+      // The common symbolic case, a word-sized address of a symbol (GOT, PLT and data
+      // pointers), here with the last symbol's address remembered; everything else in apply().
+      if (index != 0 && t.width == sizeof(uintptr_t) && r->r_offset - lo <= span &&
+          (t.kind == RelocKind::GlobDat || t.kind == RelocKind::Absolute ||
+           (t.kind == RelocKind::JumpSlot && !opt_.lazy))) {
+        const unsigned flags = t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot} : 0u;
+        uintptr_t value = 0;
+        if (last_address_.index == index + 1 && last_address_.flags == flags) {
+          value = last_address_.value;
+          ++cache_hits_;
+        } else if (!address_of(index, flags, value)) {
+          return false;
+        }
+        if (t.kind == RelocKind::Absolute || arch::kGotAddsAddend) value += addend_of(*r, base + r->r_offset, t.width);
+        *reinterpret_cast<uintptr_t*>(base + r->r_offset) = value;
+      } else if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
         size_t i = static_cast<size_t>(r - first);
         if (i < irel_first) irel_first = i;
         irel_end = i + 1;
@@ -159,6 +175,23 @@ class Driver {
     else return m_.dyn.rel.data;
   }
 
+  // The address symbol `index` resolves to (IFUNC resolvers called), remembered for the next
+  // relocation naming it.
+  bool address_of(uint32_t index, unsigned flags, uintptr_t& value) {
+    if (!symbol_in_table(index))
+      return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
+    Resolved def;
+    if (!resolve(index, flags, def)) return false;
+    const elf::Sym* s = def.sym;
+    if (def.found && def.module && s && s->st_shndx != elf::SHN_ABS &&
+        elf::st_type(s->st_info) != elf::STT_GNU_IFUNC)
+      value = def.module->bias() + s->st_value;
+    else
+      value = symbol_address(def);
+    if (!def.address) last_address_ = LastAddress{index + 1, flags, value};
+    return true;
+  }
+
   bool symbol_in_table(uint32_t index) const {
     if (m_.symbol_count) return index < m_.symbol_count;
     auto at = reinterpret_cast<uintptr_t>(m_.dyn.symtab + index);
@@ -202,22 +235,6 @@ class Driver {
     }
     if (index != 0 && !symbol_in_table(index))
       return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
-    // The common case, a word-sized address of a symbol (GOT, PLT and data pointers): no detour.
-    if (index != 0 && t.width == sizeof(uintptr_t) &&
-        (t.kind == RelocKind::GlobDat || t.kind == RelocKind::JumpSlot || t.kind == RelocKind::Absolute)) {
-      Resolved def;
-      if (!resolve(index, t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot} : 0u, def)) return false;
-      const elf::Sym* s = def.sym;
-      uintptr_t value;
-      if (def.found && def.module && s && s->st_shndx != elf::SHN_ABS &&
-          elf::st_type(s->st_info) != elf::STT_GNU_IFUNC)
-        value = def.module->bias() + s->st_value;
-      else
-        value = symbol_address(def);
-      if (t.kind == RelocKind::Absolute || arch::kGotAddsAddend) value += addend;
-      *reinterpret_cast<uintptr_t*>(where) = value;
-      return true;
-    }
     Resolved def;
     if (index != 0) {
       unsigned flags = t.kind == RelocKind::Copy       ? unsigned{kResolveCopy}
@@ -297,6 +314,11 @@ class Driver {
   Module& m_;
   const RelocationOptions& opt_;
   LastLookup last_;
+  struct LastAddress {
+    uint32_t index = 0;  // of the symbol + 1 (0: empty)
+    unsigned flags = 0;
+    uintptr_t value = 0;
+  } last_address_;
 };
 
 // Text relocations: make read-only segments writable for the duration.
