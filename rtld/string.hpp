@@ -10,11 +10,18 @@ inline size_t str_len(const char* s) {
   while (s[n]) ++n;
   return n;
 }
-// Equality of two NUL-terminated strings, eight bytes at a time: symbol and version names
-// are compared on every lookup. A word is read only where it cannot cross into the next
-// (4 KiB or larger) page, so reading past a terminator never faults; sanitizers would still
-// call such reads overflows, hence the attribute.
-[[gnu::no_sanitize_address]] inline bool str_eq(const char* a, const char* b) {
+inline bool str_eq(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+
+// str_eq for two strings inside loaded ELF images (string tables), eight bytes at a time:
+// symbol and version names are compared on every lookup. A word is read only where it cannot
+// cross into the next (4 KiB or larger) page, so reading past a terminator never faults; the
+// bytes after it are initialised file contents, so memcheck sees no decision on undefined
+// memory (strings from a caller's heap must use str_eq). Sanitizers would still call such reads
+// overflows, hence the attribute.
+[[gnu::no_sanitize_address]] inline bool image_str_eq(const char* a, const char* b) {
   if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
     constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
     constexpr uintptr_t kLastWord = 4096 - sizeof(uint64_t);

@@ -4,9 +4,15 @@
 
 namespace rtld {
 
-// Every lookup hashes its name, and C++ names are long: whole words are taken while they hold
-// no NUL (a word never straddles a page, see str_eq), the tail byte by byte.
-[[gnu::no_sanitize_address]] uint32_t gnu_hash(const char* name) {
+uint32_t gnu_hash(const char* name) {
+  uint32_t h = 5381;
+  for (auto* p = reinterpret_cast<const unsigned char*>(name); *p; ++p) h = h * 33 + *p;
+  return h;
+}
+
+// gnu_hash of a name inside a loaded image (see image_str_eq), whole words at a time while
+// they hold no NUL, the tail byte by byte: C++ names are long.
+[[gnu::no_sanitize_address]] uint32_t image_gnu_hash(const char* name) {
   uint32_t h = 5381;
   auto* p = reinterpret_cast<const unsigned char*>(name);
   if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
@@ -41,7 +47,7 @@ SymbolName name_of_symbol(const Module& m, uint32_t index) {
   // The chain keeps bits 31..1 of each hash (bit 0 marks the end of a bucket's run). Bit 0 is
   // the one that puts the symbol in the bucket whose run holds it.
   if (!g.buckets || index < g.symoffset || index >= m.symbol_count || g.nbuckets < 2)
-    return SymbolName(name);
+    return SymbolName(name, image_gnu_hash(name), true);
   const uint32_t* chain = g.chain - g.symoffset;  // indexed by symbol index
   uint32_t high = chain[index] & ~1u;
   for (uint32_t low = 0; low < 2; ++low) {
@@ -49,9 +55,9 @@ SymbolName name_of_symbol(const Module& m, uint32_t index) {
     uint32_t i = g.buckets[candidate % g.nbuckets];
     if (i < g.symoffset || i > index) continue;
     while (i < index && !(chain[i] & 1)) ++i;  // along the run: it must reach `index`
-    if (i == index) return SymbolName(name, candidate);
+    if (i == index) return SymbolName(name, candidate, true);
   }
-  return SymbolName(name);  // a table that does not hold together: hash the name
+  return SymbolName(name, image_gnu_hash(name), true);  // a table that does not hold together
 }
 
 namespace {
@@ -79,14 +85,17 @@ int check_symbol(const Module& m, uint32_t index, const SymbolName& name, const 
     return 0;
   unsigned char bind = elf::st_bind(s.st_info);
   if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK && bind != elf::STB_GNU_UNIQUE) return 0;
-  if (s.st_name >= m.dyn.strsz || !str_eq(m.str(s.st_name), name.name)) return 0;
+  if (s.st_name >= m.dyn.strsz) return 0;
+  if (name.in_image ? !image_str_eq(m.str(s.st_name), name.name) : !str_eq(m.str(s.st_name), name.name))
+    return 0;
   const uint16_t* versym = m.dyn.versym;
   if (want) {
     if (!versym) return 1;  // an unversioned object satisfies any version
     uint16_t v = versym[index];
     uint16_t ndx = v & elf::VERSYM_INDEX;
     const Version* have = ndx < m.version_count ? &m.versions[ndx] : nullptr;
-    bool same = have && have->name && have->hash == want->hash && str_eq(have->name, want->name);
+    bool same = have && have->name && have->hash == want->hash &&
+                (name.in_image ? image_str_eq(have->name, want->name) : str_eq(have->name, want->name));
     if (!same && (want->hidden || (have && have->hash) || (v & elf::VERSYM_HIDDEN))) return 0;
     return 1;
   }

@@ -22,6 +22,17 @@ TEST(GnuHash, KnownValues) {
   EXPECT_EQ(rtld::gnu_hash("abcdefghijklmnopqrstuvwxyz0123456789"), 0x774c7211u);
 }
 
+TEST(GnuHash, ImageVariantAgreesAtEveryLengthAndAlignment) {
+  alignas(16) char buf[96];
+  for (size_t off = 0; off < 8; ++off)
+    for (size_t len = 0; len < 80; ++len) {
+      for (size_t i = 0; i < len; ++i) buf[off + i] = static_cast<char>('!' + (i * 7 + off) % 90);
+      buf[off + len] = 0;
+      ASSERT_EQ(rtld::image_gnu_hash(buf + off), rtld::gnu_hash(buf + off)) << off << ' ' << len;
+    }
+  EXPECT_EQ(rtld::image_gnu_hash("_ZNSt8ios_base4InitC1Ev"), 0x4cd4b8c7u);
+}
+
 TEST(GnuHash, BytesAboveAsciiAreUnsigned) {
   EXPECT_EQ(rtld::gnu_hash("\xff"), 5381u * 33u + 0xffu);
 }

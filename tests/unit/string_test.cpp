@@ -32,7 +32,7 @@ class GuardedPage {
   char* base_;
 };
 
-TEST(StrEq, MatchesBytewiseComparison) {
+TEST(ImageStrEq, MatchesBytewiseComparison) {
   const char* words[] = {"",         "a",         "ab",         "abcdefg",    "abcdefgh",
                          "abcdefghi", "abcdefgh\x80", "GLIBC_2.2.5", "GLIBC_2.34", "GLIBC_2.3",
                          "_ZNSt6vectorIiSaIiEE9push_backERKi", "\x01\x01", "\x01"};
@@ -43,40 +43,40 @@ TEST(StrEq, MatchesBytewiseComparison) {
         for (size_t ob = 0; ob < 8; ++ob) {
           std::strcpy(bufa + oa, x);
           std::strcpy(bufb + ob, y);
-          EXPECT_EQ(rtld::str_eq(bufa + oa, bufb + ob), std::strcmp(x, y) == 0)
+          EXPECT_EQ(rtld::image_str_eq(bufa + oa, bufb + ob), std::strcmp(x, y) == 0)
               << '"' << x << "\" vs \"" << y << '"' << oa << ob;
         }
 }
 
-TEST(StrEq, DifferenceAtEveryPosition) {
+TEST(ImageStrEq, DifferenceAtEveryPosition) {
   std::string base(40, 'x');
   for (size_t len = 0; len < 40; ++len) {
     std::string a = base.substr(0, len);
-    EXPECT_TRUE(rtld::str_eq(a.c_str(), std::string(a).c_str()));
+    EXPECT_TRUE(rtld::image_str_eq(a.c_str(), std::string(a).c_str()));
     for (size_t i = 0; i < len; ++i) {
       std::string b = a;
       b[i] = 'y';
-      EXPECT_FALSE(rtld::str_eq(a.c_str(), b.c_str())) << len << ' ' << i;
+      EXPECT_FALSE(rtld::image_str_eq(a.c_str(), b.c_str())) << len << ' ' << i;
       b[i] = '\0';  // b is now a prefix of a
-      EXPECT_FALSE(rtld::str_eq(a.c_str(), b.c_str())) << len << ' ' << i;
-      EXPECT_FALSE(rtld::str_eq(b.c_str(), a.c_str())) << len << ' ' << i;
+      EXPECT_FALSE(rtld::image_str_eq(a.c_str(), b.c_str())) << len << ' ' << i;
+      EXPECT_FALSE(rtld::image_str_eq(b.c_str(), a.c_str())) << len << ' ' << i;
     }
   }
 }
 
-TEST(StrEq, NeverReadsIntoTheNextPage) {
+TEST(ImageStrEq, NeverReadsIntoTheNextPage) {
   GuardedPage pa, pb;
   for (size_t len = 0; len < 24; ++len)
     for (size_t gap = 0; gap < 9; ++gap) {
       std::string s(len, 'q');
       const char* a = pa.place(s, gap);
       const char* b = pb.place(s, 8 - gap);
-      EXPECT_TRUE(rtld::str_eq(a, b)) << len << ' ' << gap;
-      EXPECT_TRUE(rtld::str_eq(b, a)) << len << ' ' << gap;
+      EXPECT_TRUE(rtld::image_str_eq(a, b)) << len << ' ' << gap;
+      EXPECT_TRUE(rtld::image_str_eq(b, a)) << len << ' ' << gap;
       std::string t = s + "r";
       const char* c = pb.place(t, gap);
-      EXPECT_FALSE(rtld::str_eq(a, c)) << len << ' ' << gap;
-      EXPECT_FALSE(rtld::str_eq(c, a)) << len << ' ' << gap;
+      EXPECT_FALSE(rtld::image_str_eq(a, c)) << len << ' ' << gap;
+      EXPECT_FALSE(rtld::image_str_eq(c, a)) << len << ' ' << gap;
     }
 }
 
