@@ -16,6 +16,10 @@ struct Version {  // one entry of an object's version index (VERDEF and VERNEED)
   uint32_t hash = 0;
   bool hidden = false;
   const char* file = nullptr;  // VERNEED: the file that should define it
+  // VERNEED: the last definition found to be this version (by name), so that the next lookup
+  // asking for it compares a pointer, not a string. Read and written atomically (lazy binding
+  // runs in any thread); a stale value only costs the string comparison.
+  mutable const Version* matched = nullptr;
 };
 
 struct GnuHash {

@@ -75,8 +75,8 @@ struct Candidate {
 
 // Whether symbol `index` of `m` is a definition of `name` acceptable for `want`.
 // Returns 1 to accept, 0 to reject, -1 for "remember as a versioned candidate".
-int check_symbol(const Module& m, uint32_t index, const SymbolName& name, const Version* want,
-                 unsigned flags) {
+[[gnu::always_inline]] inline int check_symbol(const Module& m, uint32_t index, const SymbolName& name,
+                                             const Version* want, unsigned flags) {
   const elf::Sym& s = m.dyn.symtab[index];
   unsigned char type = elf::st_type(s.st_info);
   if ((s.st_value == 0 && s.st_shndx != elf::SHN_ABS && type != elf::STT_TLS) ||
@@ -94,8 +94,11 @@ int check_symbol(const Module& m, uint32_t index, const SymbolName& name, const 
     uint16_t v = versym[index];
     uint16_t ndx = v & elf::VERSYM_INDEX;
     const Version* have = ndx < m.version_count ? &m.versions[ndx] : nullptr;
-    bool same = have && have->name && have->hash == want->hash &&
-                (name.in_image ? image_str_eq(have->name, want->name) : str_eq(have->name, want->name));
+    bool same = have && __atomic_load_n(&want->matched, __ATOMIC_RELAXED) == have;
+    if (!same && have && have->name && have->hash == want->hash) {
+      same = name.in_image ? image_str_eq(have->name, want->name) : str_eq(have->name, want->name);
+      if (same) __atomic_store_n(&want->matched, have, __ATOMIC_RELAXED);
+    }
     if (!same && (want->hidden || (have && have->hash) || (v & elf::VERSYM_HIDDEN))) return 0;
     return 1;
   }
@@ -109,8 +112,11 @@ int check_symbol(const Module& m, uint32_t index, const SymbolName& name, const 
 
 }  // namespace
 
-const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Version* want,
-                               unsigned flags) {
+namespace {
+
+// find_in_module once the bloom filter (if any) has let the name through.
+const elf::Sym* search_module(const Module& m, const SymbolName& name, const Version* want,
+                              unsigned flags) {
   Candidate cand;
   auto consider = [&](uint32_t index) -> const elf::Sym* {
     int r = check_symbol(m, index, name, want, flags);
@@ -120,15 +126,10 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
   };
   if (m.gnu.buckets) {
     const GnuHash& g = m.gnu;
-    constexpr uint32_t kBits = sizeof(uintptr_t) * 8;
-    uintptr_t word = g.bloom[(name.gnu / kBits) & (g.bloom_size - 1)];
-    uintptr_t mask = (uintptr_t{1} << (name.gnu % kBits)) |
-                     (uintptr_t{1} << ((name.gnu >> g.bloom_shift) % kBits));
-    if ((word & mask) != mask) return nullptr;
     uint32_t i = g.buckets[name.gnu % g.nbuckets];
     if (i == 0 || i < g.symoffset) return nullptr;
-    for (;; ++i) {
-      uint32_t h = g.chain[i - g.symoffset];
+    for (const uint32_t* chain = g.chain - g.symoffset;; ++i) {
+      uint32_t h = chain[i];
       if (((h ^ name.gnu) >> 1) == 0)
         if (const elf::Sym* s = consider(i)) return s;
       if (h & 1) break;
@@ -142,13 +143,21 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
   return cand.count == 1 ? cand.versioned : nullptr;
 }
 
+}  // namespace
+
+const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Version* want,
+                               unsigned flags) {
+  if (bloom_rejects(m, name)) return nullptr;
+  return search_module(m, name, want, flags);
+}
+
 SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& name,
                           const Version* want, unsigned flags, const Module* skip) {
   for (size_t i = 0; i < count; ++i) {
     const Module* m = scope[i];
     // Most objects of a scope do not define the name: their bloom filter says so without a call.
     if (m == skip || bloom_rejects(*m, name)) continue;
-    if (const elf::Sym* s = find_in_module(*m, name, want, flags)) return {s, m};
+    if (const elf::Sym* s = search_module(*m, name, want, flags)) return {s, m};
   }
   return {};
 }
