@@ -211,16 +211,22 @@ void report_relocation(const rtld::Module& m, bool lazy) {
 
 void report_loaded(const rtld::Module& m) {
   if (!on(kFiles) || m.missing) return;
-  // A dlopened object names the caller (glibc's __RTLD_CALLMAP); a dependency its loader.
-  if (m.loader)
-    print("\nfile=%s [%lu];  %s by %s [%lu]", m.name, ns_of(m), m.scope_root == &m ? "dynamically loaded" : "needed",
-          name_of(*m.loader), ns_of(*m.loader));
   print("file=%s [%lu];  generating link map", m.is_main ? runtime.program_name : m.name, ns_of(m));
   print("  dynamic: 0x%016lx  base: 0x%016lx   size: 0x%016lx", reinterpret_cast<unsigned long>(m.image.dynamic),
         static_cast<unsigned long>(m.bias()), static_cast<unsigned long>(m.image.size));
   print("    entry: 0x%016lx  phdr: 0x%016lx  phnum: %18lu\n", static_cast<unsigned long>(m.image.entry),
         reinterpret_cast<unsigned long>(m.image.phdr), static_cast<unsigned long>(m.image.phnum));
 }
+
+// Before the search: a dlopened object names the caller, an object initialised already
+// (glibc's __RTLD_CALLMAP); a dependency the object that needs it.
+void report_loading(const char* name, const rtld::Module* requester) {
+  if (requester)
+    print("\nfile=%s [%lu];  %s by %s [%lu]", name, ns_of(*requester),
+          requester->init_started ? "dynamically loaded" : "needed", name_of(*requester), ns_of(*requester));
+}
+
+void report_searched() { print(""); }
 
 void print_statistics(bool final) {
   if (!on(kStatistics)) return;

@@ -46,6 +46,8 @@ void report_relocation(const rtld::Module& m, bool lazy);
 void report_named_binding(const rtld::Module& referrer, const rtld::Module& def, const char* name,
                           const char* version, bool protected_ref = false);
 void report_loaded(const rtld::Module& m);
+void report_loading(const char* name, const rtld::Module* requester);  // files: "needed by"
+void report_searched();  // libs: the blank line after a search
 // LD_DEBUG=symbols: a lookup of `name` searches `m`.
 void report_lookup(const char* name, const rtld::Module& m);
 // LD_DEBUG=scopes: an object's scopes from number `from` on; an object added to the global

@@ -13,10 +13,7 @@ namespace {
 // Each namespace's hooks have its Loader as their context.
 const dl::Loader& ns_of(void* context) { return *static_cast<const dl::Loader*>(context); }
 
-bool added(void* ns, rtld::Module& m, rtld::Diagnostics& diag) {
-  debug::report_loaded(m);
-  return glibc::object_added(ns_of(ns), m, diag);
-}
+bool added(void* ns, rtld::Module& m, rtld::Diagnostics& diag) { return glibc::object_added(ns_of(ns), m, diag); }
 void scopes_changed(void* ns) { glibc::scopes_changed(ns_of(ns)); }
 void initialize(void* ns) {
   glibc::namespace_ready(ns_of(ns));

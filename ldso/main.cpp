@@ -400,7 +400,8 @@ EntryPoint start_program(uintptr_t* stack) {
 
   if (!rt.options.inhibit_cache && rt.cache.open("/etc/ld.so.cache")) rt.search.cache = &rt.cache;
 
-  if (debug::on(debug::kFiles)) rt.objects.loaded = debug::report_loaded;  // as each is mapped
+  if (debug::on(debug::kFiles)) rt.objects.loaded = debug::report_loaded, rt.objects.loading = debug::report_loading;
+  if (debug::on(debug::kLibs)) rt.objects.searched = debug::report_searched;
   // As glibc: LD_PRELOAD's objects first, then --preload's.
   if (env_preload) load_preloads(diag, env_preload, "LD_PRELOAD");
   if (rt.options.preload && rt.options.preload != env_preload)
@@ -410,7 +411,6 @@ EntryPoint start_program(uintptr_t* stack) {
   uint64_t load_start = debug::cycles();
   if (!rtld::load_dependencies(diag, rt.objects, rt.search, main, tolerate)) fatal(diag);
   debug::stats.load_cycles = debug::cycles() - load_start;
-  rt.objects.loaded = nullptr;  // dlopen reports its objects through its own hook
   if (!self->listed) rtld::append_module(rt.objects, self);  // debuggers see it in the chain
   if (rt.options.list) list_objects_and_exit(rt);
   // As glibc: every version problem is printed, then a missing version ends with status 1

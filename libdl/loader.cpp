@@ -737,6 +737,7 @@ Loader* new_namespace(Loader& base) {
       // Searches still see the executable's RPATH (glibc's do in every namespace), and copy
       // relocations skip it; it is not one of this namespace's objects.
       set->main = base.set->main;
+      set->loading = base.set->loading, set->searched = base.set->searched, set->loaded = base.set->loaded;
       if (self) {  // ld.so's stand-in: the same mapped tables, a record of this namespace
         *self = *base.set->ldso;
         self->next = self->prev = nullptr;

@@ -108,8 +108,11 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
     }
     return self;
   }
+  if (set.loading) set.loading(name, requester);
   OpenedFile file;
-  if (!open_library(diag, *set.arena, config, name, requester, set.main, file)) return nullptr;
+  bool opened = open_library(diag, *set.arena, config, name, requester, set.main, file);
+  if (set.searched && !has_slash(name)) set.searched();
+  if (!opened) return nullptr;
   // The same file under another name: share the loaded copy.
   for (Module* m = set.first; m; m = m->next) {
     if (m->has_file_id && m->device == file.id.device && m->inode == file.id.inode) {

@@ -22,7 +22,11 @@ struct ObjectSet {
   Module** scope = nullptr;  // the global scope as a flat array, in load order
   size_t scope_count = 0;
   StaticTls tls;
-  // Told of each object load_object maps, as it joins the set (LD_DEBUG=files); may be null.
+  // LD_DEBUG: told when load_object goes looking for `name` for `requester` (not loaded
+  // yet), when a search by name (no slash) is over, and of each object it maps as it joins
+  // the set. Each may be null.
+  void (*loading)(const char* name, const Module* requester) = nullptr;
+  void (*searched)() = nullptr;
   void (*loaded)(const Module& m) = nullptr;
 };
 

@@ -104,6 +104,8 @@ dl::Loader& namespace_of(const rtld::Module* m) {
 // The dlmopen namespace ids of <dlfcn.h>, and glibc's id for "the caller's namespace".
 constexpr long kNewNamespace = -1, kCallerNamespace = -2;
 
+unsigned main_opens = 1;  // glibc's l_direct_opencount of the executable (LD_DEBUG=files)
+
 void* dl_open(const char* file, int mode, const void* caller, long nsid, int, char**, char**) {
   rtld::Diagnostics diag;
   rtld::Module* m = nullptr;
@@ -128,9 +130,11 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
     if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
     signal_failure(diag);
   }
-  // glibc reports an object's first open (its later ones take a shorter path).
-  if (debug::on(debug::kFiles) && m->refcount == 1)
-    debug::print("opening file=%s [%lu]; direct_opencount=1\n", m->path, static_cast<unsigned long>(namespace_id(*m)));
+  // glibc's l_direct_opencount; here the opens whose closure holds the object (the same
+  // unless another open also needs it), and for the executable (dlopen(NULL)) a count of its own.
+  if (debug::on(debug::kFiles))
+    debug::print("opening file=%s [%lu]; direct_opencount=%u\n", m->is_main ? "" : m->path,
+                  static_cast<unsigned long>(namespace_id(*m)), m->is_main ? ++main_opens : m->refcount);
   return link_map_of(*m);
 }
 
@@ -140,6 +144,9 @@ void dl_close(void* map) {
   {
     LoadLock held;
     rtld::Module* m = module_of(map);
+    unsigned left = !m ? 0 : m->is_main ? --main_opens : m->refcount - 1;
+    if (debug::on(debug::kFiles) && m && left && (m->refcount || m->is_main))
+      debug::print("\nclosing file=%s; direct_opencount=%u", m->is_main ? "" : m->path, left);
     ok = m && close_object(diag, namespace_of(m), m);
     if (!m) diag.fail("", "invalid handle");
   }
