@@ -151,16 +151,28 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
 bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
                        Module* from, bool tolerate_missing) {
   for (Module* m = from; m; m = m->next) {
-    if (m->deps || m->dyn.needed_count == 0) continue;
-    m->deps = set.arena->make<Module*>(m->dyn.needed_count);
+    if (m->deps) continue;
+    size_t count = 0;  // DT_NEEDED, DT_FILTER and DT_AUXILIARY entries
+    for (size_t i = 0; i < m->image.dynamic_count && m->image.dynamic[i].d_tag != elf::DT_NULL; ++i) {
+      int64_t t = m->image.dynamic[i].d_tag;
+      count += t == elf::DT_NEEDED || t == elf::DT_FILTER || t == elf::DT_AUXILIARY;
+    }
+    if (count == 0) continue;
+    m->deps = set.arena->make<Module*>(count);
     if (!m->deps) return diag.fail(m->path, "cannot allocate dependency list");
+    Module* moved = nullptr;
     for (size_t i = 0; i < m->image.dynamic_count; ++i) {
       const elf::Dyn& d = m->image.dynamic[i];
       if (d.d_tag == elf::DT_NULL) break;
-      if (d.d_tag != elf::DT_NEEDED) continue;
+      bool filter = d.d_tag == elf::DT_FILTER || d.d_tag == elf::DT_AUXILIARY;
+      if (d.d_tag != elf::DT_NEEDED && !filter) continue;
       if (d.d_val >= m->dyn.strsz) return diag.fail(m->path, "DT_NEEDED outside the string table");
       const char* name = m->str(static_cast<uint32_t>(d.d_val));
       Module* dep = load_object(diag, set, config, name, m);
+      if (!dep && d.d_tag == elf::DT_AUXILIARY) {  // an auxiliary filtee is optional
+        diag.clear();
+        continue;
+      }
       if (!dep && tolerate_missing) {
         diag.clear();
         dep = set.arena->make<Module>();
@@ -173,7 +185,23 @@ bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& co
       }
       if (!dep) return false;
       m->deps[m->dep_count++] = dep;
+      // A filtee goes just before its filter in the search order (as glibc's
+      // _dl_map_object_deps places it), so lookups find its definitions first.
+      bool later = false;
+      for (Module* x = m->next; x && !later; x = x->next) later = x == dep;
+      if (filter && later && dep->listed && m != set.main) {
+        remove_module(set, dep);
+        dep->prev = m->prev;
+        dep->next = m;
+        (m->prev ? m->prev->next : set.first) = dep;
+        m->prev = dep;
+        dep->listed = true;
+        ++set.count;
+        if (!moved) moved = dep;
+      }
     }
+    // A filtee moved before its filter: its own dependencies are loaded now.
+    if (moved && !load_dependencies(diag, set, config, moved, tolerate_missing)) return false;
   }
   return true;
 }
