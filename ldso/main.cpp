@@ -442,8 +442,11 @@ EntryPoint start_program(uintptr_t* stack) {
   setup_run_time_loading();
   if (debug::on(debug::kScopes)) debug::show_initial_scopes();
   rtld::RelocationOptions ropts{{dl::resolve_symbol, &rt.loader}};
-  if (rt.options.trace) ropts.resolver.resolve = resolve_for_ldd;
-  if (!rt.options.bind_now && !unused) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
+  // LD_DEBUG=unused: every reference bound now, an undefined one to 0 without a word (glibc's
+  // lookup does not report under it), even when the program runs.
+  bool unused_debug = debug::on(debug::kUnused);
+  if (rt.options.trace || unused_debug) ropts.resolver.resolve = resolve_for_ldd;
+  if (!rt.options.bind_now && !unused_debug) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;
   ropts.stats = &debug::relocations;
   if (debug::on(debug::kBindings)) ropts.bound = debug::report_binding;

@@ -1,6 +1,7 @@
 #include "arch/syscall.hpp"
 #include "rtld/platform.hpp"
 #include "rtld/string.hpp"
+#include "debug_log.hpp"
 #include "format.hpp"
 #include "runtime.hpp"
 
@@ -33,6 +34,11 @@ void exit_process(int status) {
 
 void fatal(const rtld::Diagnostics& diag) {
   const char* object = diag.object();
+  // glibc's _dl_signal_cexception reports a failed lookup under any LD_DEBUG category but
+  // statistics, naming the referring object (the program by its name).
+  if ((debug::mask & ~unsigned{debug::kStatistics}) && rtld::str_eq(diag.occasion(), "symbol lookup error"))
+    debug::print("%s: error: %s: %s (fatal)", *object ? object : runtime.program_name, diag.occasion(),
+                 diag.message());
   print_error("%s: %s: %s%s%s\n", runtime.program_name, diag.occasion(), object, *object ? ": " : "",
               diag.message());
   exit_process(127);
