@@ -76,13 +76,11 @@ struct Text {
   Text() { data[0] = 0; }  // no zero fill: these live on hot paths' stacks
   char data[N];
   size_t len = 0;
-  Text& add(const char* s) {
-    while (s && *s && len + 1 < N) data[len++] = *s++;
-    data[len] = 0;
-    return *this;
-  }
-  Text& add(const char* s, size_t n) {
-    for (size_t i = 0; i < n && len + 1 < N; ++i) data[len++] = s[i];
+  Text& add(const char* s) { return s ? add(s, str_len(s)) : *this; }
+  Text& add(const char* s, size_t n) {  // n bytes of s (truncated to what fits)
+    if (n > N - 1 - len) n = N - 1 - len;
+    mem_copy(data + len, s, n);
+    len += n;
     data[len] = 0;
     return *this;
   }

@@ -31,9 +31,10 @@ static_assert(sizeof(DlException) == L::dl_exception::kSize);
 
 const char kOutOfMemory[] = "out of memory";
 
-void fill_exception(DlException* e, const char* objname, const char* errstring) {
+void fill_exception(DlException* e, const char* objname, const char* errstring, size_t errlen = size_t(-1)) {
   if (!objname) objname = "";
-  size_t on = rtld::str_len(objname) + 1, en = rtld::str_len(errstring) + 1;
+  size_t on = rtld::str_len(objname) + 1;
+  size_t en = (errlen != size_t(-1) ? errlen : rtld::str_len(errstring)) + 1;
   auto* buf = static_cast<char*>(allocate(on + en));
   if (!buf) {
     e->objname = "";
@@ -52,10 +53,12 @@ void fill_exception(DlException* e, const char* objname, const char* errstring) 
 // Raises an error the way glibc's ld.so does: through libc's catcher, else fatally.
 // (An exception made here and raised with libc's _dl_signal_exception, as glibc's ld.so raises
 // its own: libc's _dl_signal_error would bind its lazy call to _dl_exception_create.)
-[[noreturn]] void signal_error(int errcode, const char* objname, const char* occasion, const char* text) {
+[[noreturn]] void signal_error(int errcode, const char* objname, const char* occasion, const char* text,
+                               size_t text_length = size_t(-1)) {
   if (libc.signal_exception) {
     DlException e;
-    fill_exception(&e, objname, text ? text : "DYNAMIC LINKER BUG!!!");
+    if (text) fill_exception(&e, objname, text, text_length);
+    else fill_exception(&e, objname, "DYNAMIC LINKER BUG!!!");
     libc.signal_exception(errcode, &e, occasion);
   }
   if (libc.signal_error) libc.signal_error(errcode, objname, occasion, text);
@@ -101,6 +104,69 @@ dl::Loader& namespace_of(const rtld::Module* m) {
   return ns ? *ns : runtime.loader;
 }
 
+// dlsym's answers (libc's dlsym reaches _dl_lookup_symbol_x), remembered until an object is
+// loaded or unloaded: programs look the same names up again and again (plugin entry points,
+// RTLD_NEXT wrappers, feature probes), and the absent ones most expensively. Unversioned
+// lookups of names up to kNameMax bytes; a direct-mapped table indexed by the name's hash.
+class LookupCache {
+ public:
+  static constexpr size_t kNameMax = 47;
+  struct Key {
+    void** scopes;
+    void* skip_map;
+    unsigned flags;
+    uint32_t hash;
+    const char* name;
+  };
+  struct Answer {
+    const rtld::elf::Sym* sym;  // null: not defined in these scopes
+    rtld::Module* module;
+  };
+
+  // Bumped before and after every change to the objects or their scopes.
+  void invalidate() { __atomic_add_fetch(&generation_, 1, __ATOMIC_RELAXED); }
+
+  bool find(const Key& k, Answer& out) {
+    if (!try_lock()) return false;
+    const Entry& e = entries_[k.hash % kEntries];
+    bool hit = e.generation == generation_ && e.key.scopes == k.scopes && e.key.skip_map == k.skip_map &&
+               e.key.flags == k.flags && e.key.hash == k.hash && rtld::str_eq(e.name, k.name);
+    if (hit) out = e.answer;
+    unlock();
+    return hit;
+  }
+
+  void remember(const Key& k, const Answer& a) {
+    size_t n = rtld::str_len(k.name);
+    if (n > kNameMax || !try_lock()) return;
+    Entry& e = entries_[k.hash % kEntries];
+    e.generation = generation_, e.key = k, e.answer = a;
+    rtld::mem_copy(e.name, k.name, n + 1);
+    e.key.name = e.name;
+    unlock();
+  }
+
+ private:
+  static constexpr size_t kEntries = 32;
+  struct Entry {
+    uint64_t generation = 0;  // never current: generation_ starts at 1
+    Key key{};
+    Answer answer{};
+    char name[kNameMax + 1];
+  };
+  // libc's dlsym holds the load lock, but other callers may not: a busy cache is bypassed.
+  bool try_lock() { return !__atomic_test_and_set(&busy_, __ATOMIC_ACQUIRE); }
+  void unlock() { __atomic_clear(&busy_, __ATOMIC_RELEASE); }
+
+  uint64_t generation_ = 1;
+  bool busy_ = false;
+  Entry entries_[kEntries];
+};
+
+LookupCache lookup_cache;
+
+void objects_changing() { lookup_cache.invalidate(); }
+
 // The dlmopen namespace ids of <dlfcn.h>, and glibc's id for "the caller's namespace".
 constexpr long kNewNamespace = -1, kCallerNamespace = -2;
 
@@ -124,7 +190,9 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
       ns = dl::find_namespace(runtime.loader, nsid);
       if (!ns) diag.fail(file, "invalid target namespace in dlmopen()", "Invalid argument");
     }
+    objects_changing();
     if (ns) m = open_object(diag, *ns, file, mode & 0xffffff, from ? from : runtime.objects.main);
+    objects_changing();
   }
   if (!m) {
     if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
@@ -147,7 +215,9 @@ void dl_close(void* map) {
     unsigned left = !m ? 0 : m->is_main ? --main_opens : m->refcount - 1;
     if (debug::on(debug::kFiles) && m && left && (m->refcount || m->is_main))
       debug::print("\nclosing file=%s; direct_opencount=%u", m->is_main ? "" : m->path, left);
+    objects_changing();
     ok = m && close_object(diag, namespace_of(m), m);
+    objects_changing();
     if (!m) diag.fail("", "invalid handle");
   }
   if (!ok) signal_failure(diag);
@@ -179,6 +249,10 @@ struct FoundVersion {
 };
 
 // _dl_lookup_symbol_x: libc's dlsym/dlvsym and the vDSO IFUNCs go through this.
+void* found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version,
+            int flags, const rtld::elf::Sym* sym, rtld::Module* m);
+void* not_found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version);
+
 void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
                       void** scopes, const FoundVersion* version, int type_class, int flags,
                       void* skip_map) {
@@ -186,6 +260,12 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
   rtld::Version want;
   if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
   unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
+  const bool cacheable = !version && !(debug::mask & (debug::kSymbols | debug::kBindings));
+  const LookupCache::Key key{scopes, skip_map, lookup_flags, name.gnu, undef_name};
+  LookupCache::Answer answer{};
+  if (cacheable && lookup_cache.find(key, answer))
+    return answer.sym ? found(undef_name, undef_map, ref, version, flags, answer.sym, answer.module)
+                      : not_found(undef_name, undef_map, ref, version);
   // With skip_map (RTLD_NEXT) the search starts after it in the first scope.
   unsigned start = 0;
   if (skip_map && scopes && scopes[0]) {
@@ -203,22 +283,37 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
       if (m && debug::on(debug::kSymbols)) [[unlikely]] debug::report_lookup(undef_name, *m);
       if (!m || rtld::bloom_rejects(*m, name)) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
-        // Unique symbols, and DL_LOOKUP_ADD_DEPENDENCY (dlsym(RTLD_DEFAULT)): a dlopened
-        // definer stays as long as the object that looked it up.
-        rtld::Module* referrer = module_of(undef_map);
-        rtld::SymbolMatch match =
-            dl::bound(namespace_of(referrer), referrer, name, {sym, m}, (flags & 1) != 0);
-        if (debug::on(debug::kBindings)) [[unlikely]]
-          if (referrer)
-            debug::report_named_binding(*referrer, *match.module, undef_name, version ? version->name : nullptr,
-                                        *ref && rtld::elf::st_visibility((*ref)->st_other) == rtld::elf::STV_PROTECTED);
-        *ref = match.sym;
-        // ld.so's stand-in in another namespace: the definition is the real one's.
-        if (match.module->is_ldso && runtime.objects.ldso) return link_map_of(*runtime.objects.ldso);
-        return link_map_of(*match.module);
+        if (cacheable) lookup_cache.remember(key, {sym, m});
+        return found(undef_name, undef_map, ref, version, flags, sym, m);
       }
     }
   }
+  if (cacheable) lookup_cache.remember(key, {});
+  return not_found(undef_name, undef_map, ref, version);
+}
+
+// lookup_symbol_x's answer when `sym` of `m` is the definition.
+void* found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version,
+            int flags, const rtld::elf::Sym* sym, rtld::Module* m) {
+  // Unique symbols, and DL_LOOKUP_ADD_DEPENDENCY (dlsym(RTLD_DEFAULT)): a dlopened definer
+  // stays as long as the object that looked it up.
+  rtld::Module* referrer = module_of(undef_map);
+  bool unique = rtld::elf::st_bind(sym->st_info) == rtld::elf::STB_GNU_UNIQUE;
+  rtld::SymbolMatch match{sym, m};
+  if (unique || (flags & 1))
+    match = dl::bound(namespace_of(referrer), referrer, rtld::SymbolName(undef_name), match, (flags & 1) != 0);
+  if (debug::on(debug::kBindings)) [[unlikely]]
+    if (referrer)
+      debug::report_named_binding(*referrer, *match.module, undef_name, version ? version->name : nullptr,
+                                  *ref && rtld::elf::st_visibility((*ref)->st_other) == rtld::elf::STV_PROTECTED);
+  *ref = match.sym;
+  // ld.so's stand-in in another namespace: the definition is the real one's.
+  if (match.module->is_ldso && runtime.objects.ldso) return link_map_of(*runtime.objects.ldso);
+  return link_map_of(*match.module);
+}
+
+// lookup_symbol_x's answer when nothing defines the name: an error unless the reference is weak.
+void* not_found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version) {
   bool weak = *ref && rtld::elf::st_bind((*ref)->st_info) == rtld::elf::STB_WEAK;
   *ref = nullptr;
   if (!weak) {
@@ -230,7 +325,7 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
     // glibc's _dl_signal_cexception reports it under any LD_DEBUG category but statistics.
     if (debug::mask & ~unsigned{debug::kStatistics})
       debug::print("%s: error: %s: %s (fatal)", who, "symbol lookup error", t.c_str());
-    signal_error(0, who, "symbol lookup error", t.c_str());
+    signal_error(0, who, "symbol lookup error", t.c_str(), t.len);
   }
   return nullptr;
 }
