@@ -5,20 +5,37 @@
 namespace rtld {
 namespace {
 
-bool inside(const Module& m, const void* p, size_t len) {
-  auto a = reinterpret_cast<uintptr_t>(p);
-  if (m.image.phdr) {
-    for (size_t i = 0; i < m.image.phnum; ++i) {
-      const elf::Phdr& ph = m.image.phdr[i];
+// Whether [p, p + len) lies inside one readable segment of m. Tables checked piece by piece
+// (version definitions and requirements) ask about the same segment again and again: the
+// segment of the last answer is tried first.
+class Readable {
+ public:
+  explicit Readable(const Module& m) : m_(m) {}
+  bool holds(const void* p, size_t len) {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    if (a >= lo_ && a <= hi_ && len <= hi_ - a) return true;
+    if (!m_.image.phdr) {
+      lo_ = m_.image.start, hi_ = m_.image.start + m_.image.size;
+      return a >= lo_ && a <= hi_ && len <= hi_ - a;
+    }
+    for (size_t i = 0; i < m_.image.phnum; ++i) {
+      const elf::Phdr& ph = m_.image.phdr[i];
       if (ph.p_type != elf::PT_LOAD || !(ph.p_flags & elf::PF_R)) continue;
-      uintptr_t lo = m.image.bias + ph.p_vaddr, hi = lo + ph.p_memsz;
-      if (a >= lo && a <= hi && len <= hi - a) return true;
+      uintptr_t lo = m_.image.bias + ph.p_vaddr, hi = lo + ph.p_memsz;
+      if (a >= lo && a <= hi && len <= hi - a) {
+        lo_ = lo, hi_ = hi;
+        return true;
+      }
     }
     return false;
   }
-  return a >= m.image.start && a <= m.image.start + m.image.size &&
-         len <= m.image.start + m.image.size - a;
-}
+
+ private:
+  const Module& m_;
+  uintptr_t lo_ = 1, hi_ = 0;  // empty
+};
+
+bool inside(const Module& m, const void* p, size_t len) { return Readable(m).holds(p, len); }
 
 bool prepare_hashes(Diagnostics& diag, Module& m) {
   const char* name = m.path;
@@ -66,6 +83,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
 }
 
 bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
+  Readable readable(m);
   const DynamicInfo& d = m.dyn;
   if (!d.verdef && !d.verneed) return true;
   const char* name = m.path;
@@ -76,17 +94,17 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
   };
   const elf::Verdef* vd = d.verdef;
   for (size_t i = 0; vd && i < d.verdefnum; ++i) {
-    if (!inside(m, vd, sizeof *vd)) return diag.fail(name, "invalid version definition");
+    if (!readable.holds(vd, sizeof *vd)) return diag.fail(name, "invalid version definition");
     if ((vd->vd_ndx & elf::VERSYM_INDEX) > max) max = vd->vd_ndx & elf::VERSYM_INDEX;
     if (!vd->vd_next) break;
     vd = def_at(vd, vd->vd_next);
   }
   const elf::Verneed* vn = d.verneed;
   for (size_t i = 0; vn && i < d.verneednum; ++i) {
-    if (!inside(m, vn, sizeof *vn)) return diag.fail(name, "invalid version requirement");
+    if (!readable.holds(vn, sizeof *vn)) return diag.fail(name, "invalid version requirement");
     auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
     for (size_t j = 0; j < vn->vn_cnt; ++j) {
-      if (!inside(m, aux, sizeof *aux)) return diag.fail(name, "invalid version requirement");
+      if (!readable.holds(aux, sizeof *aux)) return diag.fail(name, "invalid version requirement");
       if ((aux->vna_other & elf::VERSYM_INDEX) > max) max = aux->vna_other & elf::VERSYM_INDEX;
       if (!aux->vna_next) break;
       aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(aux) + aux->vna_next);
@@ -101,7 +119,7 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
   vd = d.verdef;
   for (size_t i = 0; vd && i < d.verdefnum; ++i) {
     auto* aux = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
-    if (!inside(m, aux, sizeof *aux) || !string_ok(aux->vda_name))
+    if (!readable.holds(aux, sizeof *aux) || !string_ok(aux->vda_name))
       return diag.fail(name, "invalid version definition");
     if (!(vd->vd_flags & elf::VER_FLG_BASE)) {
       Version& v = m.versions[vd->vd_ndx & elf::VERSYM_INDEX];
