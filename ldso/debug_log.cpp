@@ -97,24 +97,13 @@ void print_parts(const char* const* parts) {
 
 void init(const char* spec, const char* output_file, bool secure) {
   if (!spec || !*spec) return;
+  bool help = false;
   for (const char* p = spec; *p;) {
     while (*p == ' ' || *p == ',' || *p == ':') ++p;
     const char* e = p;
     while (*e && *e != ' ' && *e != ',' && *e != ':') ++e;
     size_t n = static_cast<size_t>(e - p);
-    if (n == 4 && rtld::str_eq_n(p, "help", 4)) {
-      rtld::Text<2048> t;
-      t.add("Valid options for the LD_DEBUG environment variable are:\n\n");
-      for (const Option& o : kOptions) {
-        t.add("  ").add(o.name);
-        for (size_t i = rtld::str_len(o.name); i < 12; ++i) t.add_char(' ');
-        t.add(o.help).add("\n");
-      }
-      t.add("\nTo direct the debugging output into a file instead of standard output\n"
-            "a filename can be specified using the LD_DEBUG_OUTPUT environment variable.\n");
-      write_all(1, t.data, t.len);
-      exit_process(0);
-    }
+    help |= n == 4 && rtld::str_eq_n(p, "help", 4);
     bool known = false;
     for (const Option& o : kOptions)
       if (n && rtld::str_len(o.name) == n && rtld::str_eq_n(p, o.name, n)) mask |= o.bits, known = true;
@@ -124,6 +113,20 @@ void init(const char* spec, const char* output_file, bool secure) {
       write_all(2, w.data, w.len);
     }
     p = e;
+  }
+  // As glibc: every word is read (and an unknown one warned about) before the help.
+  if (help) {
+    rtld::Text<2048> t;
+    t.add("Valid options for the LD_DEBUG environment variable are:\n\n");
+    for (const Option& o : kOptions) {
+      t.add("  ").add(o.name);
+      for (size_t i = rtld::str_len(o.name); i < 12; ++i) t.add_char(' ');
+      t.add(o.help).add("\n");
+    }
+    t.add("\nTo direct the debugging output into a file instead of standard output\n"
+          "a filename can be specified using the LD_DEBUG_OUTPUT environment variable.\n");
+    write_all(1, t.data, t.len);
+    exit_process(0);
   }
   if (output_file && *output_file && !secure) {
     rtld::Text<4096> path;
@@ -212,8 +215,15 @@ void report_relocation(const rtld::Module& m, bool lazy) {
 void report_loaded(const rtld::Module& m) {
   if (!on(kFiles) || m.missing) return;
   print("file=%s [%lu];  generating link map", m.is_main ? runtime.program_name : m.name, ns_of(m));
+  // glibc's size: from the first segment's page to the end of the last one's memory.
+  unsigned long low = ~0ul, high = 0;
+  for (size_t i = 0; i < m.image.phnum; ++i)
+    if (const rtld::elf::Phdr& p = m.image.phdr[i]; p.p_type == rtld::elf::PT_LOAD) {
+      if ((p.p_vaddr & ~0xffful) < low) low = p.p_vaddr & ~0xffful;
+      if (p.p_vaddr + p.p_memsz > high) high = p.p_vaddr + p.p_memsz;
+    }
   print("  dynamic: 0x%016lx  base: 0x%016lx   size: 0x%016lx", reinterpret_cast<unsigned long>(m.image.dynamic),
-        static_cast<unsigned long>(m.bias()), static_cast<unsigned long>(m.image.size));
+        static_cast<unsigned long>(m.bias()), high - low);
   print("    entry: 0x%016lx  phdr: 0x%016lx  phnum: %18lu\n", static_cast<unsigned long>(m.image.entry),
         reinterpret_cast<unsigned long>(m.image.phdr), static_cast<unsigned long>(m.image.phnum));
 }
