@@ -183,7 +183,8 @@ void join_scope(Loader& loader, Module* m, bool report) {
   for (size_t i = 0; i < m->closure_count; ++i) {
     Module* o = m->closure[i];
     size_t from = 0;
-    if (o != m && o->dynamic && o->init_done && o->scope_root != m) {
+    // (m itself too when an earlier open loaded it: glibc gives it its own search list.)
+    if (o->dynamic && o->init_done && o->scope_root != m) {
       State::Record* r = make_record(loader, o);
       if (r && r->roots.contains(m)) continue;
       if (report) from = scopes_of(loader, *o, nullptr, 0);
@@ -551,6 +552,7 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
   if (mode & kNoDelete) m->nodelete = true;
   for (size_t i = 0; i < m->closure_count; ++i)
     if (m->closure[i]->dynamic) ++m->closure[i]->refcount;
+  ++m->direct_opens;
   if (loader.hooks.scopes_changed) loader.hooks.scopes_changed(loader.hooks.context);
   if (first_new && loader.hooks.debug_state) loader.hooks.debug_state(loader.hooks.context, 0);
   return m;
@@ -767,6 +769,7 @@ Loader* new_namespace(Loader& base) {
 bool close(Diagnostics& diag, Loader& loader, Module* m) {
   if (!m->dynamic) return true;  // start-up objects stay for the life of the process
   if (m->refcount == 0) return diag.fail(m->path, "shared object not open");
+  if (m->direct_opens) --m->direct_opens;
   for (size_t i = 0; i < m->closure_count; ++i)
     if (m->closure[i]->dynamic && m->closure[i]->refcount) --m->closure[i]->refcount;
   State* st = state_of(loader);

@@ -74,6 +74,7 @@ struct Module {
   bool nodelete = false;   // RTLD_NODELETE or DF_1_NODELETE
   bool deepbind = false;   // RTLD_DEEPBIND: its own scope before the global one
   uint32_t refcount = 0;   // opens whose dependency closure includes it
+  uint32_t direct_opens = 0;  // opens of this very object (glibc's l_direct_opencount)
   Module* scope_root = nullptr;   // the object whose open loaded it (its local scope)
   Module** closure = nullptr;     // itself and its dependencies, breadth-first
   size_t closure_count = 0;

@@ -198,11 +198,10 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
     if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
     signal_failure(diag);
   }
-  // glibc's l_direct_opencount; here the opens whose closure holds the object (the same
-  // unless another open also needs it), and for the executable (dlopen(NULL)) a count of its own.
+  // glibc's l_direct_opencount (the executable's, for dlopen(NULL), counted here: it starts at 1).
   if (debug::on(debug::kFiles))
     debug::print("opening file=%s [%lu]; direct_opencount=%u\n", m->is_main ? "" : m->path,
-                  static_cast<unsigned long>(namespace_id(*m)), m->is_main ? ++main_opens : m->refcount);
+                  static_cast<unsigned long>(namespace_id(*m)), m->is_main ? ++main_opens : m->direct_opens);
   return link_map_of(*m);
 }
 
@@ -212,8 +211,8 @@ void dl_close(void* map) {
   {
     LoadLock held;
     rtld::Module* m = module_of(map);
-    unsigned left = !m ? 0 : m->is_main ? --main_opens : m->refcount - 1;
-    if (debug::on(debug::kFiles) && m && left && (m->refcount || m->is_main))
+    unsigned left = !m ? 0 : m->is_main ? --main_opens : m->direct_opens - 1;
+    if (debug::on(debug::kFiles) && m && left && (m->direct_opens || m->is_main))
       debug::print("\nclosing file=%s; direct_opencount=%u", m->is_main ? "" : m->path, left);
     objects_changing();
     ok = m && close_object(diag, namespace_of(m), m);
