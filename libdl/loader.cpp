@@ -218,6 +218,16 @@ rtld::SymbolMatch unique_definition(Loader& loader, const rtld::SymbolName& name
   return match;
 }
 
+// The arguments of an unloaded object's dynamic TLS descriptors (see Module::tls_desc_args).
+void release_tls_desc_args(rtld::Arena& a, Module& m) {
+  for (uintptr_t* b = m.tls_desc_args; b;) {
+    auto* next = reinterpret_cast<uintptr_t*>(b[0]);
+    a.release(b);
+    b = next;
+  }
+  m.tls_desc_args = nullptr;
+}
+
 // Forgets the objects appended after `keep` (a failed open), newest first.
 void roll_back(Loader& loader, Module* keep, bool announced) {
   rtld::ObjectSet& set = *loader.set;
@@ -234,6 +244,7 @@ void roll_back(Loader& loader, Module* keep, bool announced) {
     forget(loader, m);
     rtld::remove_module(set, m);
     rtld::unmap_image(m->image);
+    release_tls_desc_args(*set.arena, *m);
   }
   rtld::build_global_scope(set);
 }
@@ -643,6 +654,7 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
       }
       if (o->tls.id) ++tls.generation;
       rtld::unmap_image(o->image);
+      release_tls_desc_args(a, *o);
       a.release(o->closure);
       a.release(o->deps);
       a.release(o->versions);

@@ -67,6 +67,10 @@ struct Module {
   bool missing = false;  // a placeholder for a library that was not found (trace mode)
   bool listed = false;  // in the object set's load order
   bool global = true;   // part of the global scope
+  // The {module, offset} arguments of this object's TLS descriptors that resolve through the
+  // dynamic TLS path: blocks of RelocationOptions::allocate, each [next, module id, offset],
+  // chained here so that whoever unloads the object can release them.
+  uintptr_t* tls_desc_args = nullptr;
   bool relocated = false, init_started = false, init_done = false, fini_done = false;
   bool versions_checked = false;
   // Run-time loading (dlopen): objects it brought in can be unloaded again.

@@ -286,8 +286,11 @@ class Driver {
         }
         if (!dm->tls.is_static) {
           // A block allocated at first use: the descriptor resolves through __tls_get_addr.
-          auto* index = opt_.allocate ? static_cast<uintptr_t*>(opt_.allocate(opt_.allocate_context, 2 * sizeof(uintptr_t))) : nullptr;
-          if (!index) return diag_.fail(m_.path, "cannot allocate memory in static TLS block");
+          auto* block = opt_.allocate ? static_cast<uintptr_t*>(opt_.allocate(opt_.allocate_context, 3 * sizeof(uintptr_t))) : nullptr;
+          if (!block) return diag_.fail(m_.path, "cannot allocate memory in static TLS block");
+          block[0] = reinterpret_cast<uintptr_t>(m_.tls_desc_args);
+          m_.tls_desc_args = block;
+          uintptr_t* index = block + 1;
           index[0] = dm->tls.id;
           index[1] = (s ? s->st_value : 0) + (kHasAddend<R> ? addend : desc[1]);
           desc[0] = reinterpret_cast<uintptr_t>(&arch::arch_tlsdesc_dynamic);
