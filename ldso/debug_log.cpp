@@ -155,13 +155,9 @@ unsigned long ns_of(const rtld::Module& m) {
 void report_named_binding(const rtld::Module& referrer, const rtld::Module& d, const char* name,
                           const char* version, bool protected_ref) {
   if (!on(kBindings)) return;
-  const char* kind = protected_ref ? "protected" : "normal";
-  if (version)
-    print("binding file %s [%lu] to %s [%lu]: %s symbol `%s' [%s]", name_of(referrer), ns_of(referrer), name_of(d),
-          ns_of(d), kind, name, version);
-  else
-    print("binding file %s [%lu] to %s [%lu]: %s symbol `%s'", name_of(referrer), ns_of(referrer), name_of(d),
-          ns_of(d), kind, name);
+  print("binding file %s [%lu] to %s [%lu]: %s symbol `%s'%s%s%s", name_of(referrer), ns_of(referrer), name_of(d),
+        ns_of(d), protected_ref ? "protected" : "normal", name, version ? " [" : "", version ? version : "",
+        version ? "]" : "");
 }
 
 void report_binding(const rtld::Module& referrer, uint32_t index, const rtld::Resolved& def) {
