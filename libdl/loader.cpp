@@ -494,6 +494,7 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
     roll_back(loader, keep, false);
     return nullptr;
   }
+  first_new = keep ? keep->next : set.first;  // a filtee may have been placed before its filter
   for (Module* n = first_new; n; n = n->next) {
     // ld.so's stand-in in another namespace comes and goes with what needs it there.
     n->dynamic = !n->is_ldso || loader.base;

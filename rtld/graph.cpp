@@ -43,6 +43,18 @@ bool build_closure(ObjectSet& set, Module& root) {
       list[n++] = d;
     }
   }
+  // A filtee is searched just before its filter (as at start-up, see load_dependencies).
+  for (size_t i = 0; i < n; ++i) {
+    Module* filter = list[i];
+    for (size_t j = 0; j < filter->dep_count && j < 64; ++j) {
+      if (!(filter->filtee_deps >> j & 1)) continue;
+      size_t at = i + 1;
+      while (at < n && list[at] != filter->deps[j]) ++at;
+      if (at == n) continue;  // already before it
+      for (; at > i; --at) list[at] = list[at - 1];
+      list[i++] = filter->deps[j];  // the filter moves one place down
+    }
+  }
   root.closure = list;
   root.closure_count = n;
   return true;
@@ -184,6 +196,7 @@ bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& co
         append_module(set, dep);
       }
       if (!dep) return false;
+      if (filter && m->dep_count < 64) m->filtee_deps |= uint64_t{1} << m->dep_count;
       m->deps[m->dep_count++] = dep;
       // A filtee goes just before its filter in the search order (as glibc's
       // _dl_map_object_deps places it), so lookups find its definitions first.

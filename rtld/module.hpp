@@ -59,6 +59,7 @@ struct Module {
 
   Module** deps = nullptr;  // DT_NEEDED, in order, resolved
   size_t dep_count = 0;
+  uint64_t filtee_deps = 0;  // bit j: deps[j] is a DT_FILTER/DT_AUXILIARY filtee (j < 64)
   Module* loader = nullptr;  // the object whose DT_NEEDED brought it in
   Module* next = nullptr;  // load order
   Module* prev = nullptr;

@@ -383,9 +383,9 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
 
 bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options) {
   const DynamicInfo& d = m.dyn;
+  if (d.textrel) set_text_writable(m, true);  // before RELR too: its entries may be in text
   if (!d.relr.empty())
     relocate_relative<elf::Rela, elf::Relr>(m.bias(), nullptr, 0, 0, d.relr.data, d.relr.count);
-  if (d.textrel) set_text_writable(m, true);
   RelocationOptions effective = options;
   if (!options.lazy || !options.lazy_entry || d.bind_now || !d.pltgot ||
       (d.plt_rela.empty() && d.plt_rel.empty()))
