@@ -80,15 +80,13 @@ void run_pending_initializers(rtld::ObjectSet& set) {
 
 void run_finalizers_of(rtld::Module** list, size_t count) {
   Runtime& rt = runtime;
-  // In the reverse of the order their initialisers ran.
-  for (size_t i = rt.initialized_count; i-- > 0;) {
-    rtld::Module* m = rt.initialized[i];
-    bool doomed = false;
-    for (size_t j = 0; j < count && !doomed; ++j) doomed = list[j] == m;
-    if (!doomed) continue;
-    run_fini(m);
-    for (size_t k = i; k + 1 < rt.initialized_count; ++k) rt.initialized[k] = rt.initialized[k + 1];
-    --rt.initialized_count;
+  for (size_t j = 0; j < count; ++j) {  // in the order given (dl::finalization_order's)
+    for (size_t i = rt.initialized_count; i-- > 0;) {
+      if (rt.initialized[i] != list[j]) continue;
+      for (size_t k = i; k + 1 < rt.initialized_count; ++k) rt.initialized[k] = rt.initialized[k + 1];
+      --rt.initialized_count;
+    }
+    run_fini(list[j]);
   }
 }
 
@@ -102,19 +100,14 @@ extern "C" void run_finalizers() {
   // order initialisers actually ran once something was dlopened: a library loaded at
   // start-up is finalised before an unrelated dlopened one.
   // Other namespaces first, the highest id first (as glibc's _dl_fini walks GL(dl_ns)).
-  for (auto id = static_cast<long>(rt.loader.max_namespaces); --id > 0;) {
-    dl::Loader* ns = dl::find_namespace(rt.loader, id);
+  for (auto id = static_cast<long>(rt.loader.max_namespaces); id-- > 0;) {
+    dl::Loader* ns = id ? dl::find_namespace(rt.loader, id) : &rt.loader;
     if (!ns) continue;
-    rtld::ObjectSet& set = *ns->set;
-    if (auto** order = rt.arena.make<rtld::Module*>(set.count)) {
-      size_t n = rtld::initialization_order(set, order);
-      for (size_t i = n; i-- > 0;) run_fini(order[i]);
+    size_t count = ns->set->count;
+    if (auto** order = rt.arena.make<rtld::Module*>(2 * count)) {
+      size_t n = dl::finalization_order(*ns, order, order + count);
+      for (size_t i = 0; i < n; ++i) run_fini(order[i]);
     }
-  }
-  if (auto** order = rt.arena.make<rtld::Module*>(rt.objects.count)) {
-    size_t n = rtld::initialization_order(rt.objects, order);
-    run_fini(rt.objects.main);
-    for (size_t i = n; i-- > 0;) run_fini(order[i]);
   }
   for (size_t i = rt.initialized_count; i-- > 0;) run_fini(rt.initialized[i]);
 }

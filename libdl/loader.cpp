@@ -618,6 +618,18 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
   for (Module* o = set.first; o; o = o->next)
     if (o->dynamic && o->visit_mark != mark) work[count++] = o;
   if (count) {
+    // Finalised in glibc's order for dlclose: _dl_fini's sort over every object of the
+    // namespace, keeping those that go.
+    if (auto** order = a.make<Module*>(2 * set.count)) {
+      size_t n = finalization_order(loader, order, order + set.count), k = 0;
+      for (size_t i = 0; i < n; ++i)
+        for (size_t j = k; j < count; ++j)
+          if (work[j] == order[i]) {
+            work[j] = work[k], work[k++] = order[i];
+            break;
+          }
+      a.release(order);
+    }
     if (loader.hooks.finalize) loader.hooks.finalize(loader.hooks.context, work, count);
     TlsLock tls_lock(loader);
     rtld::StaticTls& tls = shared_tls(loader);
@@ -671,6 +683,59 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
 }
 
 }  // namespace
+
+size_t relocation_dependencies(const Loader& loader, const Module& m, Module* const** used) {
+  const State::Record* r = loader.state ? record_of(*loader.state, &m) : nullptr;
+  *used = r ? r->used.items : nullptr;
+  return r ? r->used.count : 0;
+}
+
+namespace {
+
+// glibc's _dl_sort_maps for _dl_fini (its depth-first variant): objects are walked from the
+// last loaded to the first, each through its DT_NEEDED dependencies and then its relocation
+// dependencies (newest first), and placed before everything they reach; the executable is
+// first unless something needs it. When relocation dependencies took part, the walk is
+// redone in the order found, through DT_NEEDED alone. (Unlike the sort for initialisers,
+// this one enters the executable when a library needs it by its SONAME.)
+struct FiniSort {
+  const Loader& loader;
+  uint32_t mark;
+  Module** head;  // filled from the end
+  bool reldeps_seen = false;
+
+  void visit(Module* m, bool with_reldeps) {
+    if (m->visit_mark == mark) return;
+    m->visit_mark = mark;
+    for (size_t i = 0; i < m->dep_count; ++i) visit(m->deps[i], with_reldeps);
+    if (with_reldeps) {
+      Module* const* used;
+      size_t n = relocation_dependencies(loader, *m, &used);
+      reldeps_seen |= n != 0;
+      for (size_t i = n; i-- > 0;) visit(used[i], true);
+    }
+    *--head = m;
+  }
+};
+
+}  // namespace
+
+size_t finalization_order(const Loader& loader, Module** out, Module** scratch) {
+  rtld::ObjectSet& set = *loader.set;
+  uint32_t mark = 0;
+  size_t n = 0;
+  for (Module* o = set.first; o && n < set.count; o = o->next, ++n)
+    if (o->visit_mark >= mark) mark = o->visit_mark + 1;
+  FiniSort sort{loader, mark, scratch + n};
+  for (Module* o = set.last; o; o = o->prev) sort.visit(o, true);
+  if (!sort.reldeps_seen) {
+    for (size_t i = 0; i < n; ++i) out[i] = scratch[i];
+    return n;
+  }
+  sort.mark = mark + 1, sort.head = out + n;
+  for (size_t i = n; i-- > 0;) sort.visit(scratch[i], false);
+  return n;
+}
 
 size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots) {
   const State::Record* r = loader.state ? record_of(*loader.state, &m) : nullptr;

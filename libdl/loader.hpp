@@ -111,6 +111,14 @@ rtld::Module* open(rtld::Diagnostics& diag, Loader& loader, const char* name, in
 // dlclose: drops one reference; unloads whatever no longer has any.
 bool close(rtld::Diagnostics& diag, Loader& loader, rtld::Module* m);
 
+// The dlopened objects `m` bound symbols to outside its dependencies, oldest first.
+size_t relocation_dependencies(const Loader& loader, const rtld::Module& m, rtld::Module* const** used);
+
+// The order in which the loader's objects are finalised at exit, as glibc's _dl_fini sorts them
+// (dependents first, relocation dependencies included): into out, with `scratch` of the same
+// size (set->count each).
+size_t finalization_order(const Loader& loader, rtld::Module** out, rtld::Module** scratch);
+
 // The objects opened after `m`'s first opener whose dependencies include `m`: their
 // dependencies are searched too, after m's first opener's (glibc's l_scope beyond [1]).
 size_t extra_scopes(const Loader& loader, const rtld::Module& m, rtld::Module* const** roots);

@@ -294,11 +294,14 @@ bool build_global_scope(ObjectSet& set, Module* const* added, size_t added_count
 }
 
 namespace {
-// Depth-first: dependencies first, each object once; `out` receives the finish order.
-void visit(Module* m, uint32_t mark, Module** out, size_t& n) {
+// Depth-first: dependencies first, each object once; `out` receives the finish order. The
+// executable is never entered as a dependency (a library may need it by its SONAME), as in
+// glibc's sort.
+void visit(Module* m, const Module* main, uint32_t mark, Module** out, size_t& n) {
   if (m->visit_mark == mark) return;
   m->visit_mark = mark;
-  for (size_t i = 0; i < m->dep_count; ++i) visit(m->deps[i], mark, out, n);
+  for (size_t i = 0; i < m->dep_count; ++i)
+    if (m->deps[i] != main) visit(m->deps[i], main, mark, out, n);
   out[n++] = m;
 }
 }  // namespace
@@ -310,7 +313,7 @@ size_t initialization_order(ObjectSet& set, Module** out) {
     if (m->visit_mark >= mark) mark = m->visit_mark + 1;
   size_t n = 0;
   // glibc starts its walk from the most recently loaded object.
-  for (Module* m = set.last; m; m = m->prev) visit(m, mark, out, n);
+  for (Module* m = set.last; m; m = m->prev) visit(m, set.main, mark, out, n);
   return n;
 }
 
