@@ -90,9 +90,8 @@ __attribute__((always_inline)) inline void relocate_relative(uintptr_t base, con
     if ((e & 1) == 0) {
       where = reinterpret_cast<uintptr_t*>(base + e);
       *where++ += base;
-    } else {
-      for (uintptr_t* p = where; (e >>= 1) != 0; ++p)
-        if (e & 1) *p += base;
+    } else {  // a bitmap of the next 63 (31) words: only its set bits cost anything
+      for (Relr bits = e >> 1; bits; bits &= bits - 1) where[__builtin_ctzll(bits)] += base;
       where += sizeof(Relr) * 8 - 1;
     }
   }
