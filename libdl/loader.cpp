@@ -391,8 +391,12 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
   rtld::SymbolMatch match = lookup(lookup_flags);
   if (!(flags & rtld::kResolveCopy))
     match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
-  match = bound(loader, &referrer, name, match, true, (flags & rtld::kResolveCopy) != 0);
-  if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
+  if (!match) return true;
+  // Unique symbols and bindings to dlopened objects need bookkeeping; start-up's do not.
+  if (rtld::elf::st_bind(match.sym->st_info) == rtld::elf::STB_GNU_UNIQUE ||
+      (match.module != &referrer && match.module->dynamic && !match.module->nodelete))
+    match = bound(loader, &referrer, name, match, true, (flags & rtld::kResolveCopy) != 0);
+  out = rtld::Resolved{match.module, match.sym, 0, true};
   return true;
 }
 
