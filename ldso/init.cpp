@@ -106,6 +106,7 @@ extern "C" void run_finalizers() {
     size_t count = ns->set->count;
     if (auto** order = rt.arena.make<rtld::Module*>(2 * count)) {
       size_t n = dl::finalization_order(*ns, order, order + count);
+      if (!id) run_fini(rt.objects.main);  // the executable first (glibc's force_first)
       for (size_t i = 0; i < n; ++i) run_fini(order[i]);
     }
   }

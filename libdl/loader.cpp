@@ -699,11 +699,12 @@ namespace {
 // glibc's _dl_sort_maps for _dl_fini (its depth-first variant): objects are walked from the
 // last loaded to the first, each through its DT_NEEDED dependencies and then its relocation
 // dependencies (newest first), and placed before everything they reach; the executable is
-// first unless something needs it. When relocation dependencies took part, the walk is
-// redone in the order found, through DT_NEEDED alone. (Unlike the sort for initialisers,
-// this one enters the executable when a library needs it by its SONAME.)
+// never reached through a dependency (a library may need it by its SONAME: glibc's
+// tst-dso-ordering10). When relocation dependencies took part, the walk is
+// redone in the order found, through DT_NEEDED alone.
 struct FiniSort {
   const Loader& loader;
+  const Module* main;
   uint32_t mark;
   Module** head;  // filled from the end
   bool reldeps_seen = false;
@@ -711,12 +712,14 @@ struct FiniSort {
   void visit(Module* m, bool with_reldeps) {
     if (m->visit_mark == mark) return;
     m->visit_mark = mark;
-    for (size_t i = 0; i < m->dep_count; ++i) visit(m->deps[i], with_reldeps);
+    for (size_t i = 0; i < m->dep_count; ++i)
+      if (m->deps[i] != main) visit(m->deps[i], with_reldeps);
     if (with_reldeps) {
       Module* const* used;
       size_t n = relocation_dependencies(loader, *m, &used);
       reldeps_seen |= n != 0;
-      for (size_t i = n; i-- > 0;) visit(used[i], true);
+      for (size_t i = n; i-- > 0;)
+        if (used[i] != main) visit(used[i], true);
     }
     *--head = m;
   }
@@ -730,7 +733,7 @@ size_t finalization_order(const Loader& loader, Module** out, Module** scratch) 
   size_t n = 0;
   for (Module* o = set.first; o && n < set.count; o = o->next, ++n)
     if (o->visit_mark >= mark) mark = o->visit_mark + 1;
-  FiniSort sort{loader, mark, scratch + n};
+  FiniSort sort{loader, set.main, mark, scratch + n};
   for (Module* o = set.last; o; o = o->prev) sort.visit(o, true);
   if (!sort.reldeps_seen) {
     for (size_t i = 0; i < n; ++i) out[i] = scratch[i];
