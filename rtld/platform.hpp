@@ -11,8 +11,9 @@ enum Prot : int { kNone = 0, kRead = 1, kWrite = 2, kExec = 4 };
 
 // Memory. Results that are addresses come back as intptr_t; a value in [-4095, -1] is -errno.
 intptr_t reserve(uintptr_t hint, size_t length);  // inaccessible, private, anywhere (hint only)
-intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offset);  // fixed
-intptr_t map_zero(uintptr_t addr, size_t length, int prot);  // fixed, anonymous
+// At `addr` (replacing what is there), or anywhere when `addr` is 0.
+intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offset);
+intptr_t map_zero(uintptr_t addr, size_t length, int prot);  // anonymous, zero-filled
 int protect(uintptr_t addr, size_t length, int prot);
 int unmap(uintptr_t addr, size_t length);
 

@@ -26,7 +26,7 @@ intptr_t reserve(uintptr_t hint, size_t length) {
 }
 intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offset) {
   return sys(__NR_mmap, static_cast<long>(addr), static_cast<long>(length), to_linux_prot(prot),
-             MAP_PRIVATE | MAP_FIXED, fd, static_cast<long>(offset));
+             MAP_PRIVATE | (addr ? MAP_FIXED : 0), fd, static_cast<long>(offset));
 }
 intptr_t map_zero(uintptr_t addr, size_t length, int prot) {
   long flags = MAP_PRIVATE | MAP_ANONYMOUS | (addr ? MAP_FIXED : 0);

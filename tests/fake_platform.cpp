@@ -241,7 +241,14 @@ intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offs
   if (offset + length > fake::round_up(f.bytes.size()))
     fake::S().violations.push_back("map_file maps whole pages past the end of the file at " +
                                      fake::hex(addr));
-  intptr_t r = fake::fixed_anonymous(addr, length, "map_file");
+  intptr_t r;
+  if (addr == 0) {  // anywhere
+    void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    r = p == MAP_FAILED ? -errno : reinterpret_cast<intptr_t>(p);
+    if (r > 0) addr = static_cast<uintptr_t>(r);
+  } else {
+    r = fake::fixed_anonymous(addr, length, "map_file");
+  }
   if (r < 0) {
     c.result = r;
     return fake::record(c);

@@ -342,3 +342,16 @@ TEST(LoadImageErrors, BadDescriptor) {
 }
 
 }  // namespace
+
+// map_file with address 0 maps anywhere (the ld.so.cache is mapped this way): never at page 0,
+// which would also make null pointers dereferenceable.
+TEST(Platform, MapFileAtZeroMapsAnywhere) {
+  int fd = rtld::platform::open(kLibc);
+  ASSERT_GE(fd, 0);
+  intptr_t at = rtld::platform::map_file(0, 4096, rtld::platform::kRead, fd, 0);
+  rtld::platform::close(fd);
+  ASSERT_FALSE(rtld::platform::is_error(at)) << at;
+  EXPECT_NE(at, 0);
+  EXPECT_EQ(std::memcmp(reinterpret_cast<const void*>(at), "\177ELF", 4), 0);
+  rtld::platform::unmap(static_cast<uintptr_t>(at), 4096);
+}
