@@ -446,6 +446,7 @@ EntryPoint start_program(uintptr_t* stack) {
   // lookup does not report under it), even when the program runs.
   bool unused_debug = debug::on(debug::kUnused);
   if (rt.options.trace || unused_debug) ropts.resolver.resolve = resolve_for_ldd;
+  ropts.skip_ifunc = rt.options.trace;  // ldd: nothing runs, and -u relocates the program alone
   if (!rt.options.bind_now && !unused_debug) ropts.lazy = rt.loader.lazy, ropts.lazy_entry = rt.loader.lazy_entry;
   ropts.copy_size_warning = warn_copy_size;
   ropts.stats = &debug::relocations;

@@ -187,9 +187,17 @@ class Driver {
         elf::st_type(s->st_info) != elf::STT_GNU_IFUNC)
       value = def.module->bias() + s->st_value;
     else
-      value = symbol_address(def);
+      value = address(def);
     if (!def.address) last_address_ = LastAddress{index + 1, flags, value};
     return true;
+  }
+
+  // symbol_address, except that with skip_ifunc an IFUNC's resolver is not called.
+  uintptr_t address(const Resolved& def) const {
+    if (opt_.skip_ifunc && def.found && def.module && def.sym &&
+        elf::st_type(def.sym->st_info) == elf::STT_GNU_IFUNC)
+      return def.module->bias() + def.sym->st_value;
+    return symbol_address(def);
   }
 
   bool symbol_in_table(uint32_t index) const {
@@ -225,7 +233,8 @@ class Driver {
     const uintptr_t addend = addend_of(r, where, t.width);
     if (t.kind == RelocKind::Relative) return write_value(diag_, m_, type, t, where, base + addend);
     if (t.kind == RelocKind::IRelative) {
-      return write_value(diag_, m_, type, t, where, arch::call_ifunc_resolver(base + addend));
+      return write_value(diag_, m_, type, t, where,
+                         opt_.skip_ifunc ? base + addend : arch::call_ifunc_resolver(base + addend));
     }
 
     const bool lazy_slot = t.kind == RelocKind::JumpSlot && opt_.lazy;
@@ -249,20 +258,20 @@ class Driver {
 
     switch (t.kind) {
       case RelocKind::Absolute:
-        return write_value(diag_, m_, type, t, where, symbol_address(def) + addend);
+        return write_value(diag_, m_, type, t, where, address(def) + addend);
       case RelocKind::PcRelative:
-        return write_value(diag_, m_, type, t, where, symbol_address(def) + addend - where);
+        return write_value(diag_, m_, type, t, where, address(def) + addend - where);
       case RelocKind::JumpSlot:
       case RelocKind::GlobDat:
         return write_value(diag_, m_, type, t, where,
-                           symbol_address(def) + (arch::kGotAddsAddend ? addend : 0));
+                           address(def) + (arch::kGotAddsAddend ? addend : 0));
       case RelocKind::Size:
         return write_value(diag_, m_, type, t, where, (s ? s->st_size : 0) + addend);
       case RelocKind::Copy: {
         if (!def.found || !s) return true;  // weak and undefined: nothing to copy
         const elf::Sym& ref = m_.dyn.symtab[index];
         size_t n = ref.st_size < s->st_size ? ref.st_size : s->st_size;
-        mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(symbol_address(def)), n);
+        mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(address(def)), n);
         if (s->st_size > ref.st_size && opt_.copy_size_warning)
           opt_.copy_size_warning(opt_.warning_context, m_.str(ref.st_name));
         return true;

@@ -63,6 +63,9 @@ struct RelocationOptions {
   // whose TLS is not in the static block); without it such descriptors are an error.
   void* (*allocate)(void* context, size_t size) = nullptr;
   void* allocate_context = nullptr;
+  // ldd's relocation: IFUNC resolvers are not called (their objects may not be relocated);
+  // the resolver's own address is written instead.
+  bool skip_ifunc = false;
   // Told of each symbol binding (LD_DEBUG=bindings); may be null.
   void (*bound)(const Module& referrer, uint32_t index, const Resolved& def) = nullptr;
 };

@@ -95,8 +95,10 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
   set_bits<lm::l_contiguous>(l, 1);
   set_bits<lm::l_ld_readonly>(l, 1);  // .dynamic is left as the file has it: libc adds l_addr
   set_bits<lm::l_global>(l, m.global ? 1 : 0);
-  at<lm::l_origin, const char*>(l) =
-      m.is_main ? runtime.search.main_origin : (m.origin ? m.origin : rtld::origin_of(runtime.arena, m.path));
+  at<lm::l_origin, const char*>(l) = m.is_main ? runtime.search.main_origin
+                                     : m.origin ? m.origin
+                                     : m.path   ? rtld::origin_of(runtime.arena, m.path)
+                                                : nullptr;  // (ldd's stand-in for a missing object)
   // The object whose DT_NEEDED loaded it (dlsym(RTLD_NEXT) walks these to the root).
   if (m.loader && m.loader->client) at<lm::l_loader, void*>(l) = m.loader->client;
   at<lm::l_map_start, uintptr_t>(l) = m.image.start;
