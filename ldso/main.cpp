@@ -433,11 +433,14 @@ EntryPoint start_program(uintptr_t* stack) {
   // after it (their images may hold relocated pointers).
   for (Module* m = rt.objects.first; m; m = m->next) rtld::assign_tls(rt.objects.tls, *m, true);
   rt.objects.tls.free_top = rt.objects.tls.free_bottom = 0;  // no gap filling after start-up
-  if (!glibc::prepare_objects(diag, rt)) fatal(diag);
-  setup_initial_thread(diag);
-
+  // Debuggers hear "adding" before the objects' records exist, as glibc's ld.so tells them
+  // before loading the dependencies, and see the list at "consistent", once everything is
+  // relocated: libthread_db reads libc's __nptl_rtld_global, valid only after relocation.
   publish_debug_state();  // DT_DEBUG is written before RELRO makes it read-only
   debug_state(kDebugAdd);
+  if (!glibc::prepare_objects(diag, rt)) fatal(diag);
+  setup_initial_thread(diag);
+  publish_debug_state();  // now with the records
 
   setup_run_time_loading();
   if (debug::on(debug::kScopes)) debug::show_initial_scopes();
