@@ -5,11 +5,9 @@
 
 namespace rtld {
 
-inline size_t str_len(const char* s) {
-  size_t n = 0;
-  while (s[n]) ++n;
-  return n;
-}
+// strlen: folded for literals; otherwise ld.so's word-at-a-time one (freestanding_libc.cpp) or
+// the host libc's.
+inline size_t str_len(const char* s) { return __builtin_strlen(s); }
 inline bool str_eq(const char* a, const char* b) {
   while (*a && *a == *b) ++a, ++b;
   return *a == *b;
@@ -42,6 +40,20 @@ inline bool str_eq(const char* a, const char* b) {
   }
   while (*a && *a == *b) ++a, ++b;
   return *a == *b;
+}
+// Whether n bytes at a and b are equal, a word at a time (reads exactly those bytes).
+inline bool mem_eq(const void* a, const void* b, size_t n) {
+  auto* x = static_cast<const char*>(a);
+  auto* y = static_cast<const char*>(b);
+  for (; n >= 8; n -= 8, x += 8, y += 8) {
+    uint64_t u, v;
+    __builtin_memcpy(&u, x, 8);
+    __builtin_memcpy(&v, y, 8);
+    if (u != v) return false;
+  }
+  while (n--)
+    if (*x++ != *y++) return false;
+  return true;
 }
 inline bool str_eq_n(const char* a, const char* b, size_t n) {
   for (size_t i = 0; i < n; ++i) {

@@ -4,9 +4,18 @@
 
 namespace rtld {
 
-uint32_t gnu_hash(const char* name) {
+uint32_t gnu_hash(const char* name, size_t* length) {
+  // Two bytes a step, h * 33 * 33 + (c0 * 33 + c1): half the multiplications on the chain.
   uint32_t h = 5381;
-  for (auto* p = reinterpret_cast<const unsigned char*>(name); *p; ++p) h = h * 33 + *p;
+  auto* p = reinterpret_cast<const unsigned char*>(name);
+  for (; p[0]; p += 2) {
+    if (!p[1]) {
+      h = h * 33 + *p++;
+      break;
+    }
+    h = h * 1089 + (p[0] * 33u + p[1]);
+  }
+  if (length) *length = static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(name));
   return h;
 }
 

@@ -7,16 +7,17 @@
 
 namespace rtld {
 
-uint32_t gnu_hash(const char* name);
+uint32_t gnu_hash(const char* name, size_t* length = nullptr);  // length: strlen(name), if asked for
 uint32_t image_gnu_hash(const char* name);  // for a name inside a loaded image (faster)
 uint32_t sysv_hash(const char* name);
 
 // A name with its hashes computed once per lookup, not once per object.
 struct SymbolName {
-  explicit SymbolName(const char* n) : name(n), gnu(gnu_hash(n)) {}
+  explicit SymbolName(const char* n) : name(n), gnu(gnu_hash(n, &length)) {}
   SymbolName(const char* n, uint32_t gnu_hash_value, bool image)
       : name(n), gnu(gnu_hash_value), in_image(image) {}
   const char* name;
+  size_t length = 0;  // strlen(name), when the name was hashed here (else 0)
   uint32_t gnu;
   // The name, and the version asked for with it, are strings of a loaded image (a relocation's
   // symbol): they may be compared a word at a time (image_str_eq).

@@ -16,6 +16,9 @@
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
+extern "C" void* __tls_get_addr(rtld::TlsIndex* index);
+extern "C" void _dl_rtld_di_serinfo(void* map, void* info, bool counting);
+
 namespace ldso::glibc {
 namespace {
 
@@ -77,13 +80,10 @@ struct LoadLock {
   static void* lock() { return address_of<L::rtld_global::dl_load_lock>(rg()); }
 };
 
-[[noreturn]] void signal_failure(const rtld::Diagnostics& d) {
-  // Copy the text out: the lock is released before libc's catcher unwinds.
-  rtld::Text<512> object, message;
-  object.add(d.object());
-  message.add(d.message());
-  // An errno ld.so itself only prints as "Error N": libc's dlerror() words it with strerror,
-  // as it does for glibc's ld.so, so pass the number instead of the text.
+// A failure's text as libc's dlerror() takes it: an errno that ld.so itself only prints as
+// "Error N" is returned as the number, for dlerror() to word with strerror as it does for glibc's
+// ld.so, and cut from the message.
+int split_errno(rtld::Text<512>& message) {
   int errcode = 0;
   size_t end = message.len, digits = 0;
   while (digits < end && message.data[end - 1 - digits] >= '0' && message.data[end - 1 - digits] <= '9') ++digits;
@@ -95,6 +95,15 @@ struct LoadLock {
     message.len = end - digits - kSuffixLen;
     message.data[message.len] = '\0';
   }
+  return errcode;
+}
+
+[[noreturn]] void signal_failure(const rtld::Diagnostics& d) {
+  // Copy the text out: the lock is released before libc's catcher unwinds.
+  rtld::Text<512> object, message;
+  object.add(d.object());
+  message.add(d.message());
+  int errcode = split_errno(message);
   signal_error(errcode, object.c_str(), nullptr, message.c_str());
 }
 
@@ -117,6 +126,7 @@ class LookupCache {
     unsigned flags;
     uint32_t hash;
     const char* name;
+    size_t length;  // strlen(name)
   };
   struct Answer {
     const rtld::elf::Sym* sym;  // null: not defined in these scopes
@@ -130,14 +140,15 @@ class LookupCache {
     if (!try_lock()) return false;
     const Entry& e = entries_[k.hash % kEntries];
     bool hit = e.generation == generation_ && e.key.scopes == k.scopes && e.key.skip_map == k.skip_map &&
-               e.key.flags == k.flags && e.key.hash == k.hash && rtld::str_eq(e.name, k.name);
+               e.key.flags == k.flags && e.key.hash == k.hash && e.key.length == k.length &&
+               rtld::mem_eq(e.name, k.name, k.length);
     if (hit) out = e.answer;
     unlock();
     return hit;
   }
 
   void remember(const Key& k, const Answer& a) {
-    size_t n = rtld::str_len(k.name);
+    size_t n = k.length;
     if (n > kNameMax || !try_lock()) return;
     Entry& e = entries_[k.hash % kEntries];
     e.generation = generation_, e.key = k, e.answer = a;
@@ -172,8 +183,9 @@ constexpr long kNewNamespace = -1, kCallerNamespace = -2;
 
 unsigned main_opens = 1;  // glibc's l_direct_opencount of the executable (LD_DEBUG=files)
 
-void* dl_open(const char* file, int mode, const void* caller, long nsid, int, char**, char**) {
-  rtld::Diagnostics diag;
+// dlopen's work (libc's _dl_open or the dlfcn hook): the object's link_map, or null with the
+// reason in diag (null without one: RTLD_NOLOAD of an object not loaded).
+void* open_map(rtld::Diagnostics& diag, const char* file, int mode, const void* caller, long nsid) {
   rtld::Module* m = nullptr;
   {
     LoadLock held;
@@ -194,10 +206,7 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
     if (ns) m = open_object(diag, *ns, file, mode & 0xffffff, from ? from : runtime.objects.main);
     objects_changing();
   }
-  if (!m) {
-    if (!diag.failed()) return nullptr;  // RTLD_NOLOAD of an object not loaded
-    signal_failure(diag);
-  }
+  if (!m) return nullptr;
   // glibc's l_direct_opencount (the executable's, for dlopen(NULL), counted here: it starts at 1).
   if (debug::on(debug::kFiles))
     debug::print("opening file=%s [%lu]; direct_opencount=%u\n", m->is_main ? "" : m->path,
@@ -205,21 +214,30 @@ void* dl_open(const char* file, int mode, const void* caller, long nsid, int, ch
   return link_map_of(*m);
 }
 
+void* dl_open(const char* file, int mode, const void* caller, long nsid, int, char**, char**) {
+  rtld::Diagnostics diag;
+  void* map = open_map(diag, file, mode, caller, nsid);
+  if (!map && diag.failed()) signal_failure(diag);
+  return map;
+}
+
+// dlclose's work: false with the reason in diag.
+bool close_map(rtld::Diagnostics& diag, void* map) {
+  LoadLock held;
+  rtld::Module* m = module_of(map);
+  unsigned left = !m ? 0 : m->is_main ? --main_opens : m->direct_opens - 1;
+  if (debug::on(debug::kFiles) && m && left && (m->direct_opens || m->is_main))
+    debug::print("\nclosing file=%s; direct_opencount=%u", m->is_main ? "" : m->path, left);
+  objects_changing();
+  bool ok = m && close_object(diag, namespace_of(m), m);
+  objects_changing();
+  if (!m) diag.fail("", "invalid handle");
+  return ok;
+}
+
 void dl_close(void* map) {
   rtld::Diagnostics diag;
-  bool ok;
-  {
-    LoadLock held;
-    rtld::Module* m = module_of(map);
-    unsigned left = !m ? 0 : m->is_main ? --main_opens : m->direct_opens - 1;
-    if (debug::on(debug::kFiles) && m && left && (m->direct_opens || m->is_main))
-      debug::print("\nclosing file=%s; direct_opencount=%u", m->is_main ? "" : m->path, left);
-    objects_changing();
-    ok = m && close_object(diag, namespace_of(m), m);
-    objects_changing();
-    if (!m) diag.fail("", "invalid handle");
-  }
-  if (!ok) signal_failure(diag);
+  if (!close_map(diag, map)) signal_failure(diag);
 }
 
 void error_free(void* p) {
@@ -252,19 +270,17 @@ void* found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
             int flags, const rtld::elf::Sym* sym, rtld::Module* m);
 void* not_found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version);
 
-void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
-                      void** scopes, const FoundVersion* version, int type_class, int flags,
-                      void* skip_map) {
+// The definition lookup_symbol_x finds for a name in a scope list (null: none).
+rtld::SymbolMatch search_scopes(const char* undef_name, void** scopes, const FoundVersion* version, int flags,
+                                void* skip_map) {
   rtld::SymbolName name(undef_name);
   rtld::Version want;
   if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
   unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
   const bool cacheable = !version && !(debug::mask & (debug::kSymbols | debug::kBindings));
-  const LookupCache::Key key{scopes, skip_map, lookup_flags, name.gnu, undef_name};
+  const LookupCache::Key key{scopes, skip_map, lookup_flags, name.gnu, undef_name, name.length};
   LookupCache::Answer answer{};
-  if (cacheable && lookup_cache.find(key, answer))
-    return answer.sym ? found(undef_name, undef_map, ref, version, flags, answer.sym, answer.module)
-                      : not_found(undef_name, undef_map, ref, version);
+  if (cacheable && lookup_cache.find(key, answer)) return {answer.sym, answer.module};
   // With skip_map (RTLD_NEXT) the search starts after it in the first scope.
   unsigned start = 0;
   if (skip_map && scopes && scopes[0]) {
@@ -283,12 +299,20 @@ void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::
       if (!m || rtld::bloom_rejects(*m, name)) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
         if (cacheable) lookup_cache.remember(key, {sym, m});
-        return found(undef_name, undef_map, ref, version, flags, sym, m);
+        return {sym, m};
       }
     }
   }
   if (cacheable) lookup_cache.remember(key, {});
-  return not_found(undef_name, undef_map, ref, version);
+  return {};
+}
+
+void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
+                      void** scopes, const FoundVersion* version, int type_class, int flags,
+                      void* skip_map) {
+  rtld::SymbolMatch s = search_scopes(undef_name, scopes, version, flags, skip_map);
+  return s ? found(undef_name, undef_map, ref, version, flags, s.sym, const_cast<rtld::Module*>(s.module))
+           : not_found(undef_name, undef_map, ref, version);
 }
 
 // lookup_symbol_x's answer when `sym` of `m` is the definition.
@@ -311,19 +335,26 @@ void* found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
   return link_map_of(*match.module);
 }
 
+// glibc's error for a name nothing defines (reported under LD_DEBUG as glibc's
+// _dl_signal_cexception does); returns the object it is reported against.
+const char* undefined_symbol(rtld::Text<512>& t, const char* undef_name, void* undef_map, const FoundVersion* version) {
+  constexpr char kUndefined[] = "undefined symbol: ";
+  t.add(kUndefined, sizeof kUndefined - 1).add(undef_name);
+  if (version) t.add(", version ").add(version->name);
+  rtld::Module* m = module_of(undef_map);
+  const char* who = m && !m->is_main ? m->path : (runtime.process.argv[0] ? runtime.process.argv[0] : "<main program>");
+  if (debug::mask & ~unsigned{debug::kStatistics})
+    debug::print("%s: error: %s: %s (fatal)", who, "symbol lookup error", t.c_str());
+  return who;
+}
+
 // lookup_symbol_x's answer when nothing defines the name: an error unless the reference is weak.
 void* not_found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version) {
   bool weak = *ref && rtld::elf::st_bind((*ref)->st_info) == rtld::elf::STB_WEAK;
   *ref = nullptr;
   if (!weak) {
     rtld::Text<512> t;
-    t.add("undefined symbol: ").add(undef_name);
-    if (version) t.add(", version ").add(version->name);
-    rtld::Module* m = module_of(undef_map);
-    const char* who = m && !m->is_main ? m->path : (runtime.process.argv[0] ? runtime.process.argv[0] : "<main program>");
-    // glibc's _dl_signal_cexception reports it under any LD_DEBUG category but statistics.
-    if (debug::mask & ~unsigned{debug::kStatistics})
-      debug::print("%s: error: %s: %s (fatal)", who, "symbol lookup error", t.c_str());
+    const char* who = undefined_symbol(t, undef_name, undef_map, version);
     signal_error(0, who, "symbol lookup error", t.c_str(), t.len);
   }
   return nullptr;
@@ -373,6 +404,297 @@ int find_object(void* pc, FindObject* result) {
 
 void mcount(uintptr_t, uintptr_t) {}
 
+// ---- The dlfcn hook ----------------------------------------------------------------------
+// libc's dlopen, dlsym, dlerror and the rest each begin by calling through
+// GLRO(dl_dlfcn_hook) when it is set (glibc's static programs reach the ld.so they loaded that
+// way). ld.so sets it: libc's calls then come straight here, without libc's front end, which
+// runs every call under _dl_catch_error (a setjmp) and keeps each failure in a malloc'd record.
+// The behaviour is glibc's: the same work, lock, errors and dlerror() text.
+
+// dlerror()'s state, one per thread, reached from its struct pthread through a word glibc 2.36
+// leaves unused (header.unused_vgetcpu_cache[0]); the block lives as long as the thread's TCB.
+struct ThreadError {
+  size_t capacity;
+  int errcode;
+  bool pending;
+  char text[];
+};
+struct ErrorSlot {
+  ThreadError* error;
+  uintptr_t unused;
+};
+ThreadError*& thread_error(void* tcb) { return at<L::pthread::header_unused_vgetcpu_cache, ErrorSlot>(tcb).error; }
+ThreadError*& thread_error() { return thread_error(reinterpret_cast<void*>(arch::thread_pointer())); }
+
+// Each call starts without an error (a constructor that dlopen runs sees none either).
+void clear_error() {
+  if (ThreadError* e = thread_error()) e->pending = false;
+}
+
+// Records a failure as glibc's dlerror() words it: "object: text", and ": " and strerror's
+// text when there is an errno.
+void record_error(int errcode, const char* object, const char* text, size_t tn = size_t(-1)) {
+  rtld::Text<1024> t;
+  t.add(object);
+  if (t.len) t.add(": ", 2);
+  t.add(text, tn == size_t(-1) ? rtld::str_len(text) : tn);
+  if (errcode) {
+    static char* (*strerror)(int);
+    if (!strerror) strerror = reinterpret_cast<char* (*)(int)>(libc_function("strerror"));
+    if (strerror) t.add(": ", 2).add(strerror(errcode));
+  }
+  ThreadError*& e = thread_error();
+  if (!e || e->capacity <= t.len) {
+    auto* fresh = static_cast<ThreadError*>(allocate(sizeof(ThreadError) + t.len + 1));
+    if (!fresh) return;
+    release(e);
+    e = fresh;
+    e->capacity = t.len + 1;
+  }
+  rtld::mem_copy(e->text, t.data, t.len + 1);
+  e->errcode = errcode;
+  e->pending = true;
+}
+
+void record_failure(const rtld::Diagnostics& d) {
+  rtld::Text<512> message;
+  message.add(d.message());
+  int errcode = split_errno(message);
+  record_error(errcode, d.object(), message.c_str());
+}
+
+constexpr int kModeMask = 3 | 4 | 8 | 0x100 | 0x1000 | 0x40000000;  // binding, NOLOAD, DEEPBIND, GLOBAL, NODELETE, __RTLD_SPROF
+constexpr int kDlopenMode = int(0x80000000u);                        // __RTLD_DLOPEN
+constexpr int kEinval = 22;
+
+void* hook_open(const char* file, int mode, const void* caller, long nsid, bool report) {
+  rtld::Diagnostics diag;
+  void* map = open_map(diag, file, mode, caller, nsid);
+  if (!map && diag.failed() && report) record_failure(diag);
+  return map;
+}
+
+void* hook_dlopen(const char* file, int mode, void* caller) {
+  clear_error();
+  if (mode & ~kModeMask) return record_error(0, "", "invalid mode parameter"), nullptr;
+  return hook_open(file ? file : "", mode | kDlopenMode, caller, file ? kCallerNamespace : 0, true);
+}
+
+void* hook_dlmopen(long nsid, const char* file, int mode, void* caller) {
+  clear_error();
+  if (nsid != 0 && !file) return record_error(kEinval, "", "invalid namespace"), nullptr;
+  if (nsid != 0 && (mode & 0x100)) return record_error(kEinval, "", "invalid mode"), nullptr;
+  return hook_open(file ? file : "", mode | kDlopenMode, caller, nsid, true);
+}
+
+void* hook_libc_dlopen_mode(const char* name, int mode) {
+  return hook_open(name, mode, nullptr, kCallerNamespace, false);
+}
+
+int hook_close(void* map, bool report) {
+  rtld::Diagnostics diag;
+  if (close_map(diag, map)) return 0;
+  if (report) record_failure(diag);
+  return 1;
+}
+
+int hook_dlclose(void* map) {
+  clear_error();
+  return hook_close(map, true) ? -1 : 0;
+}
+
+int hook_libc_dlclose(void* map) { return hook_close(map, false); }
+
+void* caller_map(const void* caller) {
+  rtld::Module* m = module_containing(reinterpret_cast<uintptr_t>(caller));
+  return link_map_of(m ? *m : *runtime.objects.main);
+}
+
+// dlsym and dlvsym (glibc's do_sym): the handle's own search list, the caller's global scope
+// (RTLD_DEFAULT), or what follows the caller (RTLD_NEXT); a thread-local variable's address in
+// this thread, an IFUNC's resolved address.
+void* symbol(void* handle, const char* name, const char* version_name, const void* caller) {
+  clear_error();
+  FoundVersion v{version_name, version_name ? rtld::sysv_hash(version_name) : 0, 1, nullptr};
+  const FoundVersion* version = version_name ? &v : nullptr;
+  LoadLock held;
+  int flags = version ? 0 : 2;  // DL_LOOKUP_RETURN_NEWEST for dlsym
+  void* skip = nullptr;
+  void* match = handle;
+  void** scopes;
+  if (handle == nullptr) {  // RTLD_DEFAULT
+    match = caller_map(caller);
+    scopes = at<lm::l_scope, void**>(match);
+    flags |= 1;  // DL_LOOKUP_ADD_DEPENDENCY
+  } else if (handle == reinterpret_cast<void*>(-1l)) {  // RTLD_NEXT
+    if (!module_containing(reinterpret_cast<uintptr_t>(caller)))
+      return record_error(0, "", "RTLD_NEXT used in code not dynamically loaded"), nullptr;
+    match = skip = caller_map(caller);
+    void* l = match;
+    while (at<lm::l_loader, void*>(l)) l = at<lm::l_loader, void*>(l);
+    scopes = static_cast<void**>(address_of<lm::l_local_scope>(l));
+  } else {
+    scopes = static_cast<void**>(address_of<lm::l_local_scope>(handle));
+  }
+  rtld::SymbolMatch s = search_scopes(name, scopes, version, flags, skip);
+  if (!s) {
+    rtld::Text<512> t;
+    const char* who = undefined_symbol(t, name, match, version);
+    record_error(0, who, t.c_str(), t.len);
+    return nullptr;
+  }
+  const rtld::elf::Sym* ref = nullptr;
+  void* definer = found(name, match, &ref, version, flags, s.sym, const_cast<rtld::Module*>(s.module));
+  uintptr_t value;
+  if (rtld::elf::st_type(ref->st_info) == rtld::elf::STT_TLS) {
+    rtld::TlsIndex index{at<lm::l_tls_modid, size_t>(definer), ref->st_value};
+    value = reinterpret_cast<uintptr_t>(__tls_get_addr(&index));
+  } else {
+    value = (ref->st_shndx == rtld::elf::SHN_ABS ? 0 : at<lm::l_addr, uintptr_t>(definer)) + ref->st_value;
+  }
+  if (rtld::elf::st_type(ref->st_info) == rtld::elf::STT_GNU_IFUNC) value = arch::call_ifunc_resolver(value);
+  return reinterpret_cast<void*>(value);
+}
+
+void* hook_dlsym(void* handle, const char* name, void* caller) { return symbol(handle, name, nullptr, caller); }
+
+void* hook_dlvsym(void* handle, const char* name, const char* version, void* caller) {
+  return symbol(handle, name, version, caller);
+}
+
+// __libc_dlsym and __libc_dlvsym (libc's own look-ups, NSS and the like): no dlerror() state,
+// no IFUNC resolution.
+void* libc_symbol(void* map, const char* name, const char* version_name) {
+  FoundVersion v{version_name, version_name ? rtld::sysv_hash(version_name) : 0, 1, nullptr};
+  const FoundVersion* version = version_name ? &v : nullptr;
+  LoadLock held;
+  rtld::SymbolMatch s = search_scopes(name, static_cast<void**>(address_of<lm::l_local_scope>(map)), version,
+                                      version ? 0 : 2, nullptr);
+  if (!s) return nullptr;
+  return reinterpret_cast<void*>(s.sym->st_shndx == rtld::elf::SHN_ABS ? s.sym->st_value
+                                                                        : s.module->bias() + s.sym->st_value);
+}
+
+void* hook_libc_dlsym(void* map, const char* name) { return libc_symbol(map, name, nullptr); }
+
+void* hook_libc_dlvsym(void* map, const char* name, const char* version) {
+  return libc_symbol(map, name, version);
+}
+
+char* hook_dlerror() {
+  ThreadError* e = thread_error();
+  if (!e || !e->pending) return nullptr;
+  e->pending = false;
+  if (e->errcode) {
+    static int* (*errno_location)();
+    if (!errno_location) errno_location = reinterpret_cast<int* (*)()>(libc_function("__errno_location"));
+    if (errno_location) *errno_location() = e->errcode;
+  }
+  return e->text;
+}
+
+// glibc's _dl_addr: the object holding an address and its nearest exported symbol at or below
+// it (a symbol of size 0 only at its exact address).
+struct DlInfo {
+  const char* fname;
+  void* fbase;
+  const char* sname;
+  void* saddr;
+};
+
+int address_info(const void* address, DlInfo* info, void** map_out, const rtld::elf::Sym** sym_out) {
+  uintptr_t addr = reinterpret_cast<uintptr_t>(address);
+  LoadLock held;
+  rtld::Module* m = module_containing(addr);
+  if (!m) return 0;
+  void* l = link_map_of(*m);
+  info->fname = at<lm::l_name, const char*>(l);
+  if (!info->fname[0] && m->is_main) info->fname = runtime.process.argv[0];
+  info->fbase = at<lm::l_map_start, void*>(l);
+  const rtld::elf::Sym* best = nullptr;
+  uintptr_t bias = m->bias();
+  auto consider = [&](const rtld::elf::Sym& s) {
+    uintptr_t v = bias + s.st_value;
+    if ((s.st_shndx != rtld::elf::SHN_UNDEF || s.st_value) && s.st_shndx != rtld::elf::SHN_ABS &&
+        rtld::elf::st_type(s.st_info) != rtld::elf::STT_TLS && addr >= v &&
+        (((s.st_shndx == rtld::elf::SHN_UNDEF || !s.st_size) && addr == v) || addr < v + s.st_size) &&
+        (!best || best->st_value < s.st_value) && s.st_name < m->dyn.strsz)
+      best = &s;
+  };
+  const rtld::elf::Sym* symtab = m->dyn.symtab;
+  if (m->gnu.buckets) {  // the symbols the GNU hash table lists (never local ones)
+    for (uint32_t b = 0; b < m->gnu.nbuckets; ++b)
+      if (uint32_t i = m->gnu.buckets[b])
+        do consider(symtab[i]);
+        while (!(m->gnu.chain[i++ - m->gnu.symoffset] & 1));
+  } else if (m->sysv.buckets) {  // every global or weak symbol that does not bind locally
+    for (uint32_t i = 0; i < m->sysv.nchain; ++i) {
+      unsigned bind = rtld::elf::st_bind(symtab[i].st_info), vis = symtab[i].st_other & 3;
+      if ((bind == rtld::elf::STB_GLOBAL || bind == rtld::elf::STB_WEAK) && vis != 1 && vis != 2) consider(symtab[i]);
+    }
+  }
+  if (map_out) *map_out = l;
+  if (sym_out) *sym_out = best;
+  info->sname = best ? m->str(best->st_name) : nullptr;
+  info->saddr = best ? reinterpret_cast<void*>(bias + best->st_value) : nullptr;
+  return 1;
+}
+
+int hook_dladdr(const void* address, DlInfo* info) { return address_info(address, info, nullptr, nullptr); }
+
+int hook_dladdr1(const void* address, DlInfo* info, void** extra, int flags) {
+  if (flags == 1) return address_info(address, info, nullptr, static_cast<const rtld::elf::Sym**>(static_cast<void*>(extra)));
+  if (flags == 2) return address_info(address, info, extra, nullptr);
+  return address_info(address, info, nullptr, nullptr);
+}
+
+int hook_dlinfo(void* handle, int request, void* arg) {
+  clear_error();
+  void* l = handle;
+  switch (request) {
+    case 1:  // RTLD_DI_LMID
+      *static_cast<long*>(arg) = at<lm::l_ns, long>(l);
+      return 0;
+    case 2:  // RTLD_DI_LINKMAP
+      *static_cast<void**>(arg) = l;
+      return 0;
+    case 4:  // RTLD_DI_SERINFO
+    case 5:  // RTLD_DI_SERINFOSIZE
+      _dl_rtld_di_serinfo(l, arg, request == 5);
+      return 0;
+    case 6: {  // RTLD_DI_ORIGIN
+      const char* origin = at<lm::l_origin, const char*>(l);
+      rtld::mem_copy(arg, origin, rtld::str_len(origin) + 1);
+      return 0;
+    }
+    case 9:  // RTLD_DI_TLS_MODID
+      *static_cast<size_t*>(arg) = at<lm::l_tls_modid, size_t>(l);
+      return 0;
+    case 10:  // RTLD_DI_TLS_DATA
+      *static_cast<void**>(arg) = at<lm::l_tls_modid, size_t>(l) ? tls_get_addr_soft(l) : nullptr;
+      return 0;
+    case 11:  // RTLD_DI_PHDR
+      *static_cast<const void**>(arg) = at<lm::l_phdr, const void*>(l);
+      return at<lm::l_phnum, uint16_t>(l);
+    default:  // RTLD_DI_CONFIGADDR (3) included
+      record_error(0, "", "unsupported dlinfo request");
+      return -1;
+  }
+}
+
+// struct dlfcn_hook, in glibc's order.
+void* const kDlfcnHook[] = {
+    reinterpret_cast<void*>(&hook_dlopen),     reinterpret_cast<void*>(&hook_dlclose),
+    reinterpret_cast<void*>(&hook_dlsym),      reinterpret_cast<void*>(&hook_dlvsym),
+    reinterpret_cast<void*>(&hook_dlerror),    reinterpret_cast<void*>(&hook_dladdr),
+    reinterpret_cast<void*>(&hook_dladdr1),    reinterpret_cast<void*>(&hook_dlinfo),
+    reinterpret_cast<void*>(&hook_dlmopen),    reinterpret_cast<void*>(&hook_libc_dlopen_mode),
+    reinterpret_cast<void*>(&hook_libc_dlsym), reinterpret_cast<void*>(&hook_libc_dlvsym),
+    reinterpret_cast<void*>(&hook_libc_dlclose),
+};
+static_assert(sizeof kDlfcnHook == L::dlfcn_hook::kSize);
+static_assert(L::dlfcn_hook::libc_dlclose::offset == 12 * sizeof(void*));
+
 }  // namespace
 
 void lock_loading() {
@@ -394,6 +716,19 @@ void install_function_pointers() {
   at<ro_::dl_tls_get_addr_soft, void*>(r) = reinterpret_cast<void*>(&tls_get_addr_soft);
   at<ro_::dl_libc_freeres, void*>(r) = reinterpret_cast<void*>(&libc_freeres);
   at<ro_::dl_find_object, void*>(r) = reinterpret_cast<void*>(&find_object);
+  // Not while LD_DEBUG shows symbol look-ups: glibc's output includes the calls libc's own
+  // front end makes into ld.so (its first _dl_find_dso_for_object, bound lazily).
+  if (!(debug::mask & (debug::kSymbols | debug::kBindings))) at<ro_::dl_dlfcn_hook, const void*>(r) = kDlfcnHook;
+}
+
+// A thread's dlerror() state: none pending in a new thread on a reused TCB; freed with the TCB.
+void thread_tls_reset(void* tcb) {
+  if (ThreadError* e = thread_error(tcb)) e->pending = false;
+}
+
+void thread_tls_released(void* tcb) {
+  release(thread_error(tcb));
+  thread_error(tcb) = nullptr;
 }
 
 }  // namespace ldso::glibc

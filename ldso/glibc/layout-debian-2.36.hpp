@@ -184,6 +184,7 @@ struct header_multiple_threads { static constexpr size_t offset = 24, size = 4; 
 struct header_gscope_flag { static constexpr size_t offset = 28, size = 4; };
 struct header_stack_guard { static constexpr size_t offset = 40, size = 8; };
 struct header_pointer_guard { static constexpr size_t offset = 48, size = 8; };
+struct header_unused_vgetcpu_cache { static constexpr size_t offset = 56, size = 16; };
 struct header_feature_1 { static constexpr size_t offset = 72, size = 4; };
 struct list { static constexpr size_t offset = 704, size = 16; };
 struct tid { static constexpr size_t offset = 720, size = 4; };

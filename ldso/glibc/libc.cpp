@@ -209,6 +209,8 @@ void libc_removing(void* map) {
     if (l == map) l = nullptr;
 }
 
+void* libc_function(const char* name) { return lookup(name, nullptr); }
+
 void* allocate(size_t size) {
   if (libc.malloc) return libc.malloc(size);
   return runtime.arena.allocate(size);

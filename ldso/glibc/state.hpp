@@ -80,6 +80,9 @@ struct TunableId {
 int64_t tunable_value(TunableId id);      // current value (the default unless set)
 const char* tunable_string(TunableId id);  // a string tunable's value, null unless set
 void* tls_get_addr_soft(void* map);       // tls.cpp: GLRO(dl_tls_get_addr_soft)
+void* libc_function(const char* name);   // libc.cpp: a function of the global scope, or null
+void thread_tls_reset(void* tcb);        // exports.cpp: per-thread dlerror() state of a TCB
+void thread_tls_released(void* tcb);
 
 // Executable stacks (libc.cpp, tls.cpp): an object's PT_GNU_STACK flags (PF_R|PF_W|PF_X
 // without one); making every stack executable once an object needs it, as glibc's

@@ -183,6 +183,7 @@ EXPORT void* _dl_allocate_tls_init(void* tcb, bool init_tls) {
     dtv = fresh + 1;
   }
   init_thread_tls(tcb);  // glibc 2.36 copies the images whatever init_tls says
+  thread_tls_reset(tcb);
   return tcb;
 }
 
@@ -198,6 +199,7 @@ EXPORT void* _dl_allocate_tls(void* mem) {
 }
 
 EXPORT void _dl_deallocate_tls(void* tcb, bool dealloc_tcb) {
+  thread_tls_released(tcb);
   auto* dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
   for (size_t i = 1; i <= dtv[-1].counter; ++i) release(dtv[i].pointer.to_free);
   if (dtv != at<rg_::dl_initial_dtv, rtld::DtvEntry*>(rg())) release(dtv - 1);

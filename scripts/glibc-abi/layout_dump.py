@@ -41,7 +41,7 @@ FIELDS = {
    'l_tls_initimage_size','l_tls_blocksize','l_tls_align','l_tls_firstbyte_offset','l_tls_offset','l_tls_modid',
    'l_tls_dtor_count','l_relro_addr','l_relro_size','l_serial'],
  'struct pthread': ['header.tcb','header.dtv','header.self','header.multiple_threads','header.gscope_flag',
-   'header.stack_guard','header.pointer_guard','header.feature_1','list','tid','robust_prev','robust_head',
+   'header.stack_guard','header.pointer_guard','header.unused_vgetcpu_cache','header.feature_1','list','tid','robust_prev','robust_head',
    'cancelhandling','flags','specific_1stblock','specific','user_stack','report_events','stackblock',
    'stackblock_size','guardsize','rseq_area'],
  'struct dtv_slotinfo_list': ['len','next','slotinfo'],
