@@ -17,6 +17,7 @@ const char* errno_text(int err) {
 
 bool Diagnostics::fail_errno(const char* object, const char* message, int err) {
   if (err < 0) err = -err;
+  if (!failed_) errno_ = err;
   if (const char* text = errno_text(err)) return fail(object, message, text);
   fail(object, message);
   message_.add(": Error ").add_dec(static_cast<uint64_t>(err));

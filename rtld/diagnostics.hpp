@@ -28,12 +28,15 @@ class Diagnostics {
   // For messages that need numbers or several parts: build into message() after fail().
   Text<512>& message_text() { return message_; }
   bool failed() const { return failed_; }
+  // The errno of a fail_errno() failure (0 for others): its text ends the message.
+  int error_number() const { return errno_; }
   const char* object() const { return object_.c_str(); }
   const char* message() const { return message_.c_str(); }
-  void clear() { failed_ = false, object_.clear(), message_.clear(); }
+  void clear() { failed_ = false, errno_ = 0, object_.clear(), message_.clear(); }
 
  private:
   bool failed_ = false;
+  int errno_ = 0;
   const char* occasion_ = "error while loading shared libraries";
   Text<512> object_;
   Text<512> message_;

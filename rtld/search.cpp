@@ -19,7 +19,7 @@ bool not_found(Diagnostics& diag, const char* name, const OpenedFile& out) {
   if (out.other_class)
     return diag.fail(name, elf::Native::kClass == elf::ELFCLASS64 ? "wrong ELF class: ELFCLASS32"
                                                                   : "wrong ELF class: ELFCLASS64");
-  return diag.fail(name, "cannot open shared object file", "No such file or directory");
+  return diag.fail_errno(name, "cannot open shared object file", 2 /* ENOENT */);
 }
 
 // Tries one path. 1: opened and usable; 0: not there (keep searching); -1: a hard error
@@ -31,8 +31,7 @@ int try_path(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const cha
   int fd = platform::open(path);
   if (fd < 0) {
     if (!keep_searching || (fd != -2 && fd != -20 && fd != -13)) {
-      const char* t = errno_text(-fd);
-      diag.fail(path, "cannot open shared object file", t ? t : "No such file or directory");
+      diag.fail_errno(path, "cannot open shared object file", -fd);
       return keep_searching ? 0 : -1;
     }
     return 0;
@@ -263,7 +262,7 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     }
     char* path = expand_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure);
     arena.release(dir);
-    if (!path) return diag.fail(name, "cannot open shared object file", "No such file or directory");
+    if (!path) return diag.fail_errno(name, "cannot open shared object file", 2 /* ENOENT */);
     int r = try_path(diag, arena, cfg, path, out, false);
     arena.release(path);
     if (r < 0 && !diag.failed()) not_found(diag, name, out);

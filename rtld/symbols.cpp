@@ -5,15 +5,26 @@
 namespace rtld {
 
 uint32_t gnu_hash(const char* name, size_t* length) {
-  // Two bytes a step, h * 33 * 33 + (c0 * 33 + c1): half the multiplications on the chain.
+  // Four bytes a step, h * 33^4 + (c0 * 33^3 + c1 * 33^2 + c2 * 33 + c3): one multiplication on
+  // the dependency chain per four bytes instead of four.
   uint32_t h = 5381;
   auto* p = reinterpret_cast<const unsigned char*>(name);
-  for (; p[0]; p += 2) {
-    if (!p[1]) {
-      h = h * 33 + *p++;
+  for (;; p += 4) {
+    uint32_t c0 = p[0], c1, c2, c3;
+    if (!c0) break;
+    if (!(c1 = p[1])) {
+      h = h * 33 + c0, p += 1;
       break;
     }
-    h = h * 1089 + (p[0] * 33u + p[1]);
+    if (!(c2 = p[2])) {
+      h = h * 1089 + c0 * 33 + c1, p += 2;
+      break;
+    }
+    if (!(c3 = p[3])) {
+      h = h * 35937 + c0 * 1089 + c1 * 33 + c2, p += 3;
+      break;
+    }
+    h = h * 1185921 + c0 * 35937 + c1 * 1089 + c2 * 33 + c3;
   }
   if (length) *length = static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(name));
   return h;

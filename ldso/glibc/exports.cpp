@@ -80,22 +80,26 @@ struct LoadLock {
   static void* lock() { return address_of<L::rtld_global::dl_load_lock>(rg()); }
 };
 
-// A failure's text as libc's dlerror() takes it: an errno that ld.so itself only prints as
-// "Error N" is returned as the number, for dlerror() to word with strerror as it does for glibc's
-// ld.so, and cut from the message.
-int split_errno(rtld::Text<512>& message) {
+// A failure's text as libc's dlerror() takes it: a failure with an errno is returned as the
+// number and the message without its errno text, for dlerror() to word with strerror (and set
+// errno) as it does for glibc's ld.so.
+int split_errno(rtld::Text<512>& message, int err) {
   int errcode = 0;
-  size_t end = message.len, digits = 0;
-  while (digits < end && message.data[end - 1 - digits] >= '0' && message.data[end - 1 - digits] <= '9') ++digits;
-  constexpr char kSuffix[] = ": Error ";
-  constexpr size_t kSuffixLen = sizeof kSuffix - 1;
-  if (digits && digits < 5 && end - digits >= kSuffixLen &&
-      rtld::str_eq_n(message.data + end - digits - kSuffixLen, kSuffix, kSuffixLen)) {
-    for (size_t i = end - digits; i < end; ++i) errcode = errcode * 10 + (message.data[i] - '0');
-    message.len = end - digits - kSuffixLen;
-    message.data[message.len] = '\0';
+  size_t end = message.len, cut = end;
+  if (const char* text = err ? rtld::errno_text(err) : nullptr) {
+    cut = end - rtld::str_len(text);
+    errcode = err;
+  } else {  // "Error N", an errno ld.so has no text for
+    while (cut && message.data[cut - 1] >= '0' && message.data[cut - 1] <= '9') --cut;
+    for (size_t i = cut; i < end; ++i) errcode = errcode * 10 + (message.data[i] - '0');
+    cut -= 6;  // "Error "
   }
-  return errcode;
+  if (errcode && cut < end && cut >= 2 && rtld::str_eq_n(message.data + cut - 2, ": ", 2)) {
+    message.len = cut - 2;
+    message.data[message.len] = '\0';
+    return errcode;
+  }
+  return 0;
 }
 
 [[noreturn]] void signal_failure(const rtld::Diagnostics& d) {
@@ -103,7 +107,7 @@ int split_errno(rtld::Text<512>& message) {
   rtld::Text<512> object, message;
   object.add(d.object());
   message.add(d.message());
-  int errcode = split_errno(message);
+  int errcode = split_errno(message, d.error_number());
   signal_error(errcode, object.c_str(), nullptr, message.c_str());
 }
 
@@ -134,38 +138,46 @@ class LookupCache {
   };
 
   // Bumped before and after every change to the objects or their scopes.
-  void invalidate() { __atomic_add_fetch(&generation_, 1, __ATOMIC_RELAXED); }
+  void invalidate() { __atomic_add_fetch(&generation_, 1, __ATOMIC_RELEASE); }
 
-  bool find(const Key& k, Answer& out) {
-    if (!try_lock()) return false;
+  // Without a lock: each entry is a seqlock (odd while written), and a torn read is a miss.
+  bool find(const Key& k, Answer& out) const {
     const Entry& e = entries_[k.hash % kEntries];
-    bool hit = e.generation == generation_ && e.key.scopes == k.scopes && e.key.skip_map == k.skip_map &&
-               e.key.flags == k.flags && e.key.hash == k.hash && e.key.length == k.length &&
-               rtld::mem_eq(e.name, k.name, k.length);
-    if (hit) out = e.answer;
-    unlock();
-    return hit;
+    unsigned seq = __atomic_load_n(&e.seq, __ATOMIC_ACQUIRE);
+    bool hit = !(seq & 1) && e.generation == __atomic_load_n(&generation_, __ATOMIC_ACQUIRE) &&
+               e.key.scopes == k.scopes && e.key.skip_map == k.skip_map && e.key.flags == k.flags &&
+               e.key.hash == k.hash && e.key.length == k.length && rtld::mem_eq(e.name, k.name, k.length);
+    Answer a = e.answer;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (!hit || __atomic_load_n(&e.seq, __ATOMIC_RELAXED) != seq) return false;
+    out = a;
+    return true;
   }
 
   void remember(const Key& k, const Answer& a) {
     size_t n = k.length;
     if (n > kNameMax || !try_lock()) return;
     Entry& e = entries_[k.hash % kEntries];
+    __atomic_store_n(&e.seq, e.seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     e.generation = generation_, e.key = k, e.answer = a;
     rtld::mem_copy(e.name, k.name, n + 1);
     e.key.name = e.name;
+    __atomic_store_n(&e.seq, e.seq + 1, __ATOMIC_RELEASE);
     unlock();
   }
 
  private:
   static constexpr size_t kEntries = 32;
   struct Entry {
+    unsigned seq = 0;
     uint64_t generation = 0;  // never current: generation_ starts at 1
     Key key{};
     Answer answer{};
     char name[kNameMax + 1];
   };
-  // libc's dlsym holds the load lock, but other callers may not: a busy cache is bypassed.
+  // Writers exclude each other (libc's dlsym holds the load lock, other callers may not): a
+  // busy cache is not written.
   bool try_lock() { return !__atomic_test_and_set(&busy_, __ATOMIC_ACQUIRE); }
   void unlock() { __atomic_clear(&busy_, __ATOMIC_RELEASE); }
 
@@ -271,9 +283,9 @@ void* found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
 void* not_found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref, const FoundVersion* version);
 
 // The definition lookup_symbol_x finds for a name in a scope list (null: none).
-rtld::SymbolMatch search_scopes(const char* undef_name, void** scopes, const FoundVersion* version, int flags,
+rtld::SymbolMatch search_scopes(const rtld::SymbolName& name, void** scopes, const FoundVersion* version, int flags,
                                 void* skip_map) {
-  rtld::SymbolName name(undef_name);
+  const char* undef_name = name.name;
   rtld::Version want;
   if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
   unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
@@ -310,7 +322,7 @@ rtld::SymbolMatch search_scopes(const char* undef_name, void** scopes, const Fou
 void* lookup_symbol_x(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
                       void** scopes, const FoundVersion* version, int type_class, int flags,
                       void* skip_map) {
-  rtld::SymbolMatch s = search_scopes(undef_name, scopes, version, flags, skip_map);
+  rtld::SymbolMatch s = search_scopes(rtld::SymbolName(undef_name), scopes, version, flags, skip_map);
   return s ? found(undef_name, undef_map, ref, version, flags, s.sym, const_cast<rtld::Module*>(s.module))
            : not_found(undef_name, undef_map, ref, version);
 }
@@ -335,14 +347,19 @@ void* found(const char* undef_name, void* undef_map, const rtld::elf::Sym** ref,
   return link_map_of(*match.module);
 }
 
+// The object a failed look-up is reported against: the referrer, or the program by its name.
+const char* reported_object(void* undef_map) {
+  rtld::Module* m = module_of(undef_map);
+  return m && !m->is_main ? m->path : (runtime.process.argv[0] ? runtime.process.argv[0] : "<main program>");
+}
+
 // glibc's error for a name nothing defines (reported under LD_DEBUG as glibc's
 // _dl_signal_cexception does); returns the object it is reported against.
 const char* undefined_symbol(rtld::Text<512>& t, const char* undef_name, void* undef_map, const FoundVersion* version) {
   constexpr char kUndefined[] = "undefined symbol: ";
   t.add(kUndefined, sizeof kUndefined - 1).add(undef_name);
   if (version) t.add(", version ").add(version->name);
-  rtld::Module* m = module_of(undef_map);
-  const char* who = m && !m->is_main ? m->path : (runtime.process.argv[0] ? runtime.process.argv[0] : "<main program>");
+  const char* who = reported_object(undef_map);
   if (debug::mask & ~unsigned{debug::kStatistics})
     debug::print("%s: error: %s: %s (fatal)", who, "symbol lookup error", t.c_str());
   return who;
@@ -433,33 +450,66 @@ void clear_error() {
 
 // Records a failure as glibc's dlerror() words it: "object: text", and ": " and strerror's
 // text when there is an errno.
-void record_error(int errcode, const char* object, const char* text, size_t tn = size_t(-1)) {
-  rtld::Text<1024> t;
-  t.add(object);
-  if (t.len) t.add(": ", 2);
-  t.add(text, tn == size_t(-1) ? rtld::str_len(text) : tn);
-  if (errcode) {
-    static char* (*strerror)(int);
-    if (!strerror) strerror = reinterpret_cast<char* (*)(int)>(libc_function("strerror"));
-    if (strerror) t.add(": ", 2).add(strerror(errcode));
-  }
+struct Piece {
+  const char* text;
+  size_t length;
+};
+
+void record_pieces(int errcode, const Piece* pieces, size_t count) {
+  size_t need = 1;
+  for (size_t i = 0; i < count; ++i) need += pieces[i].length;
   ThreadError*& e = thread_error();
-  if (!e || e->capacity <= t.len) {
-    auto* fresh = static_cast<ThreadError*>(allocate(sizeof(ThreadError) + t.len + 1));
+  if (!e || e->capacity < need) {
+    auto* fresh = static_cast<ThreadError*>(allocate(sizeof(ThreadError) + need));
     if (!fresh) return;
     release(e);
     e = fresh;
-    e->capacity = t.len + 1;
+    e->capacity = need;
   }
-  rtld::mem_copy(e->text, t.data, t.len + 1);
+  char* p = e->text;
+  for (size_t i = 0; i < count; ++i) rtld::mem_copy(p, pieces[i].text, pieces[i].length), p += pieces[i].length;
+  *p = '\0';
   e->errcode = errcode;
   e->pending = true;
+}
+
+void record_error(int errcode, const char* object, const char* text, size_t tn = size_t(-1)) {
+  const char* detail = nullptr;
+  if (errcode) {
+    static char* (*strerror)(int);
+    if (!strerror) strerror = reinterpret_cast<char* (*)(int)>(libc_function("strerror"));
+    if (strerror) detail = strerror(errcode);
+  }
+  size_t on = rtld::str_len(object);
+  const Piece pieces[] = {{object, on},
+                          {": ", on ? 2u : 0u},
+                          {text, tn == size_t(-1) ? rtld::str_len(text) : tn},
+                          {": ", detail ? 2u : 0u},
+                          {detail, detail ? rtld::str_len(detail) : 0}};
+  record_pieces(errcode, pieces, 5);
+}
+
+// "object: undefined symbol: name[, version v]" without building the text twice.
+void record_undefined(const rtld::SymbolName& name, void* undef_map, const FoundVersion* version) {
+  if (debug::mask & ~unsigned{debug::kStatistics}) {
+    rtld::Text<512> t;
+    undefined_symbol(t, name.name, undef_map, version);
+  }
+  const char* who = reported_object(undef_map);
+  size_t wn = rtld::str_len(who);
+  constexpr char kUndefined[] = ": undefined symbol: ";
+  const Piece pieces[] = {{who, wn},
+                          {wn ? kUndefined : kUndefined + 2, sizeof kUndefined - (wn ? 1 : 3)},
+                          {name.name, name.length},
+                          {", version ", version ? 10u : 0u},
+                          {version ? version->name : "", version ? rtld::str_len(version->name) : 0}};
+  record_pieces(0, pieces, 5);
 }
 
 void record_failure(const rtld::Diagnostics& d) {
   rtld::Text<512> message;
   message.add(d.message());
-  int errcode = split_errno(message);
+  int errcode = split_errno(message, d.error_number());
   record_error(errcode, d.object(), message.c_str());
 }
 
@@ -517,11 +567,26 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
   clear_error();
   FoundVersion v{version_name, version_name ? rtld::sysv_hash(version_name) : 0, 1, nullptr};
   const FoundVersion* version = version_name ? &v : nullptr;
+  rtld::SymbolName sym_name(name);
+  auto* explicit_scopes = static_cast<void**>(address_of<lm::l_local_scope>(handle));
+  // An open handle's own search list: its objects stay while it is open, so a remembered
+  // answer is used without the lock (one whose address needs no work: no TLS, IFUNC, unique
+  // symbol or ld.so stand-in).
+  LookupCache::Answer answer;
+  if (!version && handle && handle != reinterpret_cast<void*>(-1l) && !(debug::mask & debug::kSymbols) &&
+      lookup_cache.find({explicit_scopes, nullptr, rtld::kLookupNewest, sym_name.gnu, name, sym_name.length}, answer)) {
+    const rtld::elf::Sym* d = answer.sym;
+    if (!d) return record_undefined(sym_name, handle, nullptr), nullptr;
+    unsigned type = rtld::elf::st_type(d->st_info);
+    if (type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
+        rtld::elf::st_bind(d->st_info) != rtld::elf::STB_GNU_UNIQUE && d->st_shndx != rtld::elf::SHN_ABS)
+      return reinterpret_cast<void*>(answer.module->bias() + d->st_value);
+  }
   LoadLock held;
   int flags = version ? 0 : 2;  // DL_LOOKUP_RETURN_NEWEST for dlsym
   void* skip = nullptr;
   void* match = handle;
-  void** scopes;
+  void** scopes = explicit_scopes;
   if (handle == nullptr) {  // RTLD_DEFAULT
     match = caller_map(caller);
     scopes = at<lm::l_scope, void**>(match);
@@ -533,16 +598,9 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
     void* l = match;
     while (at<lm::l_loader, void*>(l)) l = at<lm::l_loader, void*>(l);
     scopes = static_cast<void**>(address_of<lm::l_local_scope>(l));
-  } else {
-    scopes = static_cast<void**>(address_of<lm::l_local_scope>(handle));
   }
-  rtld::SymbolMatch s = search_scopes(name, scopes, version, flags, skip);
-  if (!s) {
-    rtld::Text<512> t;
-    const char* who = undefined_symbol(t, name, match, version);
-    record_error(0, who, t.c_str(), t.len);
-    return nullptr;
-  }
+  rtld::SymbolMatch s = search_scopes(sym_name, scopes, version, flags, skip);
+  if (!s) return record_undefined(sym_name, match, version), nullptr;
   const rtld::elf::Sym* ref = nullptr;
   void* definer = found(name, match, &ref, version, flags, s.sym, const_cast<rtld::Module*>(s.module));
   uintptr_t value;
@@ -568,7 +626,7 @@ void* libc_symbol(void* map, const char* name, const char* version_name) {
   FoundVersion v{version_name, version_name ? rtld::sysv_hash(version_name) : 0, 1, nullptr};
   const FoundVersion* version = version_name ? &v : nullptr;
   LoadLock held;
-  rtld::SymbolMatch s = search_scopes(name, static_cast<void**>(address_of<lm::l_local_scope>(map)), version,
+  rtld::SymbolMatch s = search_scopes(rtld::SymbolName(name), static_cast<void**>(address_of<lm::l_local_scope>(map)), version,
                                       version ? 0 : 2, nullptr);
   if (!s) return nullptr;
   return reinterpret_cast<void*>(s.sym->st_shndx == rtld::elf::SHN_ABS ? s.sym->st_value
