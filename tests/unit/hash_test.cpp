@@ -33,6 +33,22 @@ TEST(GnuHash, ImageVariantAgreesAtEveryLengthAndAlignment) {
   EXPECT_EQ(rtld::image_gnu_hash("_ZNSt8ios_base4InitC1Ev"), 0x4cd4b8c7u);
 }
 
+// The definition, a byte at a time, against the four-bytes-a-step loop; and the length it reports.
+TEST(GnuHash, MatchesDefinitionAndReportsLength) {
+  char buf[80];
+  for (size_t len = 0; len < 79; ++len) {
+    uint32_t h = 5381;
+    for (size_t i = 0; i < len; ++i) {
+      buf[i] = static_cast<char>(0x80 + (i * 37) % 127);  // bytes above 0x7f too
+      h = h * 33 + static_cast<unsigned char>(buf[i]);
+    }
+    buf[len] = 0;
+    size_t got = 12345;
+    ASSERT_EQ(rtld::gnu_hash(buf, &got), h) << len;
+    ASSERT_EQ(got, len);
+  }
+}
+
 TEST(GnuHash, BytesAboveAsciiAreUnsigned) {
   EXPECT_EQ(rtld::gnu_hash("\xff"), 5381u * 33u + 0xffu);
 }

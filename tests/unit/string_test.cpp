@@ -80,4 +80,19 @@ TEST(ImageStrEq, NeverReadsIntoTheNextPage) {
     }
 }
 
+TEST(MemEq, EveryLengthAndDifferencePosition) {
+  char a[40], b[40];
+  for (size_t n = 0; n <= 33; ++n) {
+    for (size_t i = 0; i < n; ++i) a[i] = b[i] = static_cast<char>('a' + i);
+    EXPECT_TRUE(rtld::mem_eq(a, b, n)) << n;
+    for (size_t d = 0; d < n; ++d) {
+      b[d] ^= 0x20;
+      EXPECT_FALSE(rtld::mem_eq(a, b, n)) << n << ' ' << d;
+      b[d] ^= 0x20;
+    }
+    b[n] = 'x', a[n] = 'y';  // bytes past n are not compared
+    EXPECT_TRUE(rtld::mem_eq(a, b, n)) << n;
+  }
+}
+
 }  // namespace
