@@ -45,13 +45,22 @@ inline bool str_eq(const char* a, const char* b) {
 inline bool mem_eq(const void* a, const void* b, size_t n) {
   auto* x = static_cast<const char*>(a);
   auto* y = static_cast<const char*>(b);
-  for (; n >= 8; n -= 8, x += 8, y += 8) {
+  if (n >= 8) {  // whole words, the last one overlapping
     uint64_t u, v;
-    __builtin_memcpy(&u, x, 8);
-    __builtin_memcpy(&v, y, 8);
-    if (u != v) return false;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      __builtin_memcpy(&u, x + i, 8), __builtin_memcpy(&v, y + i, 8);
+      if (u != v) return false;
+    }
+    __builtin_memcpy(&u, x + n - 8, 8), __builtin_memcpy(&v, y + n - 8, 8);
+    return u == v;
   }
-  while (n--)
+  if (n >= 4) {
+    uint32_t u0, v0, u1, v1;
+    __builtin_memcpy(&u0, x, 4), __builtin_memcpy(&v0, y, 4);
+    __builtin_memcpy(&u1, x + n - 4, 4), __builtin_memcpy(&v1, y + n - 4, 4);
+    return u0 == v0 && u1 == v1;
+  }
+  for (; n; --n)
     if (*x++ != *y++) return false;
   return true;
 }

@@ -117,18 +117,38 @@ dl::Loader& namespace_of(const rtld::Module* m) {
   return ns ? *ns : runtime.loader;
 }
 
-// dlsym's answers (libc's dlsym reaches _dl_lookup_symbol_x), remembered until an object is
-// loaded or unloaded: programs look the same names up again and again (plugin entry points,
-// RTLD_NEXT wrappers, feature probes), and the absent ones most expensively. Unversioned
-// lookups of names up to kNameMax bytes; a direct-mapped table indexed by the name's hash.
+// The key of a name in the dlsym cache: its bytes a word at a time (cheaper than the GNU
+// hash, which a remembered answer does not need).
+[[gnu::noinline]] uint32_t name_key(const char* name, size_t n) {
+  uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+  if (n >= 8) {  // whole words, the last one overlapping
+    for (size_t i = 0; i + 8 < n; i += 8) __builtin_memcpy(&w, name + i, 8), h = (h ^ w) * 0xff51afd7ed558ccdull;
+    __builtin_memcpy(&w, name + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    __builtin_memcpy(&a, name, 4), __builtin_memcpy(&b, name + n - 4, 4);
+    w = uint64_t{a} << 32 | b;
+  } else {
+    w = n ? static_cast<unsigned char>(name[0]) << 16 | static_cast<unsigned char>(name[n / 2]) << 8 |
+                static_cast<unsigned char>(name[n - 1])
+          : 0;
+  }
+  return static_cast<uint32_t>(((h ^ w) * 0xff51afd7ed558ccdull) >> 32);
+}
+
+// dlsym's answers, remembered until an object is loaded or unloaded: programs look the same
+// names up again and again (plugin entry points, RTLD_NEXT wrappers, feature probes), and the
+// absent ones most expensively. Unversioned lookups of names up to kNameMax bytes; a
+// direct-mapped table indexed by name_key. An absent answer for a handle also keeps the
+// dlerror() text it gave.
 class LookupCache {
  public:
-  static constexpr size_t kNameMax = 47;
+  static constexpr size_t kNameMax = 47, kTextMax = 160;
   struct Key {
     void** scopes;
     void* skip_map;
     unsigned flags;
-    uint32_t hash;
+    uint32_t hash;  // name_key
     const char* name;
     size_t length;  // strlen(name)
   };
@@ -141,28 +161,32 @@ class LookupCache {
   void invalidate() { __atomic_add_fetch(&generation_, 1, __ATOMIC_RELEASE); }
 
   // Without a lock: each entry is a seqlock (odd while written), and a torn read is a miss.
-  bool find(const Key& k, Answer& out) const {
+  // `text` (kTextMax bytes), if given, receives a remembered dlerror() text, its length in
+  // *text_length (0 if none).
+  bool find(const Key& k, Answer& out, char* text = nullptr, size_t* text_length = nullptr) const {
     const Entry& e = entries_[k.hash % kEntries];
     unsigned seq = __atomic_load_n(&e.seq, __ATOMIC_ACQUIRE);
     bool hit = !(seq & 1) && e.generation == __atomic_load_n(&generation_, __ATOMIC_ACQUIRE) &&
                e.key.scopes == k.scopes && e.key.skip_map == k.skip_map && e.key.flags == k.flags &&
                e.key.hash == k.hash && e.key.length == k.length && rtld::mem_eq(e.name, k.name, k.length);
     Answer a = e.answer;
+    if (hit && text) rtld::mem_copy(text, e.text, *text_length = e.text_length);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (!hit || __atomic_load_n(&e.seq, __ATOMIC_RELAXED) != seq) return false;
     out = a;
     return true;
   }
 
-  void remember(const Key& k, const Answer& a) {
+  void remember(const Key& k, const Answer& a, const char* text = nullptr, size_t text_length = 0) {
     size_t n = k.length;
-    if (n > kNameMax || !try_lock()) return;
+    if (n > kNameMax || text_length >= kTextMax || !try_lock()) return;
     Entry& e = entries_[k.hash % kEntries];
     __atomic_store_n(&e.seq, e.seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     e.generation = generation_, e.key = k, e.answer = a;
     rtld::mem_copy(e.name, k.name, n + 1);
     e.key.name = e.name;
+    rtld::mem_copy(e.text, text, e.text_length = text ? text_length : 0);
     __atomic_store_n(&e.seq, e.seq + 1, __ATOMIC_RELEASE);
     unlock();
   }
@@ -175,6 +199,8 @@ class LookupCache {
     Key key{};
     Answer answer{};
     char name[kNameMax + 1];
+    size_t text_length = 0;
+    char text[kTextMax];
   };
   // Writers exclude each other (libc's dlsym holds the load lock, other callers may not): a
   // busy cache is not written.
@@ -290,7 +316,8 @@ rtld::SymbolMatch search_scopes(const rtld::SymbolName& name, void** scopes, con
   if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
   unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
   const bool cacheable = !version && !(debug::mask & (debug::kSymbols | debug::kBindings));
-  const LookupCache::Key key{scopes, skip_map, lookup_flags, name.gnu, undef_name, name.length};
+  const LookupCache::Key key{scopes, skip_map, lookup_flags, cacheable ? name_key(undef_name, name.length) : 0,
+                             undef_name, name.length};
   LookupCache::Answer answer{};
   if (cacheable && lookup_cache.find(key, answer)) return {answer.sym, answer.module};
   // With skip_map (RTLD_NEXT) the search starts after it in the first scope.
@@ -455,17 +482,24 @@ struct Piece {
   size_t length;
 };
 
-void record_pieces(int errcode, const Piece* pieces, size_t count) {
-  size_t need = 1;
-  for (size_t i = 0; i < count; ++i) need += pieces[i].length;
+// This thread's dlerror() block, with room for `need` bytes of text (null: no memory).
+ThreadError* thread_buffer(size_t need) {
   ThreadError*& e = thread_error();
   if (!e || e->capacity < need) {
     auto* fresh = static_cast<ThreadError*>(allocate(sizeof(ThreadError) + need));
-    if (!fresh) return;
+    if (!fresh) return nullptr;
     release(e);
     e = fresh;
     e->capacity = need;
   }
+  return e;
+}
+
+void record_pieces(int errcode, const Piece* pieces, size_t count) {
+  size_t need = 1;
+  for (size_t i = 0; i < count; ++i) need += pieces[i].length;
+  ThreadError* e = thread_buffer(need);
+  if (!e) return;
   char* p = e->text;
   for (size_t i = 0; i < count; ++i) rtld::mem_copy(p, pieces[i].text, pieces[i].length), p += pieces[i].length;
   *p = '\0';
@@ -489,21 +523,10 @@ void record_error(int errcode, const char* object, const char* text, size_t tn =
   record_pieces(errcode, pieces, 5);
 }
 
-// "object: undefined symbol: name[, version v]" without building the text twice.
 void record_undefined(const rtld::SymbolName& name, void* undef_map, const FoundVersion* version) {
-  if (debug::mask & ~unsigned{debug::kStatistics}) {
-    rtld::Text<512> t;
-    undefined_symbol(t, name.name, undef_map, version);
-  }
-  const char* who = reported_object(undef_map);
-  size_t wn = rtld::str_len(who);
-  constexpr char kUndefined[] = ": undefined symbol: ";
-  const Piece pieces[] = {{who, wn},
-                          {wn ? kUndefined : kUndefined + 2, sizeof kUndefined - (wn ? 1 : 3)},
-                          {name.name, name.length},
-                          {", version ", version ? 10u : 0u},
-                          {version ? version->name : "", version ? rtld::str_len(version->name) : 0}};
-  record_pieces(0, pieces, 5);
+  rtld::Text<512> t;
+  const char* who = undefined_symbol(t, name.name, undef_map, version);
+  record_error(0, who, t.c_str(), t.len);
 }
 
 void record_failure(const rtld::Diagnostics& d) {
@@ -565,23 +588,36 @@ void* caller_map(const void* caller) {
 // this thread, an IFUNC's resolved address.
 void* symbol(void* handle, const char* name, const char* version_name, const void* caller) {
   clear_error();
-  FoundVersion v{version_name, version_name ? rtld::sysv_hash(version_name) : 0, 1, nullptr};
-  const FoundVersion* version = version_name ? &v : nullptr;
-  rtld::SymbolName sym_name(name);
   auto* explicit_scopes = static_cast<void**>(address_of<lm::l_local_scope>(handle));
   // An open handle's own search list: its objects stay while it is open, so a remembered
   // answer is used without the lock (one whose address needs no work: no TLS, IFUNC, unique
-  // symbol or ld.so stand-in).
-  LookupCache::Answer answer;
-  if (!version && handle && handle != reinterpret_cast<void*>(-1l) && !(debug::mask & debug::kSymbols) &&
-      lookup_cache.find({explicit_scopes, nullptr, rtld::kLookupNewest, sym_name.gnu, name, sym_name.length}, answer)) {
-    const rtld::elf::Sym* d = answer.sym;
-    if (!d) return record_undefined(sym_name, handle, nullptr), nullptr;
-    unsigned type = rtld::elf::st_type(d->st_info);
-    if (type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
-        rtld::elf::st_bind(d->st_info) != rtld::elf::STB_GNU_UNIQUE && d->st_shndx != rtld::elf::SHN_ABS)
-      return reinterpret_cast<void*>(answer.module->bias() + d->st_value);
+  // symbol or ld.so stand-in), and a remembered failure's text is dlerror()'s at once.
+  const bool fast = !version_name && handle && handle != reinterpret_cast<void*>(-1l) &&
+                    !(debug::mask & ~unsigned{debug::kStatistics});
+  LookupCache::Key key{};
+  if (fast) {
+    size_t n = rtld::str_len(name);
+    key = {explicit_scopes, nullptr, rtld::kLookupNewest, name_key(name, n), name, n};
+    LookupCache::Answer answer;
+    ThreadError* e = thread_buffer(LookupCache::kTextMax + 1);
+    size_t text_length = 0;
+    if (e && lookup_cache.find(key, answer, e->text, &text_length)) {
+      const rtld::elf::Sym* d = answer.sym;
+      if (!d && text_length) {
+        e->text[text_length] = '\0';
+        e->errcode = 0;
+        e->pending = true;
+        return nullptr;
+      }
+      unsigned type = d ? rtld::elf::st_type(d->st_info) : 0;
+      if (d && type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
+          rtld::elf::st_bind(d->st_info) != rtld::elf::STB_GNU_UNIQUE && d->st_shndx != rtld::elf::SHN_ABS)
+        return reinterpret_cast<void*>(answer.module->bias() + d->st_value);
+    }
   }
+  FoundVersion v{version_name, version_name ? rtld::sysv_hash(version_name) : 0, 1, nullptr};
+  const FoundVersion* version = version_name ? &v : nullptr;
+  rtld::SymbolName sym_name(name);
   LoadLock held;
   int flags = version ? 0 : 2;  // DL_LOOKUP_RETURN_NEWEST for dlsym
   void* skip = nullptr;
@@ -600,7 +636,11 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
     scopes = static_cast<void**>(address_of<lm::l_local_scope>(l));
   }
   rtld::SymbolMatch s = search_scopes(sym_name, scopes, version, flags, skip);
-  if (!s) return record_undefined(sym_name, match, version), nullptr;
+  if (!s) {
+    record_undefined(sym_name, match, version);
+    if (ThreadError* e = fast ? thread_error() : nullptr) lookup_cache.remember(key, {}, e->text, rtld::str_len(e->text));
+    return nullptr;
+  }
   const rtld::elf::Sym* ref = nullptr;
   void* definer = found(name, match, &ref, version, flags, s.sym, const_cast<rtld::Module*>(s.module));
   uintptr_t value;

@@ -281,51 +281,104 @@ struct dont_free { static constexpr size_t offset = 16, size = 4; };
 // Tunables in this build's id order (the generated enum is hash-ordered, build-specific).
 enum class TunableType : unsigned char { Int32, Uint64, SizeT, String };
 enum class TunableSecurity : unsigned char { SxidErase, SxidIgnore, None };
+// Names are offsets into kTunableNames (no pointers: no relocations, half the size).
 struct TunableInfo {
-  const char* name;
+  unsigned short name, env_alias;  // env_alias 0: none
   TunableType type;
-  long long min, max, initial;
   TunableSecurity security;
-  const char* env_alias;
+  long long min, max, initial;
+  constexpr const char* name_text() const;
+  constexpr const char* alias_text() const;  // null: none
 };
+inline constexpr char kTunableNames[] =
+    "\0"
+    "glibc.rtld.nns\0"
+    "glibc.elision.skip_lock_after_retries\0"
+    "glibc.malloc.trim_threshold\0"
+    "MALLOC_TRIM_THRESHOLD_\0"
+    "glibc.malloc.perturb\0"
+    "MALLOC_PERTURB_\0"
+    "glibc.cpu.x86_shared_cache_size\0"
+    "glibc.pthread.rseq\0"
+    "glibc.mem.tagging\0"
+    "glibc.elision.tries\0"
+    "glibc.elision.enable\0"
+    "glibc.malloc.hugetlb\0"
+    "glibc.cpu.x86_rep_movsb_threshold\0"
+    "glibc.malloc.mxfast\0"
+    "glibc.rtld.dynamic_sort\0"
+    "glibc.elision.skip_lock_busy\0"
+    "glibc.malloc.top_pad\0"
+    "MALLOC_TOP_PAD_\0"
+    "glibc.cpu.x86_rep_stosb_threshold\0"
+    "glibc.cpu.x86_non_temporal_threshold\0"
+    "glibc.cpu.x86_shstk\0"
+    "glibc.pthread.stack_cache_size\0"
+    "glibc.gmon.minarcs\0"
+    "glibc.cpu.hwcap_mask\0"
+    "LD_HWCAP_MASK\0"
+    "glibc.malloc.mmap_max\0"
+    "MALLOC_MMAP_MAX_\0"
+    "glibc.elision.skip_trylock_internal_abort\0"
+    "glibc.malloc.tcache_unsorted_limit\0"
+    "glibc.cpu.x86_ibt\0"
+    "glibc.cpu.hwcaps\0"
+    "glibc.elision.skip_lock_internal_abort\0"
+    "glibc.malloc.arena_max\0"
+    "MALLOC_ARENA_MAX\0"
+    "glibc.malloc.mmap_threshold\0"
+    "MALLOC_MMAP_THRESHOLD_\0"
+    "glibc.cpu.x86_data_cache_size\0"
+    "glibc.malloc.tcache_count\0"
+    "glibc.malloc.arena_test\0"
+    "MALLOC_ARENA_TEST\0"
+    "glibc.pthread.mutex_spin_count\0"
+    "glibc.gmon.maxarcs\0"
+    "glibc.rtld.optional_static_tls\0"
+    "glibc.malloc.tcache_max\0"
+    "glibc.malloc.check\0"
+    "MALLOC_CHECK_\0"
+    ;
 inline constexpr TunableInfo kTunables[] = {
-    {"glibc.rtld.nns", TunableType::SizeT, 1, 16, 4, TunableSecurity::SxidErase, nullptr},  // 0
-    {"glibc.elision.skip_lock_after_retries", TunableType::Int32, 0, 2147483647, 3, TunableSecurity::SxidErase, nullptr},  // 1
-    {"glibc.malloc.trim_threshold", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidIgnore, "MALLOC_TRIM_THRESHOLD_"},  // 2
-    {"glibc.malloc.perturb", TunableType::Int32, 0, 255, 0, TunableSecurity::SxidIgnore, "MALLOC_PERTURB_"},  // 3
-    {"glibc.cpu.x86_shared_cache_size", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 4
-    {"glibc.pthread.rseq", TunableType::Int32, 0, 1, 1, TunableSecurity::SxidErase, nullptr},  // 5
-    {"glibc.mem.tagging", TunableType::Int32, 0, 255, 0, TunableSecurity::SxidIgnore, nullptr},  // 6
-    {"glibc.elision.tries", TunableType::Int32, 0, 2147483647, 3, TunableSecurity::SxidErase, nullptr},  // 7
-    {"glibc.elision.enable", TunableType::Int32, 0, 1, 0, TunableSecurity::SxidErase, nullptr},  // 8
-    {"glibc.malloc.hugetlb", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 9
-    {"glibc.cpu.x86_rep_movsb_threshold", TunableType::SizeT, 1, -1, 0, TunableSecurity::SxidErase, nullptr},  // 10
-    {"glibc.malloc.mxfast", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidIgnore, nullptr},  // 11
-    {"glibc.rtld.dynamic_sort", TunableType::Int32, 1, 2, 2, TunableSecurity::SxidErase, nullptr},  // 12
-    {"glibc.elision.skip_lock_busy", TunableType::Int32, 0, 2147483647, 3, TunableSecurity::SxidErase, nullptr},  // 13
-    {"glibc.malloc.top_pad", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidIgnore, "MALLOC_TOP_PAD_"},  // 14
-    {"glibc.cpu.x86_rep_stosb_threshold", TunableType::SizeT, 1, -1, 2048, TunableSecurity::SxidErase, nullptr},  // 15
-    {"glibc.cpu.x86_non_temporal_threshold", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 16
-    {"glibc.cpu.x86_shstk", TunableType::String, 0, 0, 0, TunableSecurity::SxidErase, nullptr},  // 17
-    {"glibc.pthread.stack_cache_size", TunableType::SizeT, 0, -1, 41943040, TunableSecurity::SxidErase, nullptr},  // 18
-    {"glibc.gmon.minarcs", TunableType::Int32, 50, 2147483647, 50, TunableSecurity::SxidErase, nullptr},  // 19
-    {"glibc.cpu.hwcap_mask", TunableType::Uint64, 0, -1, 6, TunableSecurity::SxidErase, "LD_HWCAP_MASK"},  // 20
-    {"glibc.malloc.mmap_max", TunableType::Int32, 0, 2147483647, 0, TunableSecurity::SxidIgnore, "MALLOC_MMAP_MAX_"},  // 21
-    {"glibc.elision.skip_trylock_internal_abort", TunableType::Int32, 0, 2147483647, 3, TunableSecurity::SxidErase, nullptr},  // 22
-    {"glibc.malloc.tcache_unsorted_limit", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 23
-    {"glibc.cpu.x86_ibt", TunableType::String, 0, 0, 0, TunableSecurity::SxidErase, nullptr},  // 24
-    {"glibc.cpu.hwcaps", TunableType::String, 0, 0, 0, TunableSecurity::SxidErase, nullptr},  // 25
-    {"glibc.elision.skip_lock_internal_abort", TunableType::Int32, 0, 2147483647, 3, TunableSecurity::SxidErase, nullptr},  // 26
-    {"glibc.malloc.arena_max", TunableType::SizeT, 1, -1, 0, TunableSecurity::SxidIgnore, "MALLOC_ARENA_MAX"},  // 27
-    {"glibc.malloc.mmap_threshold", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidIgnore, "MALLOC_MMAP_THRESHOLD_"},  // 28
-    {"glibc.cpu.x86_data_cache_size", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 29
-    {"glibc.malloc.tcache_count", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 30
-    {"glibc.malloc.arena_test", TunableType::SizeT, 1, -1, 0, TunableSecurity::SxidIgnore, "MALLOC_ARENA_TEST"},  // 31
-    {"glibc.pthread.mutex_spin_count", TunableType::Int32, 0, 32767, 100, TunableSecurity::SxidErase, nullptr},  // 32
-    {"glibc.gmon.maxarcs", TunableType::Int32, 50, 2147483647, 1048576, TunableSecurity::SxidErase, nullptr},  // 33
-    {"glibc.rtld.optional_static_tls", TunableType::SizeT, 0, -1, 512, TunableSecurity::SxidErase, nullptr},  // 34
-    {"glibc.malloc.tcache_max", TunableType::SizeT, 0, -1, 0, TunableSecurity::SxidErase, nullptr},  // 35
-    {"glibc.malloc.check", TunableType::Int32, 0, 3, 0, TunableSecurity::SxidErase, "MALLOC_CHECK_"},  // 36
+    {1, 0, TunableType::SizeT, TunableSecurity::SxidErase, 1, 16, 4},  // 0 glibc.rtld.nns
+    {16, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 1 glibc.elision.skip_lock_after_retries
+    {54, 82, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 2 glibc.malloc.trim_threshold
+    {105, 126, TunableType::Int32, TunableSecurity::SxidIgnore, 0, 255, 0},  // 3 glibc.malloc.perturb
+    {142, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 4 glibc.cpu.x86_shared_cache_size
+    {174, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 1, 1},  // 5 glibc.pthread.rseq
+    {193, 0, TunableType::Int32, TunableSecurity::SxidIgnore, 0, 255, 0},  // 6 glibc.mem.tagging
+    {211, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 7 glibc.elision.tries
+    {231, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 1, 0},  // 8 glibc.elision.enable
+    {252, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 9 glibc.malloc.hugetlb
+    {273, 0, TunableType::SizeT, TunableSecurity::SxidErase, 1, -1, 0},  // 10 glibc.cpu.x86_rep_movsb_threshold
+    {307, 0, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 11 glibc.malloc.mxfast
+    {327, 0, TunableType::Int32, TunableSecurity::SxidErase, 1, 2, 2},  // 12 glibc.rtld.dynamic_sort
+    {351, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 13 glibc.elision.skip_lock_busy
+    {380, 401, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 14 glibc.malloc.top_pad
+    {417, 0, TunableType::SizeT, TunableSecurity::SxidErase, 1, -1, 2048},  // 15 glibc.cpu.x86_rep_stosb_threshold
+    {451, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 16 glibc.cpu.x86_non_temporal_threshold
+    {488, 0, TunableType::String, TunableSecurity::SxidErase, 0, 0, 0},  // 17 glibc.cpu.x86_shstk
+    {508, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 41943040},  // 18 glibc.pthread.stack_cache_size
+    {539, 0, TunableType::Int32, TunableSecurity::SxidErase, 50, 2147483647, 50},  // 19 glibc.gmon.minarcs
+    {558, 579, TunableType::Uint64, TunableSecurity::SxidErase, 0, -1, 6},  // 20 glibc.cpu.hwcap_mask
+    {593, 615, TunableType::Int32, TunableSecurity::SxidIgnore, 0, 2147483647, 0},  // 21 glibc.malloc.mmap_max
+    {632, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 22 glibc.elision.skip_trylock_internal_abort
+    {674, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 23 glibc.malloc.tcache_unsorted_limit
+    {709, 0, TunableType::String, TunableSecurity::SxidErase, 0, 0, 0},  // 24 glibc.cpu.x86_ibt
+    {727, 0, TunableType::String, TunableSecurity::SxidErase, 0, 0, 0},  // 25 glibc.cpu.hwcaps
+    {744, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 26 glibc.elision.skip_lock_internal_abort
+    {783, 806, TunableType::SizeT, TunableSecurity::SxidIgnore, 1, -1, 0},  // 27 glibc.malloc.arena_max
+    {823, 851, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 28 glibc.malloc.mmap_threshold
+    {874, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 29 glibc.cpu.x86_data_cache_size
+    {904, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 30 glibc.malloc.tcache_count
+    {930, 954, TunableType::SizeT, TunableSecurity::SxidIgnore, 1, -1, 0},  // 31 glibc.malloc.arena_test
+    {972, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 32767, 100},  // 32 glibc.pthread.mutex_spin_count
+    {1003, 0, TunableType::Int32, TunableSecurity::SxidErase, 50, 2147483647, 1048576},  // 33 glibc.gmon.maxarcs
+    {1022, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 512},  // 34 glibc.rtld.optional_static_tls
+    {1053, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 35 glibc.malloc.tcache_max
+    {1077, 1096, TunableType::Int32, TunableSecurity::SxidErase, 0, 3, 0},  // 36 glibc.malloc.check
 };
+constexpr const char* TunableInfo::name_text() const { return kTunableNames + name; }
+constexpr const char* TunableInfo::alias_text() const { return env_alias ? kTunableNames + env_alias : nullptr; }
 
 }  // namespace glibc::layout

@@ -68,7 +68,7 @@ struct TunableId {
   static void unknown_tunable();  // not constexpr: naming an unknown tunable fails to compile
   static consteval size_t find(const char* name) {
     for (size_t i = 0; i < sizeof(L::kTunables) / sizeof(L::kTunables[0]); ++i) {
-      const char* a = L::kTunables[i].name;
+      const char* a = L::kTunables[i].name_text();
       const char* b = name;
       while (*a && *a == *b) ++a, ++b;
       if (*a == *b) return i;

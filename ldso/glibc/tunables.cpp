@@ -54,7 +54,7 @@ void set_value(size_t id, const char* text, const char* end, bool secure) {
 
 size_t find(const char* name, size_t len) {
   for (size_t i = 0; i < kCount; ++i)
-    if (rtld::str_len(L::kTunables[i].name) == len && rtld::str_eq_n(L::kTunables[i].name, name, len))
+    if (rtld::str_len(L::kTunables[i].name_text()) == len && rtld::str_eq_n(L::kTunables[i].name_text(), name, len))
       return i;
   return kCount;
 }
@@ -93,7 +93,7 @@ void init_tunables(Runtime& rt) {
       continue;
     }
     for (size_t i = 0; i < kCount; ++i) {
-      const char* alias = L::kTunables[i].env_alias;
+      const char* alias = L::kTunables[i].alias_text();
       // Cheap rejections first: most variables share no first letter with any alias.
       if (!alias || alias[0] != first || !rtld::str_eq_n(alias, *e, name_len) || alias[name_len]) continue;
       {

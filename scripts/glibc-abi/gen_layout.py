@@ -53,18 +53,26 @@ def main():
     w('// Tunables in this build\'s id order (the generated enum is hash-ordered, build-specific).')
     w('enum class TunableType : unsigned char { Int32, Uint64, SizeT, String };')
     w('enum class TunableSecurity : unsigned char { SxidErase, SxidIgnore, None };')
+    w('// Names are offsets into kTunableNames (no pointers: no relocations, half the size).')
     w('struct TunableInfo {')
-    w('  const char* name;')
+    w('  unsigned short name, env_alias;  // env_alias 0: none')
     w('  TunableType type;')
-    w('  long long min, max, initial;')
     w('  TunableSecurity security;')
-    w('  const char* env_alias;')
+    w('  long long min, max, initial;')
+    w('  constexpr const char* name_text() const;')
+    w('  constexpr const char* alias_text() const;  // null: none')
     w('};')
-    w('inline constexpr TunableInfo kTunables[] = {')
     types = {'TUNABLE_TYPE_INT_32': 'Int32', 'TUNABLE_TYPE_UINT_64': 'Uint64',
              'TUNABLE_TYPE_SIZE_T': 'SizeT', 'TUNABLE_TYPE_STRING': 'String'}
     secs = {'TUNABLE_SECLEVEL_SXID_ERASE': 'SxidErase', 'TUNABLE_SECLEVEL_SXID_IGNORE': 'SxidIgnore',
             'TUNABLE_SECLEVEL_NONE': 'None'}
+    rows, blob = [], ['']
+    offset = {'': 0}
+    def text(t):
+        if t not in offset:
+            offset[t] = sum(len(b) + 1 for b in blob)
+            blob.append(t)
+        return offset[t]
     for i, line in enumerate(l for l in open(tunables_path) if l.strip()):
         cols = [c.strip() for c in line.split('\t')]
         tid, name, ttype = int(cols[0]), cols[2], cols[3]
@@ -72,10 +80,20 @@ def main():
         assert tid == i, 'tunable ids must be dense and in order'
         def num(v):
             return '0' if v.startswith('0x0') else v
-        w('    {"%s", TunableType::%s, %s, %s, %s, TunableSecurity::%s, %s},  // %d'
-          % (name, types[ttype], num(kv['min']), num(kv['max']), num(kv['default']), secs[kv['sec']],
-             '"%s"' % kv['alias'] if kv['alias'] else 'nullptr', tid))
+        rows.append('    {%d, %d, TunableType::%s, TunableSecurity::%s, %s, %s, %s},  // %d %s'
+                    % (text(name), text(kv['alias']) if kv['alias'] else 0, types[ttype], secs[kv['sec']],
+                       num(kv['min']), num(kv['max']), num(kv['default']), tid, name))
+    assert sum(len(b) + 1 for b in blob) < 65536
+    w('inline constexpr char kTunableNames[] =')
+    for b in blob:
+        w('    "%s\\0"' % b)
+    w('    ;')
+    w('inline constexpr TunableInfo kTunables[] = {')
+    for r in rows:
+        w(r)
     w('};')
+    w('constexpr const char* TunableInfo::name_text() const { return kTunableNames + name; }')
+    w('constexpr const char* TunableInfo::alias_text() const { return env_alias ? kTunableNames + env_alias : nullptr; }')
     w('')
     w('}  // namespace glibc::layout')
     print('\n'.join(out))
