@@ -415,19 +415,22 @@ struct FindObject {
 };
 static_assert(sizeof(FindObject) == L::dl_find_object::kSize);
 
+// Whether pc is inside one of m's segments (not merely its span, which may have gaps).
+bool contains(const rtld::Module& m, uintptr_t pc) {
+  if (pc < m.image.start || pc >= m.image.start + m.image.size) return false;
+  for (size_t i = 0; i < m.image.phnum; ++i) {
+    const rtld::elf::Phdr& p = m.image.phdr[i];
+    if (p.p_type == rtld::elf::PT_LOAD && pc >= m.bias() + p.p_vaddr && pc < m.bias() + p.p_vaddr + p.p_memsz)
+      return true;
+  }
+  return false;
+}
+
 // The object (of any namespace) whose segments contain pc.
 rtld::Module* module_containing(uintptr_t pc) {
   rtld::Module* found = nullptr;
   for_each_object([&](rtld::Module& m) {
-    if (found || pc < m.image.start || pc >= m.image.start + m.image.size) return;
-    // Inside the span: it must be inside one of the segments (not a gap).
-    for (size_t i = 0; i < m.image.phnum; ++i) {
-      const rtld::elf::Phdr& p = m.image.phdr[i];
-      if (p.p_type == rtld::elf::PT_LOAD && pc >= m.bias() + p.p_vaddr && pc < m.bias() + p.p_vaddr + p.p_memsz) {
-        found = &m;
-        return;
-      }
-    }
+    if (!found && contains(m, pc)) found = &m;
   });
   return found;
 }
@@ -488,9 +491,10 @@ ThreadError* thread_buffer(size_t need) {
   if (!e || e->capacity < need) {
     auto* fresh = static_cast<ThreadError*>(allocate(sizeof(ThreadError) + need));
     if (!fresh) return nullptr;
-    release(e);
+    release(e);  // its error, if any, is being replaced (every caller has cleared it)
     e = fresh;
     e->capacity = need;
+    e->pending = false;
   }
   return e;
 }
@@ -591,13 +595,22 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
   auto* explicit_scopes = static_cast<void**>(address_of<lm::l_local_scope>(handle));
   // An open handle's own search list: its objects stay while it is open, so a remembered
   // answer is used without the lock (one whose address needs no work: no TLS, IFUNC, unique
-  // symbol or ld.so stand-in), and a remembered failure's text is dlerror()'s at once.
-  const bool fast = !version_name && handle && handle != reinterpret_cast<void*>(-1l) &&
-                    !(debug::mask & ~unsigned{debug::kStatistics});
+  // symbol or ld.so stand-in), and a remembered failure's text is dlerror()'s at once. So is
+  // a remembered failure of RTLD_DEFAULT from the program (whose record never goes away; a
+  // success there may add a dependency, so it takes the locked path).
+  const bool explicit_handle = handle && handle != reinterpret_cast<void*>(-1l);
+  const rtld::Module* main = runtime.objects.main;
+  void** fast_scopes = nullptr;
+  if (!version_name && !(debug::mask & ~unsigned{debug::kStatistics})) {
+    if (explicit_handle) fast_scopes = explicit_scopes;
+    else if (!handle && main && contains(*main, reinterpret_cast<uintptr_t>(caller)))
+      fast_scopes = at<lm::l_scope, void**>(link_map_of(*main));
+  }
+  const bool fast = fast_scopes != nullptr;
   LookupCache::Key key{};
   if (fast) {
     size_t n = rtld::str_len(name);
-    key = {explicit_scopes, nullptr, rtld::kLookupNewest, name_key(name, n), name, n};
+    key = {fast_scopes, nullptr, rtld::kLookupNewest, name_key(name, n), name, n};
     LookupCache::Answer answer;
     ThreadError* e = thread_buffer(LookupCache::kTextMax + 1);
     size_t text_length = 0;
@@ -610,7 +623,7 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
         return nullptr;
       }
       unsigned type = d ? rtld::elf::st_type(d->st_info) : 0;
-      if (d && type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
+      if (d && explicit_handle && type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
           rtld::elf::st_bind(d->st_info) != rtld::elf::STB_GNU_UNIQUE && d->st_shndx != rtld::elf::SHN_ABS)
         return reinterpret_cast<void*>(answer.module->bias() + d->st_value);
     }
