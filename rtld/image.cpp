@@ -196,6 +196,27 @@ uintptr_t bias_from_phdr(const Phdr* phdr, size_t phnum) {
   return 0;
 }
 
+namespace {
+// The first PT_LOAD, if the whole span can be mapped from the file starting with it: it has
+// no zero-fill part, and the segments leave no page between them (which would stay mapped
+// from the file).
+const elf::Phdr* first_in_place(const elf::Phdr* ph, size_t n, uintptr_t page) {
+  const elf::Phdr* first = nullptr;
+  uintptr_t end = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (ph[i].p_type != elf::PT_LOAD) continue;
+    if (!first) {
+      if (ph[i].p_filesz == 0 || ph[i].p_memsz != ph[i].p_filesz) return nullptr;
+      first = &ph[i];
+    } else if (align_down(ph[i].p_vaddr, page) != end) {
+      return nullptr;
+    }
+    end = align_up(ph[i].p_vaddr + ph[i].p_memsz, page);
+  }
+  return first;
+}
+}  // namespace
+
 bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSource& src,
                 Image& out, const char* map_name) {
   const size_t page = platform::page_size();
@@ -244,10 +265,19 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
 
   // Reserve the span: at the link address for ET_EXEC, anywhere (aligned) otherwise.
   uintptr_t start;
+  const Phdr* mapped_first = nullptr;
   if (eh.e_type == elf::ET_EXEC) {
     intptr_t r = platform::map_zero(lo, span, platform::kNone);
     if (platform::is_error(r)) { arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
     start = static_cast<uintptr_t>(r);
+  } else if (const Phdr* first = src.bytes || max_align > page ? nullptr : first_in_place(ph, eh.e_phnum, page)) {
+    // The whole span mapped from the file with the first segment's protection: that segment
+    // is then in place, and the others go over the rest (one system call fewer than a
+    // reservation; as glibc does).
+    intptr_t r = platform::map_file(0, span, segment_prot(first->p_flags), src.fd, align_down(first->p_offset, page));
+    if (platform::is_error(r)) { arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
+    start = static_cast<uintptr_t>(r);
+    mapped_first = first;
   } else {
     size_t extra = max_align > page ? max_align : 0;
     if (span + extra < span) return arena.release(ph_heap), diag.fail_errno(name, "failed to map segment from shared object", 12);
@@ -291,6 +321,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
       }
       continue;
     }
+    if (&p == mapped_first) continue;
     if (p.p_filesz > 0) {
       // Writable for a moment when the last file page must have its bss tail zeroed.
       bool zero_tail = has_bss && (file_end & (page - 1)) != 0;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 namespace fake {
@@ -27,6 +28,10 @@ struct State {
   int next_fd = 100;
   std::vector<Call> calls;
   std::vector<std::string> violations;
+  // Pages mapped from a file wholly past its end (SIGBUS if touched): a loader may map them
+  // for a moment (glibc maps a whole object's span from its file first), but none may remain
+  // once loading is done (until something else is mapped there, they count as violations).
+  std::set<uintptr_t> past_eof;
   std::string errors;
   std::map<uintptr_t, int> pages;
   // Injection.
@@ -71,6 +76,12 @@ bool all_tracked(uintptr_t addr, size_t len) {
   for (uintptr_t p = addr; p < addr + len; p += kPage)
     if (!S().pages.count(p)) return false;
   return true;
+}
+
+// A new mapping (or an unmapping) of [addr, addr + len): no page of it is past a file's end now.
+void replaced(uintptr_t addr, size_t len) {
+  auto& p = S().past_eof;
+  p.erase(p.lower_bound(addr), p.lower_bound(addr + len));
 }
 
 void track(uintptr_t addr, size_t len, int prot) {
@@ -133,6 +144,7 @@ void reset() {
   s.open.clear();
   s.calls.clear();
   s.violations.clear();
+  s.past_eof.clear();
   s.errors.clear();
   s.armed = false;
   s.read_chunk = 0;
@@ -168,7 +180,14 @@ void set_eintr_once() { S().eintr_once = true; }
 void set_read_error(int err) { S().read_error = err; }
 const std::string& error_output() { return S().errors; }
 const std::map<uintptr_t, int>& live_pages() { return S().pages; }
-const std::vector<std::string>& violations() { return S().violations; }
+const std::vector<std::string>& violations() {
+  State& s = S();
+  if (!s.past_eof.empty()) {
+    s.violations.push_back("map_file left whole pages past the end of the file mapped at " + hex(*s.past_eof.begin()));
+    s.past_eof.clear();
+  }
+  return s.violations;
+}
 
 std::string describe(const Call& c) {
   std::ostringstream o;
@@ -237,10 +256,6 @@ intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offs
     c.result = -EINVAL;
     return fake::record(c);
   }
-  // Pages wholly past the end of the file would raise SIGBUS when touched.
-  if (offset + length > fake::round_up(f.bytes.size()))
-    fake::S().violations.push_back("map_file maps whole pages past the end of the file at " +
-                                     fake::hex(addr));
   intptr_t r;
   if (addr == 0) {  // anywhere
     void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -258,7 +273,12 @@ intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offs
     std::memcpy(reinterpret_cast<void*>(addr), f.bytes.data() + offset, n);
   }
   mprotect(reinterpret_cast<void*>(addr), length, fake::linux_prot(prot));
+  fake::replaced(addr, fake::round_up(length));
   fake::track(addr, fake::round_up(length), prot);
+  // Pages wholly past the end of the file would raise SIGBUS when touched.
+  uint64_t file_pages = fake::round_up(f.bytes.size());
+  for (uint64_t o = offset; o < offset + fake::round_up(length); o += fake::kPage)
+    if (o >= file_pages) fake::S().past_eof.insert(addr + (o - offset));
   c.result = r;
   return fake::record(c);
 }
@@ -285,6 +305,7 @@ intptr_t map_zero(uintptr_t addr, size_t length, int prot) {
     return fake::record(c);
   }
   mprotect(reinterpret_cast<void*>(r), length, fake::linux_prot(prot));
+  fake::replaced(static_cast<uintptr_t>(r), fake::round_up(length));
   fake::track(static_cast<uintptr_t>(r), fake::round_up(length), prot);
   c.result = r;
   return fake::record(c);
@@ -341,6 +362,7 @@ int unmap(uintptr_t addr, size_t length) {
     munmap(reinterpret_cast<void*>(it->first), fake::kPage);
     it = pages.erase(it);
   }
+  fake::replaced(addr, end - addr);
   c.result = 0;
   return static_cast<int>(fake::record(c));
 }
