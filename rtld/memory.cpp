@@ -31,7 +31,7 @@ void* Arena::allocate(size_t size) {
   if (free_[cls]) {
     h = reinterpret_cast<Header*>(free_[cls]);
     free_[cls] = free_[cls]->next;
-    mem_zero(h, block);
+    mem_zero(h, need);  // what the caller gets zeroed, as fresh memory is
   } else {
     if (chunk_cur_ + block > chunk_end_) {
       intptr_t r = platform::map_zero(0, kChunk, platform::kRead | platform::kWrite);

@@ -214,8 +214,11 @@ char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin
                     const char* platform, bool secure) {
   Text<4096> out;
   for (size_t i = 0; i < len;) {
-    if (in[i] != '$') {
-      out.add_char(in[i++]);
+    if (in[i] != '$') {  // up to the next token, in one piece
+      size_t run = 1;
+      while (i + run < len && in[i + run] != '$') ++run;
+      out.add(in + i, run);
+      i += run;
       continue;
     }
     const char* rest = in + i + 1;
