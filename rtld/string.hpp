@@ -2,6 +2,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rtld {
 
@@ -20,6 +23,19 @@ inline bool str_eq(const char* a, const char* b) {
 // memory (strings from a caller's heap must use str_eq). Sanitizers would still call such reads
 // overflows, hence the attribute.
 [[gnu::no_sanitize_address]] inline bool image_str_eq(const char* a, const char* b) {
+#if defined(__SSE2__)
+  // Sixteen bytes a step (C++ names run to a hundred bytes and more): a mask of the bytes
+  // that differ or end the string.
+  constexpr uintptr_t kLastBlock = 4096 - 16;
+  while ((reinterpret_cast<uintptr_t>(a) & 4095) <= kLastBlock && (reinterpret_cast<uintptr_t>(b) & 4095) <= kLastBlock) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+    __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+    unsigned diff = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xffffu;
+    unsigned zero = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())));
+    if (diff | zero) return !diff || (zero && __builtin_ctz(zero) < __builtin_ctz(diff));
+    a += 16, b += 16;
+  }
+#endif
   if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
     constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
     constexpr uintptr_t kLastWord = 4096 - sizeof(uint64_t);
