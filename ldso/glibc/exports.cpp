@@ -155,6 +155,7 @@ class LookupCache {
   struct Answer {
     const rtld::elf::Sym* sym;  // null: not defined in these scopes
     rtld::Module* module;
+    bool permanent;  // the definer is never unloaded (loaded at start-up, or NODELETE)
   };
 
   // Bumped before and after every change to the objects or their scopes.
@@ -337,7 +338,7 @@ rtld::SymbolMatch search_scopes(const rtld::SymbolName& name, void** scopes, con
       if (m && debug::on(debug::kSymbols)) [[unlikely]] debug::report_lookup(undef_name, *m);
       if (!m || rtld::bloom_rejects(*m, name)) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
-        if (cacheable) lookup_cache.remember(key, {sym, m});
+        if (cacheable) lookup_cache.remember(key, {sym, m, !m->dynamic || m->nodelete});
         return {sym, m};
       }
     }
@@ -595,9 +596,9 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
   auto* explicit_scopes = static_cast<void**>(address_of<lm::l_local_scope>(handle));
   // An open handle's own search list: its objects stay while it is open, so a remembered
   // answer is used without the lock (one whose address needs no work: no TLS, IFUNC, unique
-  // symbol or ld.so stand-in), and a remembered failure's text is dlerror()'s at once. So is
-  // a remembered failure of RTLD_DEFAULT from the program (whose record never goes away; a
-  // success there may add a dependency, so it takes the locked path).
+  // symbol or ld.so stand-in), and a remembered failure's text is dlerror()'s at once. So are
+  // RTLD_DEFAULT's answers for the program (whose record never goes away): failures, and
+  // definitions in objects that are never unloaded (any other adds a dependency, under the lock).
   const bool explicit_handle = handle && handle != reinterpret_cast<void*>(-1l);
   const rtld::Module* main = runtime.objects.main;
   void** fast_scopes = nullptr;
@@ -623,7 +624,7 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
         return nullptr;
       }
       unsigned type = d ? rtld::elf::st_type(d->st_info) : 0;
-      if (d && explicit_handle && type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
+      if (d && (explicit_handle || answer.permanent) && type != rtld::elf::STT_TLS && type != rtld::elf::STT_GNU_IFUNC && !answer.module->is_ldso &&
           rtld::elf::st_bind(d->st_info) != rtld::elf::STB_GNU_UNIQUE && d->st_shndx != rtld::elf::SHN_ABS)
         return reinterpret_cast<void*>(answer.module->bias() + d->st_value);
     }
