@@ -150,7 +150,8 @@ class LookupCache {
     unsigned flags;
     uint32_t hash;  // name_key
     const char* name;
-    size_t length;  // strlen(name)
+    size_t length;        // strlen(name)
+    uint64_t generation;  // when the search began: an answer found then is current only then
   };
   struct Answer {
     const rtld::elf::Sym* sym;  // null: not defined in these scopes
@@ -160,6 +161,7 @@ class LookupCache {
 
   // Bumped before and after every change to the objects or their scopes.
   void invalidate() { __atomic_add_fetch(&generation_, 1, __ATOMIC_RELEASE); }
+  uint64_t now() const { return __atomic_load_n(&generation_, __ATOMIC_ACQUIRE); }
 
   // Without a lock: each entry is a seqlock (odd while written), and a torn read is a miss.
   // `text` (kTextMax bytes), if given, receives a remembered dlerror() text, its length in
@@ -184,7 +186,7 @@ class LookupCache {
     Entry& e = entries_[k.hash % kEntries];
     __atomic_store_n(&e.seq, e.seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    e.generation = generation_, e.key = k, e.answer = a;
+    e.generation = k.generation, e.key = k, e.answer = a;
     rtld::mem_copy(e.name, k.name, n + 1);
     e.key.name = e.name;
     rtld::mem_copy(e.text, text, e.text_length = text ? text_length : 0);
@@ -317,8 +319,8 @@ rtld::SymbolMatch search_scopes(const rtld::SymbolName& name, void** scopes, con
   if (version) want = rtld::Version{version->name, version->hash, version->hidden != 0, version->filename};
   unsigned lookup_flags = (flags & 2 /* DL_LOOKUP_RETURN_NEWEST */) ? unsigned{rtld::kLookupNewest} : 0u;
   const bool cacheable = !version && !(debug::mask & (debug::kSymbols | debug::kBindings));
-  const LookupCache::Key key{scopes, skip_map, lookup_flags, cacheable ? name_key(undef_name, name.length) : 0,
-                             undef_name, name.length};
+  const uint32_t hash = cacheable ? name_key(undef_name, name.length) : 0;
+  const LookupCache::Key key{scopes, skip_map, lookup_flags, hash, undef_name, name.length, lookup_cache.now()};
   LookupCache::Answer answer{};
   if (cacheable && lookup_cache.find(key, answer)) return {answer.sym, answer.module};
   // With skip_map (RTLD_NEXT) the search starts after it in the first scope.
@@ -611,7 +613,7 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
   LookupCache::Key key{};
   if (fast) {
     size_t n = rtld::str_len(name);
-    key = {fast_scopes, nullptr, rtld::kLookupNewest, name_key(name, n), name, n};
+    key = {fast_scopes, nullptr, rtld::kLookupNewest, name_key(name, n), name, n, lookup_cache.now()};
     LookupCache::Answer answer;
     ThreadError* e = thread_buffer(LookupCache::kTextMax + 1);
     size_t text_length = 0;
