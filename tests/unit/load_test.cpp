@@ -215,8 +215,9 @@ TEST_P(LoadImage, DynamicDecodesAndModulePrepares) {
 TEST_P(LoadImage, ProtectRelroMakesItReadOnly) {
   const rtld::Image& im = l_->image();
   ASSERT_TRUE(rtld::protect_relro(im));  // also when there is no whole page to protect
-  if (im.relro_end > im.relro_start)
+  if (im.relro_end > im.relro_start) {
     EXPECT_EQ(check_protection(read_maps(), im.relro_start, im.relro_end, "r--"), "");
+  }
 }
 
 TEST_P(LoadImage, UnmapImageReleasesTheSpan) {
