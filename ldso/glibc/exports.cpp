@@ -481,8 +481,7 @@ void clear_error() {
   if (ThreadError* e = thread_error()) e->pending = false;
 }
 
-// Records a failure as glibc's dlerror() words it: "object: text", and ": " and strerror's
-// text when there is an errno.
+// Parts of a dlerror() text, copied one after another into the thread's block.
 struct Piece {
   const char* text;
   size_t length;
@@ -514,6 +513,8 @@ void record_pieces(int errcode, const Piece* pieces, size_t count) {
   e->pending = true;
 }
 
+// Records a failure as glibc's dlerror() words it: "object: text", and ": " and strerror's
+// text when there is an errno (tn: the text's length, if known).
 void record_error(int errcode, const char* object, const char* text, size_t tn = size_t(-1)) {
   const char* detail = nullptr;
   if (errcode) {
