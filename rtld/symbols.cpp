@@ -173,10 +173,11 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
 
 SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& name,
                           const Version* want, unsigned flags, const Module* skip) {
+  const BloomProbe probe(name.gnu);
   for (size_t i = 0; i < count; ++i) {
     const Module* m = scope[i];
     // Most objects of a scope do not define the name: their bloom filter says so without a call.
-    if (m == skip || bloom_rejects(*m, name)) continue;
+    if (m == skip || probe.rejects(*m)) continue;
     if (const elf::Sym* s = search_module(*m, name, want, flags)) return {s, m};
   }
   return {};

@@ -54,14 +54,22 @@ struct SymbolMatch {
 
 // Whether an object's GNU bloom filter proves it does not define the name (cheap; inlined into
 // scope walks so that most objects cost no call).
+// The parts of the bloom test that depend on the name only, computed once for a scope walk.
+struct BloomProbe {
+  static constexpr uint32_t kBits = sizeof(uintptr_t) * 8;
+  explicit BloomProbe(uint32_t gnu) : hash(gnu), word(gnu / kBits), first(uintptr_t{1} << (gnu % kBits)) {}
+  [[gnu::always_inline]] bool rejects(const Module& m) const {
+    const GnuHash& g = m.gnu;
+    if (!g.buckets) return false;
+    uintptr_t mask = first | (uintptr_t{1} << ((hash >> g.bloom_shift) % kBits));
+    return (g.bloom[word & (g.bloom_size - 1)] & mask) != mask;
+  }
+  uint32_t hash, word;
+  uintptr_t first;
+};
+
 [[gnu::always_inline]] inline bool bloom_rejects(const Module& m, const SymbolName& name) {
-  const GnuHash& g = m.gnu;
-  if (!g.buckets) return false;
-  constexpr uint32_t kBits = sizeof(uintptr_t) * 8;
-  uintptr_t word = g.bloom[(name.gnu / kBits) & (g.bloom_size - 1)];
-  uintptr_t mask = (uintptr_t{1} << (name.gnu % kBits)) |
-                   (uintptr_t{1} << ((name.gnu >> g.bloom_shift) % kBits));
-  return (word & mask) != mask;
+  return BloomProbe(name.gnu).rejects(m);
 }
 
 // The definition of `name` in one object, honouring the requested version (or none).

@@ -331,6 +331,7 @@ rtld::SymbolMatch search_scopes(const rtld::SymbolName& name, void** scopes, con
     while (start < n && list[start] != skip_map) ++start;
     if (start == n) start = 0;
   }
+  const rtld::BloomProbe probe(name.gnu);
   for (size_t s = 0; scopes && scopes[s]; ++s, start = 0) {
     auto** list = at<L::r_scope_elem::r_list, void**>(scopes[s]);
     unsigned n = at<L::r_scope_elem::r_nlist, unsigned>(scopes[s]);
@@ -338,7 +339,7 @@ rtld::SymbolMatch search_scopes(const rtld::SymbolName& name, void** scopes, con
       if (list[i] == skip_map) continue;
       rtld::Module* m = module_of(list[i]);
       if (m && debug::on(debug::kSymbols)) [[unlikely]] debug::report_lookup(undef_name, *m);
-      if (!m || rtld::bloom_rejects(*m, name)) continue;
+      if (!m || probe.rejects(*m)) continue;
       if (const rtld::elf::Sym* sym = rtld::find_in_module(*m, name, version ? &want : nullptr, lookup_flags)) {
         if (cacheable) lookup_cache.remember(key, {sym, m, !m->dynamic || m->nodelete});
         return {sym, m};
