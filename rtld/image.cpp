@@ -15,11 +15,18 @@ int segment_prot(uint32_t flags) {
          ((flags & elf::PF_W) ? platform::kWrite : 0) | ((flags & elf::PF_X) ? platform::kExec : 0);
 }
 
+// ld.so loads only from files; rtld as a library also from a caller's buffer.
+#if defined(LDSO_FREESTANDING)
+constexpr bool kFromMemory = false;
+#else
+constexpr bool kFromMemory = true;
+#endif
+
 // Reads [offset, offset+len) of the source into dst.
 bool read_source(Diagnostics& diag, const char* name, const ImageSource& src, void* dst,
                  size_t len, uint64_t offset) {
   if (offset > src.size || len > src.size - offset) return diag.fail(name, "file too short");
-  if (src.bytes) {
+  if (kFromMemory && src.bytes) {
     mem_copy(dst, src.bytes + offset, len);
     return true;
   }
@@ -270,7 +277,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     intptr_t r = platform::map_zero(lo, span, platform::kNone);
     if (platform::is_error(r)) { arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
     start = static_cast<uintptr_t>(r);
-  } else if (const Phdr* first = src.bytes || max_align > page ? nullptr : first_in_place(ph, eh.e_phnum, page)) {
+  } else if (const Phdr* first = (kFromMemory && src.bytes) || max_align > page ? nullptr : first_in_place(ph, eh.e_phnum, page)) {
     // The whole span mapped from the file with the first segment's protection: that segment
     // is then in place, and the others go over the rest (one system call fewer than a
     // reservation; as glibc does).
@@ -309,7 +316,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     uintptr_t mem_end = seg + p.p_memsz;
     uintptr_t file_page_end = align_up(file_end, page);
     bool has_bss = p.p_memsz > p.p_filesz;
-    if (src.bytes) {
+    if (kFromMemory && src.bytes) {
       intptr_t r = platform::map_zero(map_start, align_up(mem_end, page) - map_start,
                                       platform::kRead | platform::kWrite);
       if (platform::is_error(r)) { unmap_image(out); arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
