@@ -612,7 +612,7 @@ void* symbol(void* handle, const char* name, const char* version_name, const voi
       fast_scopes = at<lm::l_scope, void**>(link_map_of(*main));
   }
   const bool fast = fast_scopes != nullptr;
-  LookupCache::Key key{};
+  LookupCache::Key key;  // set and used only when `fast` (not zeroed: this path is hot)
   if (fast) {
     size_t n = rtld::str_len(name);
     key = {fast_scopes, nullptr, rtld::kLookupNewest, name_key(name, n), name, n, lookup_cache.now()};
