@@ -286,7 +286,7 @@ struct TunableInfo {
   unsigned short name, env_alias;  // env_alias 0: none
   TunableType type;
   TunableSecurity security;
-  long long min, max, initial;
+  int min, max, initial;  // -1 as max: no limit (the type's largest value)
   constexpr const char* name_text() const;
   constexpr const char* alias_text() const;  // null: none
 };

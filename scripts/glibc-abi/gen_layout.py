@@ -58,7 +58,7 @@ def main():
     w('  unsigned short name, env_alias;  // env_alias 0: none')
     w('  TunableType type;')
     w('  TunableSecurity security;')
-    w('  long long min, max, initial;')
+    w('  int min, max, initial;  // -1 as max: no limit (the type\'s largest value)')
     w('  constexpr const char* name_text() const;')
     w('  constexpr const char* alias_text() const;  // null: none')
     w('};')
@@ -79,7 +79,9 @@ def main():
         kv = dict(c.split('=', 1) for c in cols[4:] if '=' in c)
         assert tid == i, 'tunable ids must be dense and in order'
         def num(v):
-            return '0' if v.startswith('0x0') else v
+            v = '0' if v.startswith('0x0') else v
+            assert -2**31 <= int(v, 0) < 2**31, 'tunable limit does not fit in an int: ' + v
+            return v
         rows.append('    {%d, %d, TunableType::%s, TunableSecurity::%s, %s, %s, %s},  // %d %s'
                     % (text(name), text(kv['alias']) if kv['alias'] else 0, types[ttype], secs[kv['sec']],
                        num(kv['min']), num(kv['max']), num(kv['default']), tid, name))
