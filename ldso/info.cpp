@@ -11,10 +11,7 @@ void print_help() {
   print_out("Usage: ");
   print_out(self);
   print_out(" [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n"
-        "You have invoked 'ld.so', the program interpreter for dynamically-linked ELF programs\n"
-        "(a drop-in replacement for glibc's, built from the ldso project). Usually it is run\n"
-        "by the kernel, which reads its path from a program's PT_INTERP header. Run directly,\n"
-        "it loads the named program and runs it with ARGS-FOR-PROGRAM.\n\n"
+        "Loads and runs EXECUTABLE-FILE, as the kernel does through its PT_INTERP header.\n\n"
         "  --list                list all dependencies and how they are resolved\n"
         "  --verify              verify that the given object really is a dynamically linked\n"
         "                        object we can handle\n"

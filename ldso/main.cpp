@@ -454,6 +454,8 @@ EntryPoint start_program(uintptr_t* stack) {
   ropts.copy_size_warning = warn_copy_size;
   ropts.stats = &debug::relocations;
   if (debug::on(debug::kBindings)) ropts.bound = debug::report_binding;
+  if (ropts.resolver.resolve == dl::resolve_symbol && !rt.loader.looking)
+    ropts.scope = rt.objects.scope, ropts.scope_count = rt.objects.scope_count;
   uint64_t reloc_start = debug::cycles();
   // Dependencies before dependents (glibc's order: an IFUNC resolver in a dependency runs
   // only once that dependency is relocated).

@@ -308,6 +308,7 @@ bool relocate_new(Diagnostics& diag, Loader& loader, Module* first_new, int mode
   options.allocate = [](void* arena, size_t size) { return static_cast<rtld::Arena*>(arena)->allocate(size); };
   options.allocate_context = loader.set->arena;
   options.bound = loader.bound;
+  if (!loader.looking) options.scope = loader.set->scope, options.scope_count = loader.set->scope_count;
   (void)first_new;
   // Dependencies before dependents, as at start-up.
   auto** order = loader.set->arena->make<Module*>(loader.set->count);
@@ -366,25 +367,25 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
   Loader& loader = *static_cast<Loader*>(context);
   if (loader.looking) [[unlikely]] return resolve_traced(loader, referrer, index, flags, out);
   const rtld::ObjectSet& set = *loader.set;
-  rtld::SymbolName name = rtld::name_of_symbol(referrer, index);
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
   const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
   const Module* root = referrer.scope_root;
   auto lookup = [&](unsigned lookup_flags) {
+    auto in = [&](Module* const* scope, size_t count) {
+      return rtld::find_reference(scope, count, referrer, index, want, lookup_flags, skip);
+    };
     rtld::SymbolMatch match;
-    if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy))
-      if (const rtld::elf::Sym* s = rtld::find_in_module(referrer, name, want, lookup_flags))
-        match = {s, &referrer};
-    if (!match && root && root->deepbind)
-      match = rtld::find_in_scope(root->closure, root->closure_count, name, want, lookup_flags, skip);
-    if (!match) match = rtld::find_in_scope(set.scope, set.scope_count, name, want, lookup_flags, skip);
-    if (!match && root && root->closure)
-      match = rtld::find_in_scope(root->closure, root->closure_count, name, want, lookup_flags, skip);
+    if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {
+      Module* const self[] = {const_cast<Module*>(&referrer)};
+      match = in(self, 1);
+    }
+    if (!match && root && root->deepbind) match = in(root->closure, root->closure_count);
+    if (!match) match = in(set.scope, set.scope_count);
+    if (!match && root && root->closure) match = in(root->closure, root->closure_count);
     if (!match && loader.state)  // the scopes of later opens it belongs to
       if (const State::Record* r = record_of(*loader.state, &referrer))
         for (uint32_t i = 0; i < r->roots.count && !match; ++i)
-          if (const Module* o = r->roots.items[i]; o->closure)
-            match = rtld::find_in_scope(o->closure, o->closure_count, name, want, lookup_flags, skip);
+          if (const Module* o = r->roots.items[i]; o->closure) match = in(o->closure, o->closure_count);
     return match;
   };
   unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
@@ -395,7 +396,8 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
   // Unique symbols and bindings to dlopened objects need bookkeeping; start-up's do not.
   if (rtld::elf::st_bind(match.sym->st_info) == rtld::elf::STB_GNU_UNIQUE ||
       (match.module != &referrer && match.module->dynamic && !match.module->nodelete))
-    match = bound(loader, &referrer, name, match, true, (flags & rtld::kResolveCopy) != 0);
+    match = bound(loader, &referrer, rtld::name_of_symbol(referrer, index), match, true,
+                  (flags & rtld::kResolveCopy) != 0);
   out = rtld::Resolved{match.module, match.sym, 0, true};
   return true;
 }

@@ -66,12 +66,17 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     g.chain = g.buckets + g.nbuckets;
     if (!inside(m, g.bloom, (size_t{g.bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
       return diag.fail(name, "invalid DT_GNU_HASH table");
+    // find_reference asks filters with bit 0 of a hash unknown, which a shift of 0 (no linker
+    // writes one) would make the second bit depend on: such a filter is not used.
+    static constexpr uintptr_t kPassAll = ~uintptr_t{0};
+    if (g.bloom_shift == 0) g.bloom = &kPassAll, g.bloom_size = 1;
     // Symbol count: past the last chain that any bucket starts.
     uint32_t last = max_of(g.buckets, g.nbuckets);
     if (last >= g.symoffset) {
-      while (inside(m, &g.chain[last - g.symoffset], 4) && !(g.chain[last - g.symoffset] & 1))
+      Readable readable(m);  // remembers the segment the chain is in
+      while (readable.holds(&g.chain[last - g.symoffset], 4) && !(g.chain[last - g.symoffset] & 1))
         ++last;
-      if (!inside(m, &g.chain[last - g.symoffset], 4)) return diag.fail(name, "invalid DT_GNU_HASH table");
+      if (!readable.holds(&g.chain[last - g.symoffset], 4)) return diag.fail(name, "invalid DT_GNU_HASH table");
       m.symbol_count = last + 1;
     } else {
       // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd

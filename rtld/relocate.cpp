@@ -47,13 +47,35 @@ bool write_value(Diagnostics& diag, const Module& m, uint32_t type, const RelocT
   return diag.fail(m.path, "unsupported relocation width");
 }
 
-struct LastLookup {  // consecutive relocations name the same symbol (combreloc sorts them)
-  const Module* module = nullptr;
-  const elf::Sym* sym = nullptr;
-  uint32_t index = 0;  // of the symbol + 1 (0: empty)
-  unsigned flags = 0;  // a PLT reference may resolve differently
-  bool found = false;
-};
+
+// The relocation numbers below 64 that classify() makes a word-sized symbol address (GLOB_DAT
+// and absolute), and the absolute ones among them; the JUMP_SLOT number.
+template <RelocKind... kinds>
+constexpr uint64_t word_types() {
+  uint64_t mask = 0;
+  for (uint32_t type = 0; type < 64; ++type) {
+    RelocType t = arch::classify(type);
+    if (t.width == sizeof(uintptr_t) && ((t.kind == kinds) || ...)) mask |= uint64_t{1} << type;
+  }
+  return mask;
+}
+constexpr uint64_t kWordAddressTypes = word_types<RelocKind::GlobDat, RelocKind::Absolute>();
+constexpr uint64_t kAbsoluteTypes = word_types<RelocKind::Absolute>();
+constexpr uint32_t kJumpSlotType = [] {
+  for (uint32_t type = 0; type < 256; ++type)
+    if (arch::classify(type).kind == RelocKind::JumpSlot) return type;
+  return ~0u;
+}();
+
+// "undefined symbol: NAME[, version V]", a symbol lookup error.
+[[gnu::noinline]] bool undefined_symbol(Diagnostics& diag, const Module& m, uint32_t index) {
+  const elf::Sym& s = m.dyn.symtab[index];
+  diag.fail(m.path, "undefined symbol: ");
+  diag.message_text().add(s.st_name < m.dyn.strsz ? m.str(s.st_name) : "?");
+  if (const Version* v = version_of_reference(m, index)) diag.message_text().add(", version ").add(v->name);
+  diag.set_occasion("symbol lookup error");
+  return false;
+}
 
 class Driver {
  public:
@@ -93,24 +115,25 @@ class Driver {
     }
     while (r != end) {
       // The bulk of every table (glibc counts them in DT_RELACOUNT): B + A, in a tight loop.
-      const R* run_start = r;
-      for (; r != end && Native::r_type(r->r_info) == arch::kRelativeType; ++r) {
-        if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
-        auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
-        if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(r->r_addend);
-        else *where += base;
+      if (Native::r_type(r->r_info) == arch::kRelativeType) {
+        const R* run_start = r;
+        do {
+          if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
+          auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
+          if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(r->r_addend);
+          else *where += base;
+        } while (++r != end && Native::r_type(r->r_info) == arch::kRelativeType);
+        relative_ += static_cast<size_t>(r - run_start);
+        if (r == end) break;
       }
-      relative_ += static_cast<size_t>(r - run_start);
-      if (r == end) break;
-      uint32_t type = Native::r_type(r->r_info);
-      RelocType t = arch::classify(type);
+      const uint32_t type = Native::r_type(r->r_info);
       const uint32_t index = Native::r_sym(r->r_info);
       // The common symbolic case, a word-sized address of a symbol (GOT, PLT and data
       // pointers), here with the last symbol's address remembered; everything else in apply().
-      if (index != 0 && t.width == sizeof(uintptr_t) && r->r_offset - lo <= span &&
-          (t.kind == RelocKind::GlobDat || t.kind == RelocKind::Absolute ||
-           (t.kind == RelocKind::JumpSlot && !opt_.lazy))) {
-        const unsigned flags = t.kind == RelocKind::JumpSlot ? unsigned{kResolveJumpSlot} : 0u;
+      const bool slot = type == kJumpSlotType && !opt_.lazy;
+      if (index != 0 && ((type < 64 && ((kWordAddressTypes >> type) & 1)) || slot) &&
+          r->r_offset - lo <= span) {
+        const unsigned flags = slot ? unsigned{kResolveJumpSlot} : 0u;
         uintptr_t value = 0;
         if (last_address_.index == index + 1 && last_address_.flags == flags) {
           value = last_address_.value;
@@ -118,9 +141,14 @@ class Driver {
         } else if (!address_of(index, flags, value)) {
           return false;
         }
-        if (t.kind == RelocKind::Absolute || arch::kGotAddsAddend) value += addend_of(*r, base + r->r_offset, t.width);
+        if (arch::kGotAddsAddend || (type < 64 && ((kAbsoluteTypes >> type) & 1)))
+          value += addend_of(*r, base + r->r_offset, sizeof(uintptr_t));
         *reinterpret_cast<uintptr_t*>(base + r->r_offset) = value;
-      } else if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
+        ++r;
+        continue;
+      }
+      const RelocType t = arch::classify(type);
+      if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
         size_t i = static_cast<size_t>(r - first);
         if (i < irel_first) irel_first = i;
         irel_end = i + 1;
@@ -148,12 +176,6 @@ class Driver {
 
  private:
   bool resolve(uint32_t index, unsigned flags, Resolved& out) {
-    const LastLookup& e = last_;
-    if (e.index == index + 1 && e.flags == flags && !(flags & kResolveCopy)) {
-      out = Resolved{e.module, e.sym, 0, e.found};
-      ++cache_hits_;
-      return true;
-    }
     const elf::Sym& s = m_.dyn.symtab[index];
     if (elf::st_bind(s.st_info) == elf::STB_LOCAL) {
       out = Resolved{&m_, &s, 0, true};
@@ -164,8 +186,25 @@ class Driver {
       if (!out.found && elf::st_bind(s.st_info) != elf::STB_WEAK) return undefined(index);
       if (out.found && opt_.bound) opt_.bound(m_, index, out);
     }
-    if (!(flags & kResolveCopy) && !out.address)  // (address: a resolver's own answer, not cached)
-      last_ = LastLookup{out.module, out.sym, index + 1, flags, out.found};
+    return true;
+  }
+
+  // The common lookup, done here without the resolver: along opt_.scope, settled there.
+  bool find_directly(uint32_t index, const elf::Sym& ref, unsigned flags, Resolved& out) const {
+    const Version* want = version_of_reference(m_, index);
+    const unsigned lookup_flags = (flags & kResolveJumpSlot) ? unsigned{kLookupPlt} : 0u;
+    SymbolMatch match = find_reference(opt_.scope, opt_.scope_count, m_, index, want, lookup_flags);
+    // Then the local scope of the open that loaded it, as the resolver searches it.
+    if (const Module* root = m_.scope_root; !match && root && root->closure)
+      match = find_reference(root->closure, root->closure_count, m_, index, want, lookup_flags);
+    if (!match) return false;
+    if (match.module != &m_) {
+      if (elf::st_visibility(ref.st_other) == elf::STV_PROTECTED && ref.st_shndx != elf::SHN_UNDEF)
+        return false;
+      if (match.module->dynamic && !match.module->nodelete) return false;
+    }
+    if (elf::st_bind(match.sym->st_info) == elf::STB_GNU_UNIQUE) return false;
+    out = Resolved{match.module, match.sym, 0, true};
     return true;
   }
 
@@ -180,6 +219,18 @@ class Driver {
   bool address_of(uint32_t index, unsigned flags, uintptr_t& value) {
     if (!symbol_in_table(index))
       return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
+    // The common case, settled along opt_.scope without going through resolve().
+    const elf::Sym& ref = m_.dyn.symtab[index];
+    if (direct_ && elf::st_bind(ref.st_info) != elf::STB_LOCAL) {
+      Resolved def;
+      if (find_directly(index, ref, flags, def)) {
+        ++lookups_;
+        if (opt_.bound) opt_.bound(m_, index, def);
+        value = address(def);
+        last_address_ = LastAddress{index + 1, flags, value};
+        return true;
+      }
+    }
     Resolved def;
     if (!resolve(index, flags, def)) return false;
     const elf::Sym* s = def.sym;
@@ -206,15 +257,7 @@ class Driver {
     return at >= m_.image.start && at + sizeof(elf::Sym) <= m_.image.start + m_.image.size;
   }
 
-  bool undefined(uint32_t index) {
-    const elf::Sym& s = m_.dyn.symtab[index];
-    diag_.fail(m_.path, "undefined symbol: ");
-    diag_.message_text().add(s.st_name < m_.dyn.strsz ? m_.str(s.st_name) : "?");
-    if (const Version* v = version_of_reference(m_, index))
-      diag_.message_text().add(", version ").add(v->name);
-    diag_.set_occasion("symbol lookup error");
-    return false;
-  }
+  bool undefined(uint32_t index) { return undefined_symbol(diag_, m_, index); }
 
   template <class R>
   bool apply(const R& r, uint32_t type, const RelocType& t) {
@@ -325,7 +368,7 @@ class Driver {
   Diagnostics& diag_;
   Module& m_;
   const RelocationOptions& opt_;
-  LastLookup last_;
+  const bool direct_ = opt_.scope && !m_.dyn.symbolic && !(m_.scope_root && m_.scope_root->deepbind);
   struct LastAddress {
     uint32_t index = 0;  // of the symbol + 1 (0: empty)
     unsigned flags = 0;
@@ -377,11 +420,7 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
   if (lazy.stats) ++lazy.stats->lookups;
   if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def)) lazy.fail(diag);
   if (!def.found) {
-    const elf::Sym& s = m->dyn.symtab[sym];
-    diag.fail(m->path, "undefined symbol: ");
-    diag.message_text().add(m->str(s.st_name));
-    if (const Version* v = version_of_reference(*m, sym)) diag.message_text().add(", version ").add(v->name);
-    diag.set_occasion("symbol lookup error");
+    undefined_symbol(diag, *m, sym);
     lazy.fail(diag);
   }
   if (lazy.bound) lazy.bound(*m, sym, def);

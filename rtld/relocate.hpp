@@ -68,6 +68,13 @@ struct RelocationOptions {
   bool skip_ifunc = false;
   // Told of each symbol binding (LD_DEBUG=bindings); may be null.
   void (*bound)(const Module& referrer, uint32_t index, const Resolved& def) = nullptr;
+  // The scope the resolver searches first: the driver walks it itself, then the object's local
+  // scope (its scope_root's closure), for objects the resolver searches in no other way first
+  // (no DT_SYMBOLIC, no RTLD_DEEPBIND), and calls the resolver only for what those walks cannot
+  // settle: a name not found there, a protected symbol, a unique one, a definition in another
+  // object that may be unloaded. Null: the resolver for every lookup.
+  Module* const* scope = nullptr;
+  size_t scope_count = 0;
 };
 
 // Called by the architecture's PLT entry point: binds relocation `index` of the object whose

@@ -65,18 +65,17 @@ SymbolName name_of_symbol(const Module& m, uint32_t index) {
   const char* name = m.str(m.dyn.symtab[index].st_name);
   const GnuHash& g = m.gnu;
   // The chain keeps bits 31..1 of each hash (bit 0 marks the end of a bucket's run). Bit 0 is
-  // the one that puts the symbol in the bucket whose run holds it.
+  // the one that puts the symbol in the bucket whose run holds it: of the two buckets the two
+  // values give (adjacent ones), the one whose run starts last at or before `index`. Runs are
+  // laid out in bucket order, so in a consistent table that is the run holding the symbol.
   if (!g.buckets || index < g.symoffset || index >= m.symbol_count || g.nbuckets < 2)
     return SymbolName(name, image_gnu_hash(name), true);
-  const uint32_t* chain = g.chain - g.symoffset;  // indexed by symbol index
-  uint32_t high = chain[index] & ~1u;
-  for (uint32_t low = 0; low < 2; ++low) {
-    uint32_t candidate = high | low;
-    uint32_t i = g.buckets[candidate % g.nbuckets];
-    if (i < g.symoffset || i > index) continue;
-    while (i < index && !(chain[i] & 1)) ++i;  // along the run: it must reach `index`
-    if (i == index) return SymbolName(name, candidate, true);
-  }
+  const uint32_t high = g.chain[index - g.symoffset] & ~1u;
+  const uint32_t b0 = high % g.nbuckets, b1 = b0 + 1 == g.nbuckets ? 0 : b0 + 1;
+  uint32_t s0 = g.buckets[b0], s1 = g.buckets[b1];
+  bool ok0 = s0 >= g.symoffset && s0 <= index, ok1 = s1 >= g.symoffset && s1 <= index;
+  if (ok1 && (!ok0 || s1 > s0)) return SymbolName(name, high | 1, true);
+  if (ok0) return SymbolName(name, high, true);
   return SymbolName(name, image_gnu_hash(name), true);  // a table that does not hold together
 }
 
@@ -106,7 +105,9 @@ struct Candidate {
   unsigned char bind = elf::st_bind(s.st_info);
   if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK && bind != elf::STB_GNU_UNIQUE) return 0;
   if (s.st_name >= m.dyn.strsz) return 0;
-  if (name.in_image ? !image_str_eq(m.str(s.st_name), name.name) : !str_eq(m.str(s.st_name), name.name))
+  // A reference to one of the object's own definitions names it with the very same string.
+  if (const char* have = m.str(s.st_name); have != name.name &&
+      (name.in_image ? !image_str_eq(have, name.name) : !str_eq(have, name.name)))
     return 0;
   const uint16_t* versym = m.dyn.versym;
   if (want) {
@@ -114,7 +115,7 @@ struct Candidate {
     uint16_t v = versym[index];
     uint16_t ndx = v & elf::VERSYM_INDEX;
     const Version* have = ndx < m.version_count ? &m.versions[ndx] : nullptr;
-    bool same = have && __atomic_load_n(&want->matched, __ATOMIC_RELAXED) == have;
+    bool same = have && (have == want || __atomic_load_n(&want->matched, __ATOMIC_RELAXED) == have);
     if (!same && have && have->name && have->hash == want->hash) {
       same = name.in_image ? image_str_eq(have->name, want->name) : str_eq(have->name, want->name);
       if (same) __atomic_store_n(&want->matched, have, __ATOMIC_RELAXED);
@@ -128,6 +129,12 @@ struct Candidate {
     return (v & elf::VERSYM_HIDDEN) ? 0 : -1;
   }
   return 1;
+}
+
+// Whether symbol `index` of `m` is one its hash table lists (so a lookup can find it).
+inline bool in_hash_table(const Module& m, uint32_t index) {
+  if (m.gnu.buckets) return index >= m.gnu.symoffset && index < m.symbol_count;
+  return m.sysv.buckets && index < m.sysv.nchain;
 }
 
 }  // namespace
@@ -181,6 +188,56 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
     if (const elf::Sym* s = search_module(*m, name, want, flags)) return {s, m};
   }
   return {};
+}
+
+SymbolMatch find_reference(Module* const* scope, size_t count, const Module& referrer,
+                           uint32_t index, const Version* want, unsigned flags, const Module* skip) {
+  size_t i = 0;
+  const GnuHash& g = referrer.gnu;
+  if (g.buckets && in_hash_table(referrer, index)) {
+    // One of the referrer's own definitions, the usual case (a library's references to its own
+    // functions and data). Bits 31..1 of its hash are in the referrer's chain: the bloom
+    // filters of the objects before the referrer are asked with either value of bit 0.
+    const uint32_t h = g.chain[index - g.symoffset] & ~1u;
+    constexpr uint32_t kBits = BloomProbe::kBits;
+    const uint32_t word = h / kBits;
+    const uintptr_t pair = uintptr_t{3} << (h % kBits);
+    SymbolName exact(nullptr, 0, true);
+    for (; i < count; ++i) {
+      const Module* m = scope[i];
+      if (m == skip) continue;
+      if (m == &referrer) {
+        // Reached first: its own definition, which is what its hash chain would give (an
+        // object defines a name once per version), when acceptable for the reference.
+        const elf::Sym& s = m->dyn.symtab[index];
+        if (s.st_shndx == elf::SHN_UNDEF ||
+            (s.st_value == 0 && s.st_shndx != elf::SHN_ABS && elf::st_type(s.st_info) != elf::STT_TLS))
+          break;
+        if (!((1u << elf::st_type(s.st_info)) & kDefinable)) break;
+        if (unsigned char b = elf::st_bind(s.st_info);
+            b != elf::STB_GLOBAL && b != elf::STB_WEAK && b != elf::STB_GNU_UNIQUE)
+          break;
+        // Its version is the one asked for (want was read from the same versym entry), or,
+        // unversioned, must be a default one.
+        if (!want && m->dyn.versym &&
+            (m->dyn.versym[index] & elf::VERSYM_INDEX) >= ((flags & kLookupNewest) ? 2 : 3))
+          break;
+        if (want && (!m->dyn.versym || &m->versions[m->dyn.versym[index] & elf::VERSYM_INDEX] != want))
+          break;
+        return {&s, m};
+      }
+      if (const GnuHash& mg = m->gnu; mg.buckets) {
+        uintptr_t w = mg.bloom[word & (mg.bloom_size - 1)];
+        if (!(w & pair) || !((w >> ((h >> mg.bloom_shift) % kBits)) & 1)) continue;
+      }
+      // A filter that lets it through (a third of the time in large libraries): asked again
+      // with the exact hash, then searched.
+      if (!exact.name) exact = name_of_symbol(referrer, index);
+      if (bloom_rejects(*m, exact)) continue;
+      if (const elf::Sym* s = search_module(*m, exact, want, flags)) return {s, m};
+    }
+  }
+  return find_in_scope(scope + i, count - i, name_of_symbol(referrer, index), want, flags, skip);
 }
 
 }  // namespace rtld

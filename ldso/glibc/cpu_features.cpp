@@ -331,9 +331,13 @@ void intel_preferences(CpuFeatures& c, uint32_t extended_model) {
 
 // ---- Caches (dl-cacheinfo.h) ----
 
-struct Intel02 {
+struct Intel02 {  // six bytes: every size is a multiple of 8 KB
+  constexpr Intel02(uint8_t i, uint8_t a, uint8_t l, uint8_t r, uint32_t bytes)
+      : idx(i), assoc(a), linesize(l), rel_name(r),
+        size_8k(bytes % 8192 || bytes / 8192 > 0xffff ? 0 : static_cast<uint16_t>(bytes / 8192)) {}
   uint8_t idx, assoc, linesize, rel_name;
-  uint32_t size;
+  uint16_t size_8k;
+  long size() const { return long{size_8k} * 8192; }
 };
 // CPUID leaf 2 descriptors, sorted by idx.
 constexpr Intel02 kIntel02[] = {
@@ -372,6 +376,11 @@ constexpr Intel02 kIntel02[] = {
     {0xe4, 16, 64, L3_SIZE, 8388608},   {0xea, 24, 64, L3_SIZE, 12582912},
     {0xeb, 24, 64, L3_SIZE, 18874368},  {0xec, 24, 64, L3_SIZE, 25165824},
 };
+static_assert([] {
+  for (const Intel02& e : kIntel02)
+    if (e.size_8k == 0) return false;
+  return true;
+}(), "a leaf 2 size that is not a multiple of 8 KB");
 
 // Size, associativity or line size from a CPUID leaf 4 (deterministic cache parameters) entry.
 long leaf4_value(int offset, const Regs& x) {
@@ -429,7 +438,7 @@ long intel_check_word(int name, uint32_t value, bool& has_level_2, bool& no_leve
       if (found) {
         if (found->rel_name == folded) {
           int offset = name - folded;
-          return offset == 0 ? found->size : offset == 1 ? found->assoc : found->linesize;
+          return offset == 0 ? found->size() : offset == 1 ? found->assoc : found->linesize;
         }
         if (found->rel_name == L2_SIZE) has_level_2 = true;
       }
@@ -703,40 +712,43 @@ void init_cacheinfo(CpuFeatures& c, void* r) {
 // GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,Prefer_ERMS,...: turns usable features off and
 // preferences off or on (cpu-tunables.c; names are case-sensitive, unknown ones ignored).
 void apply_hwcaps_tunable(CpuFeatures& c, const char* list) {
-  struct Off {
-    const char* name;
-    Feature feature;
-  };
-  static constexpr Off kOff[] = {
-      {"AVX", AVX}, {"CX8", CX8}, {"FMA", FMA}, {"HTT", HTT}, {"IBT", IBT}, {"RTM", RTM},
-      {"AVX2", AVX2}, {"BMI1", BMI1}, {"BMI2", BMI2}, {"CMOV", CMOV}, {"ERMS", ERMS},
-      {"FMA4", FMA4}, {"SSE2", SSE2}, {"LZCNT", LZCNT}, {"MOVBE", MOVBE}, {"SHSTK", SHSTK},
-      {"SSSE3", SSSE3}, {"XSAVE", XSAVE}, {"POPCNT", POPCNT}, {"SSE4_1", SSE4_1},
-      {"SSE4_2", SSE4_2}, {"AVX512F", AVX512F}, {"OSXSAVE", OSXSAVE}, {"AVX512CD", AVX512CD},
-      {"AVX512BW", AVX512BW}, {"AVX512DQ", AVX512DQ}, {"AVX512ER", AVX512ER},
-      {"AVX512PF", AVX512PF}, {"AVX512VL", AVX512VL}};
+  // The names are kept as one string, each followed by a NUL, in the order of the tables.
+  static constexpr char kOffNames[] =
+      "AVX\0CX8\0FMA\0HTT\0IBT\0RTM\0AVX2\0BMI1\0BMI2\0CMOV\0ERMS\0FMA4\0SSE2\0LZCNT\0MOVBE\0SHSTK\0"
+      "SSSE3\0XSAVE\0POPCNT\0SSE4_1\0SSE4_2\0AVX512F\0OSXSAVE\0AVX512CD\0AVX512BW\0AVX512DQ\0"
+      "AVX512ER\0AVX512PF\0AVX512VL\0XSAVEC\0";
+  static constexpr Feature kOff[] = {AVX,      CX8,      FMA,      HTT,      IBT,     RTM,
+                                     AVX2,     BMI1,     BMI2,     CMOV,     ERMS,    FMA4,
+                                     SSE2,     LZCNT,    MOVBE,    SHSTK,    SSSE3,   XSAVE,
+                                     POPCNT,   SSE4_1,   SSE4_2,   AVX512F,  OSXSAVE, AVX512CD,
+                                     AVX512BW, AVX512DQ, AVX512ER, AVX512PF, AVX512VL, XSAVEC};
+  static constexpr char kPrefNames[] =
+      "I586\0I686\0Slow_BSF\0Prefer_ERMS\0Prefer_FSRM\0Slow_SSE4_2\0Fast_Rep_String\0"
+      "Prefer_No_AVX512\0Fast_Copy_Backward\0Fast_Unaligned_Load\0Fast_Unaligned_Copy\0"
+      "Prefer_No_VZEROUPPER\0AVX_Fast_Unaligned_Load\0MathVec_Prefer_No_AVX512\0"
+      "Prefer_PMINUB_for_stringop\0";
   struct Pref {
-    const char* name;
-    Preferred bit;
+    uint8_t bit;       // Preferred
     bool can_enable;
-    const Feature* need;  // enabling needs this feature usable
+    bool needs;        // enabling needs `need` usable
+    Feature need;
   };
   static constexpr Pref kPref[] = {
-      {"I586", I586, false, nullptr},
-      {"I686", I686, false, nullptr},
-      {"Slow_BSF", Slow_BSF, true, nullptr},
-      {"Prefer_ERMS", Prefer_ERMS, true, nullptr},
-      {"Prefer_FSRM", Prefer_FSRM, true, nullptr},
-      {"Slow_SSE4_2", Slow_SSE4_2, true, &SSE4_2},
-      {"Fast_Rep_String", Fast_Rep_String, true, nullptr},
-      {"Prefer_No_AVX512", Prefer_No_AVX512, true, &AVX512F},
-      {"Fast_Copy_Backward", Fast_Copy_Backward, true, nullptr},
-      {"Fast_Unaligned_Load", Fast_Unaligned_Load, true, nullptr},
-      {"Fast_Unaligned_Copy", Fast_Unaligned_Copy, true, nullptr},
-      {"Prefer_No_VZEROUPPER", Prefer_No_VZEROUPPER, true, &AVX},
-      {"AVX_Fast_Unaligned_Load", AVX_Fast_Unaligned_Load, true, &AVX},
-      {"MathVec_Prefer_No_AVX512", MathVec_Prefer_No_AVX512, true, &AVX512F},
-      {"Prefer_PMINUB_for_stringop", Prefer_PMINUB_for_stringop, true, &SSE2}};
+      {I586, false, false, {}},
+      {I686, false, false, {}},
+      {Slow_BSF, true, false, {}},
+      {Prefer_ERMS, true, false, {}},
+      {Prefer_FSRM, true, false, {}},
+      {Slow_SSE4_2, true, true, SSE4_2},
+      {Fast_Rep_String, true, false, {}},
+      {Prefer_No_AVX512, true, true, AVX512F},
+      {Fast_Copy_Backward, true, false, {}},
+      {Fast_Unaligned_Load, true, false, {}},
+      {Fast_Unaligned_Copy, true, false, {}},
+      {Prefer_No_VZEROUPPER, true, true, AVX},
+      {AVX_Fast_Unaligned_Load, true, true, AVX},
+      {MathVec_Prefer_No_AVX512, true, true, AVX512F},
+      {Prefer_PMINUB_for_stringop, true, true, SSE2}};
   const char* p = list;
   while (true) {
     const char* e = p;
@@ -744,24 +756,21 @@ void apply_hwcaps_tunable(CpuFeatures& c, const char* list) {
     bool disable = *p == '-';
     const char* n = disable ? p + 1 : p;
     size_t len = static_cast<size_t>(e - n);
-    auto is = [&](const char* name) {
-      return rtld::str_len(name) == len && rtld::str_eq_n(n, name, len);
+    // The position of the entry in `names`, or -1.
+    auto find = [&](const char* names) {
+      int i = 0;
+      for (const char* q = names; *q; q += rtld::str_len(q) + 1, ++i)
+        if (rtld::str_len(q) == len && rtld::str_eq_n(n, q, len)) return i;
+      return -1;
     };
-    bool done = false;
-    if (disable) {
-      for (const Off& o : kOff)
-        if (!done && is(o.name)) c.unset(o.feature), done = true;
-      if (!done && is("XSAVEC")) {
+    if (int i = disable ? find(kOffNames) : -1; i >= 0) {
+      c.unset(kOff[i]);
+      if (kOff[i].leaf == XSAVEC.leaf && kOff[i].reg == XSAVEC.reg && kOff[i].bit == XSAVEC.bit)
         c.xsave_state_size = c.xsave_state_full_size;
-        c.unset(XSAVEC);
-        done = true;
-      }
-    }
-    for (const Pref& pr : kPref) {
-      if (done || !is(pr.name)) continue;
-      done = true;
+    } else if (int j = find(kPrefNames); j >= 0) {
+      const Pref& pr = kPref[j];
       if (disable) c.preferred &= ~bit(pr.bit);
-      else if (pr.can_enable && (!pr.need || c.usable(*pr.need))) c.preferred |= bit(pr.bit);
+      else if (pr.can_enable && (!pr.needs || c.usable(pr.need))) c.preferred |= bit(pr.bit);
     }
     if (!*e) break;
     p = e + 1;
