@@ -498,3 +498,48 @@ TEST(VersionOfReference, ReadsTheObjectsVersym) {
 }
 
 }  // namespace
+
+// find_reference (a relocation's lookup, which takes the referrer's own definition when it
+// reaches it and asks bloom filters without the exact hash) must give what find_in_scope gives
+// for the same name and version, for every symbol of the referrer, along scopes that put other
+// objects before it, after it, or leave it out.
+TEST(FindReference, AgreesWithFindInScopeForEverySymbol) {
+  std::vector<Loaded*> objects;
+  for (const char* path : {kLibc, kLibm, kLibNover, kLibBoth, kLibGnu, kLibSysv}) {
+    Loaded& l = object(path);
+    ASSERT_TRUE(l.prepared) << path << ": " << l.diag.message();
+    objects.push_back(&l);
+  }
+  size_t own = 0;
+  for (Loaded* referrer : objects) {
+    const rtld::Module& r = referrer->module;
+    std::vector<std::vector<rtld::Module*>> scopes;
+    scopes.push_back({&referrer->module});
+    std::vector<rtld::Module*> all, reversed;
+    for (Loaded* o : objects) all.push_back(&o->module);
+    reversed.assign(all.rbegin(), all.rend());
+    scopes.push_back(all);
+    scopes.push_back(reversed);
+    std::vector<rtld::Module*> others;
+    for (Loaded* o : objects)
+      if (o != referrer) others.push_back(&o->module);
+    scopes.push_back(others);
+    size_t count = r.symbol_count ? r.symbol_count : r.sysv.nchain;
+    for (uint32_t i = 1; i < count; ++i) {
+      const elf::Sym& s = r.dyn.symtab[i];
+      if (elf::st_bind(s.st_info) == elf::STB_LOCAL) continue;
+      const rtld::Version* want = rtld::version_of_reference(r, i);
+      own += s.st_shndx != elf::SHN_UNDEF;
+      const char* name = r.str(s.st_name);
+      for (auto& scope : scopes)
+        for (unsigned flags : {0u, unsigned{rtld::kLookupPlt}}) {
+          rtld::SymbolMatch a = rtld::find_reference(scope.data(), scope.size(), r, i, want, flags);
+          rtld::SymbolMatch b =
+              rtld::find_in_scope(scope.data(), scope.size(), rtld::SymbolName(name), want, flags);
+          ASSERT_EQ(a.module, b.module) << r.path << ' ' << name;
+          ASSERT_EQ(a.sym, b.sym) << r.path << ' ' << name;
+        }
+    }
+  }
+  EXPECT_GT(own, 2000u);  // libc's own definitions among them
+}
