@@ -107,6 +107,23 @@ inline void mem_zero(void* dst, size_t n) { memset(dst, 0, n); }
 inline uintptr_t align_down(uintptr_t v, uintptr_t a) { return v & ~(a - 1); }
 inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }
 
+// Text's appending, shared by every capacity (one copy instead of one per Text<N>): appends up
+// to n bytes of s to data[0, len) within cap bytes (NUL included); returns the new length.
+[[gnu::noinline]] inline size_t text_append(char* data, size_t cap, size_t len, const char* s, size_t n) {
+  if (n > cap - 1 - len) n = cap - 1 - len;
+  mem_copy(data + len, s, n);
+  len += n;
+  data[len] = 0;
+  return len;
+}
+// The digits of v in base 10 or 16 at the end of out[24]; returns where they start.
+[[gnu::noinline]] inline const char* text_digits(char* out, uint64_t v, unsigned base) {
+  char* p = out + 24;
+  do *--p = "0123456789abcdef"[v % base];
+  while (v /= base);
+  return p;
+}
+
 // A fixed-capacity text builder: never overflows, silently truncates.
 template <size_t N>
 struct Text {
@@ -115,10 +132,7 @@ struct Text {
   size_t len = 0;
   Text& add(const char* s) { return s ? add(s, str_len(s)) : *this; }
   Text& add(const char* s, size_t n) {  // n bytes of s (truncated to what fits)
-    if (n > N - 1 - len) n = N - 1 - len;
-    mem_copy(data + len, s, n);
-    len += n;
-    data[len] = 0;
+    len = text_append(data, N, len, s, n);
     return *this;
   }
   Text& add_char(char c) {
@@ -126,21 +140,12 @@ struct Text {
     data[len] = 0;
     return *this;
   }
-  Text& add_dec(uint64_t v) {
+  Text& add_dec(uint64_t v) { return add_digits(v, 10); }
+  Text& add_hex(uint64_t v) { return add_digits(v, 16); }
+  Text& add_digits(uint64_t v, unsigned base) {
     char tmp[24];
-    int n = 0;
-    do tmp[n++] = static_cast<char>('0' + v % 10);
-    while (v /= 10);
-    while (n) add_char(tmp[--n]);
-    return *this;
-  }
-  Text& add_hex(uint64_t v) {
-    char tmp[20];
-    int n = 0;
-    do tmp[n++] = "0123456789abcdef"[v & 15];
-    while (v >>= 4);
-    while (n) add_char(tmp[--n]);
-    return *this;
+    const char* p = text_digits(tmp, v, base);
+    return add(p, static_cast<size_t>(tmp + 24 - p));
   }
   void clear() { len = 0, data[0] = 0; }
   const char* c_str() const { return data; }

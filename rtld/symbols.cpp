@@ -164,8 +164,13 @@ const elf::Sym* search_module(const Module& m, const SymbolName& name, const Ver
   } else if (m.sysv.buckets) {
     const SysvHash& h = m.sysv;
     uint32_t steps = 0;
-    for (uint32_t i = h.buckets[name.sysv() % h.nbucket]; i != 0 && i < h.nchain && steps++ < h.nchain; i = h.chain[i])
-      if (const elf::Sym* s = consider(i)) return s;
+    // Every entry of a SysV chain is compared by name: check_symbol inlined here.
+    for (uint32_t i = h.buckets[name.sysv() % h.nbucket]; i != 0 && i < h.nchain && steps++ < h.nchain;
+         i = h.chain[i]) {
+      int r = check_symbol(m, i, name, want, flags);
+      if (r > 0) return &m.dyn.symtab[i];
+      if (r < 0 && cand.count++ == 0) cand.versioned = &m.dyn.symtab[i];
+    }
   }
   return cand.count == 1 ? cand.versioned : nullptr;
 }
