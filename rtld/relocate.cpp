@@ -190,22 +190,21 @@ class Driver {
   }
 
   // The common lookup, done here without the resolver: along opt_.scope, settled there.
-  bool find_directly(uint32_t index, const elf::Sym& ref, unsigned flags, Resolved& out) const {
-    const Version* want = version_of_reference(m_, index);
+  SymbolMatch find_directly(uint32_t index, const elf::Sym& ref, unsigned flags) const {
+    const Version* want = reference_version(m_, index);
     const unsigned lookup_flags = (flags & kResolveJumpSlot) ? unsigned{kLookupPlt} : 0u;
     SymbolMatch match = find_reference(opt_.scope, opt_.scope_count, m_, index, want, lookup_flags);
     // Then the local scope of the open that loaded it, as the resolver searches it.
     if (const Module* root = m_.scope_root; !match && root && root->closure)
       match = find_reference(root->closure, root->closure_count, m_, index, want, lookup_flags);
-    if (!match) return false;
+    if (!match) return {};
     if (match.module != &m_) {
       if (elf::st_visibility(ref.st_other) == elf::STV_PROTECTED && ref.st_shndx != elf::SHN_UNDEF)
-        return false;
-      if (match.module->dynamic && !match.module->nodelete) return false;
+        return {};
+      if (match.module->dynamic && !match.module->nodelete) return {};
     }
-    if (elf::st_bind(match.sym->st_info) == elf::STB_GNU_UNIQUE) return false;
-    out = Resolved{match.module, match.sym, 0, true};
-    return true;
+    if (elf::st_bind(match.sym->st_info) == elf::STB_GNU_UNIQUE) return {};
+    return match;
   }
 
   template <class R>
@@ -222,11 +221,13 @@ class Driver {
     // The common case, settled along opt_.scope without going through resolve().
     const elf::Sym& ref = m_.dyn.symtab[index];
     if (direct_ && elf::st_bind(ref.st_info) != elf::STB_LOCAL) {
-      Resolved def;
-      if (find_directly(index, ref, flags, def)) {
+      if (SymbolMatch match = find_directly(index, ref, flags)) {
         ++lookups_;
-        if (opt_.bound) opt_.bound(m_, index, def);
-        value = address(def);
+        const elf::Sym& d = *match.sym;
+        if (opt_.bound) opt_.bound(m_, index, Resolved{match.module, &d, 0, true});
+        value = (d.st_shndx == elf::SHN_ABS ? 0 : match.module->bias()) + d.st_value;
+        if (elf::st_type(d.st_info) == elf::STT_GNU_IFUNC && d.st_shndx != elf::SHN_UNDEF && !opt_.skip_ifunc)
+          value = arch::call_ifunc_resolver(value);
         last_address_ = LastAddress{index + 1, flags, value};
         return true;
       }

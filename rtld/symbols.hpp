@@ -103,11 +103,15 @@ SymbolMatch bind_protected(const Module& referrer, uint32_t index, SymbolMatch f
 }
 
 // The version a reference in `m` to symbol `index` asks for, or nullptr.
-inline const Version* version_of_reference(const Module& m, uint32_t index) {
+[[gnu::always_inline]] inline const Version* reference_version(const Module& m, uint32_t index) {
   if (!m.dyn.versym || !m.versions) return nullptr;
   uint16_t v = m.dyn.versym[index] & elf::VERSYM_INDEX;
   if (v < 2 || v >= m.version_count || !m.versions[v].name) return nullptr;
   return &m.versions[v];
+}
+// The same, out of line (reference_version is inlined where every instruction counts).
+inline const Version* version_of_reference(const Module& m, uint32_t index) {
+  return reference_version(m, index);
 }
 
 }  // namespace rtld

@@ -89,18 +89,23 @@ struct Regs {
 
 // cpuid traps to the hypervisor in a virtual machine (about 14,000 cycles on the machine this
 // was measured on), and glibc's cache-information code asks for the same leaves again and
-// again (0x80000000 fourteen times, 0x80000005 and 0x80000006 six times each): the answers of
-// these leaves, which never change, are asked for once (and 0x80000008's and 0xd.0's). (Leaves that name the calling CPU, such as
-// leaf 1's APIC id, are not remembered.) Only start-up asks.
+// again: 0x80000000 fourteen times, 0x80000005 and 0x80000006 six times each on AMD; on Intel
+// leaf 2 and the subleaves of leaf 4 for every one of a dozen cache parameters. Every answer
+// is remembered and asked for once, but those of the leaves that describe the calling CPU
+// (1's APIC id, 0xb's and 0x1f's x2APIC ids). Only start-up asks.
 Regs cpuid(uint32_t leaf, uint32_t sub = 0) {
-  static Regs remembered[5];
-  static bool known[5];
-  const int slot = leaf == 0x80000000u ? 0 : leaf == 0x80000005u ? 1 : leaf == 0x80000006u ? 2
-                 : leaf == 0x80000008u ? 3 : (leaf == 0xd && sub == 0) ? 4 : -1;
-  if (slot >= 0 && known[slot]) return remembered[slot];
+  struct Entry {
+    uint32_t leaf, sub;
+    Regs regs;
+    bool known;
+  };
+  static Entry remembered[32];  // direct-mapped; a collision only costs a repeated cpuid
+  Entry& e = remembered[(leaf + (leaf >> 30) * 5 + sub * 5) & 31];
+  const bool keep = leaf != 1 && leaf != 0xb && leaf != 0x1f;
+  if (keep && e.known && e.leaf == leaf && e.sub == sub) return e.regs;
   Regs x{};
   __cpuid_count(leaf, sub, x.r[EAX], x.r[EBX], x.r[ECX], x.r[EDX]);
-  if (slot >= 0) remembered[slot] = x, known[slot] = true;
+  if (keep) e = Entry{leaf, sub, x, true};
   return x;
 }
 
