@@ -147,6 +147,13 @@ class Driver {
         ++r;
         continue;
       }
+      if (slot != (type == kJumpSlotType) && r->r_offset - lo <= span) {
+        // A PLT slot left for its first call (lazy binding): the whole .rela.plt of a program.
+        auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
+        *where = arch::lazy_slot_value(base, *where);
+        ++r;
+        continue;
+      }
       const RelocType t = arch::classify(type);
       if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
         size_t i = static_cast<size_t>(r - first);
