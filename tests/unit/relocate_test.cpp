@@ -1,0 +1,94 @@
+// relocate_module's relative relocations on a synthetic object: the DT_RELACOUNT block is taken
+// eight entries at a time while the offsets ascend (the first and last bounds-checked), and entry
+// by entry otherwise; either way every entry is applied, and an offset outside the object is an
+// error before anything is written outside it.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "arch/machine.hpp"
+#include "rtld/relocate.hpp"
+
+namespace {
+
+namespace elf = rtld::elf;
+
+bool no_lookups(void*, const rtld::Module&, uint32_t, unsigned, rtld::Resolved&) { return false; }
+
+struct Synthetic {
+  // The object's image: `words` words, with guard words on both sides outside it.
+  explicit Synthetic(size_t words) : memory(words + 2 * kGuard, kPoison) {
+    m.path = "synthetic.so";
+    m.image.start = reinterpret_cast<uintptr_t>(&memory[kGuard]);
+    m.image.size = words * sizeof(uintptr_t);
+    m.image.bias = m.image.start;  // link-time address 0 is the first word
+  }
+  void add(uint64_t offset, int64_t addend) {
+    elf::Rela r{};
+    r.r_offset = offset;
+    r.r_info = arch::kRelativeType;
+    r.r_addend = addend;
+    rela.push_back(r);
+  }
+  bool relocate(size_t relative_count) {
+    m.dyn.rela = rtld::Table<elf::Rela>{rela.data(), rela.size()};
+    m.dyn.relative_count = relative_count;
+    rtld::RelocationOptions options{{no_lookups, nullptr}};
+    return rtld::relocate_module(diag, m, options);
+  }
+  uintptr_t word(size_t i) const { return memory[kGuard + i]; }
+  bool guards_intact() const {
+    for (size_t i = 0; i < kGuard; ++i)
+      if (memory[i] != kPoison || memory[memory.size() - 1 - i] != kPoison) return false;
+    return true;
+  }
+  static constexpr size_t kGuard = 64;
+  static constexpr uintptr_t kPoison = 0x5a5a5a5a5a5a5a5a;
+  std::vector<uintptr_t> memory;
+  std::vector<elf::Rela> rela;
+  rtld::Module m;
+  rtld::Diagnostics diag;
+};
+
+TEST(RelativeRelocations, AscendingBlockAppliesEveryEntry) {
+  Synthetic s(100);
+  for (size_t i = 0; i < 37; ++i) s.add(i * 2 * sizeof(uintptr_t), static_cast<int64_t>(1000 + i));
+  ASSERT_TRUE(s.relocate(37)) << s.diag.message();
+  for (size_t i = 0; i < 37; ++i) EXPECT_EQ(s.word(2 * i), s.m.image.start + 1000 + i) << i;
+  EXPECT_EQ(s.word(1), Synthetic::kPoison);
+  EXPECT_TRUE(s.guards_intact());
+}
+
+TEST(RelativeRelocations, UnsortedBlockAppliesEveryEntry) {
+  Synthetic s(64);
+  for (size_t i = 0; i < 40; ++i) {
+    size_t w = (i * 37) % 64;  // every word once, out of order
+    s.add(w * sizeof(uintptr_t), static_cast<int64_t>(w));
+  }
+  ASSERT_TRUE(s.relocate(40)) << s.diag.message();
+  for (size_t i = 0; i < 40; ++i) {
+    size_t w = (i * 37) % 64;
+    EXPECT_EQ(s.word(w), s.m.image.start + w) << w;
+  }
+  EXPECT_TRUE(s.guards_intact());
+}
+
+// An offset past the end (or before the start) inside an eight-entry block, with the block's
+// first and last entries inside: the block does not ascend, and the entry-by-entry check stops.
+TEST(RelativeRelocations, OffsetOutsideTheObjectIsAnErrorAndWritesNothingOutside) {
+  for (uint64_t bad : {uint64_t{100 * sizeof(uintptr_t)}, uint64_t{1} << 40, ~uint64_t{0} - 7}) {
+    Synthetic s(16);
+    for (size_t i = 0; i < 16; ++i) s.add(i == 3 ? bad : i * sizeof(uintptr_t), 1);
+    EXPECT_FALSE(s.relocate(16));
+    EXPECT_STREQ(s.diag.message(), "relocation outside the object") << bad;
+    EXPECT_TRUE(s.guards_intact()) << bad;
+  }
+  // The last entry of an ascending block past the end.
+  Synthetic s(16);
+  for (size_t i = 0; i < 8; ++i) s.add(i * 3 * sizeof(uintptr_t), 1);
+  EXPECT_FALSE(s.relocate(8));
+  EXPECT_TRUE(s.guards_intact());
+}
+
+}  // namespace
