@@ -57,9 +57,21 @@ bool uses_private_abi(const rtld::Module& m) {
 
 // `referrer`: the object glibc's ld.so makes the look-up for (LD_DEBUG=symbols, bindings
 // report it); nullptr for the look-ups glibc makes silently (_dl_lookup_direct).
+// The ELF hash of GLIBC_PRIVATE, the one version these look-ups name.
+constexpr uint32_t kPrivateHash = [] {
+  uint32_t h = 0;
+  for (const char* p = "GLIBC_PRIVATE"; *p; ++p) {
+    h = (h << 4) + static_cast<unsigned char>(*p);
+    h ^= (h & 0xf0000000u) >> 24;
+    h &= 0x0fffffffu;
+  }
+  return h;
+}();
+static_assert(kPrivateHash == 0x0963cf85);  // as libc.so.6's version definition records it
+
 void* lookup(const char* name, const char* version, const rtld::Module* referrer = nullptr) {
   rtld::SymbolName sym(name);
-  rtld::Version want{version, version ? rtld::sysv_hash(version) : 0, false, nullptr};
+  rtld::Version want{version, version ? kPrivateHash : 0, false, nullptr};
   rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
                                                 version ? &want : nullptr, rtld::kLookupNewest);
   // glibc's lookup names each object it searches: those up to the definition.
@@ -196,7 +208,7 @@ void namespace_ready(const dl::Loader& ns) {
   // Only glibc's libc.so.6 of the build this ld.so knows (a stand-in is an ordinary library).
   if (!uses_private_abi(*m) || !rtld::str_eq(id.c_str(), L::kLibcBuildId)) return;
   rtld::SymbolName name("__libc_early_init");
-  rtld::Version v{"GLIBC_PRIVATE", rtld::sysv_hash("GLIBC_PRIVATE"), false, nullptr};
+  rtld::Version v{"GLIBC_PRIVATE", kPrivateHash, false, nullptr};
   if (const rtld::elf::Sym* s = rtld::find_in_module(*m, name, &v, 0)) {
     rtld::Resolved r{m, s, 0, true};
     // Not the initial libc: it must not take over the process (brk heap, single-threaded).
