@@ -77,6 +77,34 @@ constexpr uint32_t kJumpSlotType = [] {
   return false;
 }
 
+// The DT_RELACOUNT block eight entries at a time while their offsets ascend, as linkers sort
+// them: each block's first offset not below the previous block's last (the first one not below
+// lo) and its last not above hi put all eight between lo and hi, with one comparison each instead
+// of a bounds check each. Returns where it stopped: the rest (a block out of order, or the last
+// few entries) is left to the loop that checks each entry.
+[[gnu::noinline]] const elf::Rela* relocate_ascending(const elf::Rela* r, const elf::Rela* stop, uintptr_t base,
+                                                      uintptr_t lo, uintptr_t hi) {
+  if (stop - r < 8) return r;
+  const elf::Rela* const last = stop - 8;
+  for (uintptr_t previous = lo; r <= last; r += 8) {
+    const uintptr_t o0 = r[0].r_offset, o1 = r[1].r_offset, o2 = r[2].r_offset, o3 = r[3].r_offset;
+    const uintptr_t o4 = r[4].r_offset, o5 = r[5].r_offset, o6 = r[6].r_offset, o7 = r[7].r_offset;
+    if (o0 < previous || o1 < o0 || o2 < o1 || o3 < o2 || o4 < o3 || o5 < o4 || o6 < o5 ||
+        o7 < o6 || o7 > hi)
+      break;
+    *reinterpret_cast<uintptr_t*>(base + o0) = base + static_cast<uintptr_t>(r[0].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o1) = base + static_cast<uintptr_t>(r[1].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o2) = base + static_cast<uintptr_t>(r[2].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o3) = base + static_cast<uintptr_t>(r[3].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o4) = base + static_cast<uintptr_t>(r[4].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o5) = base + static_cast<uintptr_t>(r[5].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o6) = base + static_cast<uintptr_t>(r[6].r_addend);
+    *reinterpret_cast<uintptr_t*>(base + o7) = base + static_cast<uintptr_t>(r[7].r_addend);
+    previous = o7;
+  }
+  return r;
+}
+
 class Driver {
  public:
   Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {}
@@ -101,28 +129,7 @@ class Driver {
         if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(e.r_addend);
         else *where += base;
       };
-      // Eight at a time while the offsets ascend, as linkers sort them: then the first and the
-      // last being inside the object puts all eight inside, with one comparison each instead of
-      // a bounds check each. A block that does not ascend is left to the checked loop below.
-      for (; stop - r >= 8; r += 8) {
-        const uintptr_t o0 = r[0].r_offset, o1 = r[1].r_offset, o2 = r[2].r_offset, o3 = r[3].r_offset;
-        const uintptr_t o4 = r[4].r_offset, o5 = r[5].r_offset, o6 = r[6].r_offset, o7 = r[7].r_offset;
-        if (o0 - lo > span || o7 - lo > span || o1 < o0 || o2 < o1 || o3 < o2 || o4 < o3 || o5 < o4 ||
-            o6 < o5 || o7 < o6)
-          break;
-        if constexpr (kHasAddend<R>) {
-          *reinterpret_cast<uintptr_t*>(base + o0) = base + static_cast<uintptr_t>(r[0].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o1) = base + static_cast<uintptr_t>(r[1].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o2) = base + static_cast<uintptr_t>(r[2].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o3) = base + static_cast<uintptr_t>(r[3].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o4) = base + static_cast<uintptr_t>(r[4].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o5) = base + static_cast<uintptr_t>(r[5].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o6) = base + static_cast<uintptr_t>(r[6].r_addend);
-          *reinterpret_cast<uintptr_t*>(base + o7) = base + static_cast<uintptr_t>(r[7].r_addend);
-        } else {
-          for (int k = 0; k < 8; ++k) relocate(r[k]);
-        }
-      }
+      if constexpr (kHasAddend<R>) r = relocate_ascending(r, stop, base, lo, lo + span);
       for (; r != stop; ++r) {  // the rest (fewer than eight, or not in order): checked one by one
         if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
         relocate(*r);
