@@ -91,4 +91,17 @@ TEST(RelativeRelocations, OffsetOutsideTheObjectIsAnErrorAndWritesNothingOutside
   EXPECT_TRUE(s.guards_intact());
 }
 
+// An object whose first address is not 0 at link time (lo > 0): an offset below it, first in a
+// block that otherwise ascends past a block inside the object, is an error too.
+TEST(RelativeRelocations, OffsetBelowTheObjectIsAnError) {
+  Synthetic s(32);
+  s.m.image.bias = s.m.image.start - 256;  // the image starts at link-time address 256
+  for (size_t i = 0; i < 8; ++i) s.add(256 + i * sizeof(uintptr_t), 1);
+  s.add(256 - 64, 1);  // below the object
+  for (size_t i = 1; i < 8; ++i) s.add(256 + (8 + i) * sizeof(uintptr_t), 1);
+  EXPECT_FALSE(s.relocate(16));
+  EXPECT_STREQ(s.diag.message(), "relocation outside the object");
+  EXPECT_TRUE(s.guards_intact());
+}
+
 }  // namespace
