@@ -58,7 +58,7 @@ void setup_run_time_loading() {
   if (debug::on(debug::kVersions)) l.checking_version = debug::report_version_check;
   if (debug::on(debug::kReloc)) l.relocating = debug::report_relocation;
   l.lazy = &lazy_binding;
-  l.lazy_entry = arch::init_lazy_binding();
+  l.lazy_entry = arch::init_lazy_binding(glibc::remembered_cpuid);
 }
 
 rtld::Module* open_object(rtld::Diagnostics& diag, dl::Loader& ns, const char* name, int mode,

@@ -28,7 +28,7 @@ void print_help() {
 void print_version() {
   print_out("ld.so (ldso project) 0.1, compatible with glibc 2.36 (");
   print_out(arch::kPlatform);
-  print_out(")\nThis is free software; see the source for copying conditions.\n");
+  print_out(")\n");
 }
 
 const char* interp_path(const rtld::Module& main) {

@@ -103,17 +103,19 @@ extern "C" void arch_runtime_resolve_fxsave();
 extern "C" uint64_t arch_xsave_size;
 
 // Picks the entry point this CPU can use and sizes its save area. Returns its address.
-inline uintptr_t init_lazy_binding() {
-  uint32_t a, b, c, d;
-  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-  bool osxsave = c & (1u << 27);
-  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-  if (!osxsave || a < 0xd) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_fxsave);
+// `cpuid(leaf, subleaf, {eax, ebx, ecx, edx})`: the caller's (ld.so answers from what it asked
+// already: in a virtual machine each cpuid instruction traps to the hypervisor).
+inline uintptr_t init_lazy_binding(void (*cpuid)(uint32_t, uint32_t, uint32_t*)) {
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  bool osxsave = r[2] & (1u << 27);
+  cpuid(0, 0, r);
+  if (!osxsave || r[0] < 0xd) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_fxsave);
   arch_tlsdesc_xsave = true;
-  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
-  arch_xsave_size = (uint64_t{b} + 63) & ~uint64_t{63};  // standard format: an upper bound
-  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(1));
-  if (a & 2) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_xsavec);
+  cpuid(0xd, 0, r);
+  arch_xsave_size = (uint64_t{r[1]} + 63) & ~uint64_t{63};  // standard format: an upper bound
+  cpuid(0xd, 1, r);
+  if (r[0] & 2) return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_xsavec);
   return reinterpret_cast<uintptr_t>(&arch_runtime_resolve_xsave);
 }
 

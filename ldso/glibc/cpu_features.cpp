@@ -91,8 +91,9 @@ struct Regs {
 // was measured on), and glibc's cache-information code asks for the same leaves again and
 // again: 0x80000000 fourteen times, 0x80000005 and 0x80000006 six times each on AMD; on Intel
 // leaf 2 and the subleaves of leaf 4 for every one of a dozen cache parameters. Every answer
-// is remembered and asked for once, but those of the leaves that describe the calling CPU
-// (1's APIC id, 0xb's and 0x1f's x2APIC ids). Only start-up asks.
+// is remembered and asked for once, but those of the leaves that name the calling CPU (0xb's and
+// 0x1f's x2APIC ids; leaf 1's APIC id is read once, as glibc reads it). Only start-up asks,
+// and the lazy-binding set-up (remembered_cpuid).
 Regs cpuid(uint32_t leaf, uint32_t sub = 0) {
   struct Entry {
     uint32_t leaf, sub;
@@ -101,7 +102,7 @@ Regs cpuid(uint32_t leaf, uint32_t sub = 0) {
   };
   static Entry remembered[32];  // direct-mapped; a collision only costs a repeated cpuid
   Entry& e = remembered[(leaf + (leaf >> 30) * 5 + sub * 5) & 31];
-  const bool keep = leaf != 1 && leaf != 0xb && leaf != 0x1f;
+  const bool keep = leaf != 0xb && leaf != 0x1f;
   if (keep && e.known && e.leaf == leaf && e.sub == sub) return e.regs;
   Regs x{};
   __cpuid_count(leaf, sub, x.r[EAX], x.r[EBX], x.r[ECX], x.r[EDX]);
@@ -846,6 +847,11 @@ void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const c
 }
 
 }  // namespace
+
+void remembered_cpuid(uint32_t leaf, uint32_t sub, uint32_t regs[4]) {
+  Regs x = cpuid(leaf, sub);
+  for (int i = 0; i < 4; ++i) regs[i] = x.r[i];
+}
 
 void init_cpu_features(Runtime& rt) {
   void* r = ro();

@@ -28,6 +28,8 @@ void init_process(Runtime& rt);
 // The static TLS surplus glibc reserves for objects opened later, and the part of it that
 // objects without DF_STATIC_TLS may take (glibc.rtld.optional_static_tls).
 size_t static_tls_surplus();
+// cpuid, answered from what start-up has asked already (each cpuid traps in a virtual machine).
+void remembered_cpuid(uint32_t leaf, uint32_t sub, uint32_t regs[4]);
 size_t static_tls_optional();
 
 // After the initial objects are loaded and TLS is laid out, before relocation: refuses an
