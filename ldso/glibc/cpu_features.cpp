@@ -337,13 +337,22 @@ void intel_preferences(CpuFeatures& c, uint32_t extended_model) {
 
 // ---- Caches (dl-cacheinfo.h) ----
 
-struct Intel02 {  // six bytes: every size is a multiple of 8 KB
+// Four bytes: every size is m x 2^k bytes with m odd and below 16 and k at least 13 (8 KB), every
+// line 32 or 64 bytes.
+struct Intel02 {
+  static constexpr uint8_t encode_size(uint32_t bytes) {  // m in bits 4-7, k - 13 in bits 0-3 (0: none)
+    uint32_t k = bytes ? __builtin_ctz(bytes) : 0, m = bytes >> k;
+    if (!bytes || k < 13 || k - 13 > 15 || m > 15) return 0;
+    return static_cast<uint8_t>(m << 4 | (k - 13));
+  }
   constexpr Intel02(uint8_t i, uint8_t a, uint8_t l, uint8_t r, uint32_t bytes)
-      : idx(i), assoc(a), linesize(l), rel_name(r),
-        size_8k(bytes % 8192 || bytes / 8192 > 0xffff ? 0 : static_cast<uint16_t>(bytes / 8192)) {}
-  uint8_t idx, assoc, linesize, rel_name;
-  uint16_t size_8k;
-  long size() const { return long{size_8k} * 8192; }
+      : idx(i), assoc(a), shape(static_cast<uint8_t>(r | (l == 64 ? 0x80 : 0))), size_code(encode_size(bytes)) {}
+  uint8_t idx, assoc;
+  uint8_t shape;      // rel_name, bit 7: 64-byte lines (else 32)
+  uint8_t size_code;  // encode_size
+  int rel_name() const { return shape & 0x7f; }
+  long linesize() const { return shape & 0x80 ? 64 : 32; }
+  long size() const { return long{size_code >> 4} << ((size_code & 15) + 13); }
 };
 // CPUID leaf 2 descriptors, sorted by idx.
 constexpr Intel02 kIntel02[] = {
@@ -384,9 +393,9 @@ constexpr Intel02 kIntel02[] = {
 };
 static_assert([] {
   for (const Intel02& e : kIntel02)
-    if (e.size_8k == 0) return false;
+    if (e.size_code == 0) return false;
   return true;
-}(), "a leaf 2 size that is not a multiple of 8 KB");
+}(), "a leaf 2 size that does not fit Intel02's encoding");
 
 // Size, associativity or line size from a CPUID leaf 4 (deterministic cache parameters) entry.
 long leaf4_value(int offset, const Regs& x) {
@@ -442,11 +451,11 @@ long intel_check_word(int name, uint32_t value, bool& has_level_2, bool& no_leve
       }
       if (lo < sizeof(kIntel02) / sizeof(kIntel02[0]) && kIntel02[lo].idx == byte) found = &kIntel02[lo];
       if (found) {
-        if (found->rel_name == folded) {
+        if (found->rel_name() == folded) {
           int offset = name - folded;
-          return offset == 0 ? found->size() : offset == 1 ? found->assoc : found->linesize;
+          return offset == 0 ? found->size() : offset == 1 ? found->assoc : found->linesize();
         }
-        if (found->rel_name == L2_SIZE) has_level_2 = true;
+        if (found->rel_name() == L2_SIZE) has_level_2 = true;
       }
     }
     value >>= 8;

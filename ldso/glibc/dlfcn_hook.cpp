@@ -78,7 +78,7 @@ void record_error(int errcode, const char* object, const char* text, size_t tn =
   const char* detail = nullptr;
   if (errcode) {
     static char* (*strerror)(int);
-    if (!strerror) strerror = reinterpret_cast<char* (*)(int)>(libc_function("strerror"));
+    if (!strerror) strerror = reinterpret_cast<char* (*)(int)>(libc_function(named("strerror")));
     if (strerror) detail = strerror(errcode);
   }
   size_t on = rtld::str_len(object);
@@ -261,7 +261,7 @@ char* hook_dlerror() {
   e->pending = false;
   if (e->errcode) {
     static int* (*errno_location)();
-    if (!errno_location) errno_location = reinterpret_cast<int* (*)()>(libc_function("__errno_location"));
+    if (!errno_location) errno_location = reinterpret_cast<int* (*)()>(libc_function(named("__errno_location")));
     if (errno_location) *errno_location() = e->errcode;
   }
   return e->text;

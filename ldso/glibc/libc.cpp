@@ -55,8 +55,6 @@ bool uses_private_abi(const rtld::Module& m) {
   return false;
 }
 
-// `referrer`: the object glibc's ld.so makes the look-up for (LD_DEBUG=symbols, bindings
-// report it); nullptr for the look-ups glibc makes silently (_dl_lookup_direct).
 // The ELF hash of GLIBC_PRIVATE, the one version these look-ups name.
 constexpr uint32_t kPrivateHash = [] {
   uint32_t h = 0;
@@ -69,8 +67,12 @@ constexpr uint32_t kPrivateHash = [] {
 }();
 static_assert(kPrivateHash == 0x0963cf85);  // as libc.so.6's version definition records it
 
-void* lookup(const char* name, const char* version, const rtld::Module* referrer = nullptr) {
-  rtld::SymbolName sym(name);
+// `referrer`: the object glibc's ld.so makes the look-up for (LD_DEBUG=symbols, bindings
+// report it); nullptr for the look-ups glibc makes silently (_dl_lookup_direct).
+void* lookup(Named n, const char* version, const rtld::Module* referrer = nullptr) {
+  const char* name = n.name;
+  // (in_image: ld.so's own read-only strings, compared a word at a time like an image's)
+  rtld::SymbolName sym(name, n.hash, true);
   rtld::Version want{version, version ? kPrivateHash : 0, false, nullptr};
   rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
                                                 version ? &want : nullptr, rtld::kLookupNewest);
@@ -174,21 +176,21 @@ void after_relocation(Runtime& rt) {
   // glibc's ld.so looks these up on behalf of the program (its malloc), then binds its own
   // references to libc's exception functions, in this order.
   const rtld::Module* program = rt.objects.main;
-  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup("calloc", nullptr, program));
-  libc.free = reinterpret_cast<void (*)(void*)>(lookup("free", nullptr, program));
-  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup("malloc", nullptr, program));
-  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup("realloc", nullptr, program));
+  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup(named("calloc"), nullptr, program));
+  libc.free = reinterpret_cast<void (*)(void*)>(lookup(named("free"), nullptr, program));
+  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup(named("malloc"), nullptr, program));
+  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup(named("realloc"), nullptr, program));
   const rtld::Module* self = rt.objects.ldso;
   debug::report_relocation(*self, false);  // glibc relocates its ld.so's references now
-  libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup("_dl_catch_exception", "GLIBC_PRIVATE", self));
-  libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup("_dl_signal_exception", "GLIBC_PRIVATE", self));
-  libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup("_dl_signal_error", "GLIBC_PRIVATE", self));
-  libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup("_dl_catch_error", "GLIBC_PRIVATE", self));
-  libc.mutex_lock = reinterpret_cast<int (*)(void*)>(lookup("pthread_mutex_lock", nullptr));
-  libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(lookup("pthread_mutex_unlock", nullptr));
+  libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup(named("_dl_catch_exception"), "GLIBC_PRIVATE", self));
+  libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup(named("_dl_signal_exception"), "GLIBC_PRIVATE", self));
+  libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup(named("_dl_signal_error"), "GLIBC_PRIVATE", self));
+  libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup(named("_dl_catch_error"), "GLIBC_PRIVATE", self));
+  libc.mutex_lock = reinterpret_cast<int (*)(void*)>(lookup(named("pthread_mutex_lock"), nullptr));
+  libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(lookup(named("pthread_mutex_unlock"), nullptr));
   at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
   using EarlyInit = void (*)(bool);
-  auto early_init = reinterpret_cast<EarlyInit>(lookup("__libc_early_init", "GLIBC_PRIVATE"));
+  auto early_init = reinterpret_cast<EarlyInit>(lookup(named("__libc_early_init"), "GLIBC_PRIVATE"));
   if (early_init) early_init(true);
 }
 
@@ -221,7 +223,7 @@ void libc_removing(void* map) {
     if (l == map) l = nullptr;
 }
 
-void* libc_function(const char* name) { return lookup(name, nullptr); }
+void* libc_function(Named name) { return lookup(name, nullptr); }
 
 void* allocate(size_t size) {
   if (libc.malloc) return libc.malloc(size);

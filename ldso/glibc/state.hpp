@@ -80,7 +80,17 @@ struct TunableId {
 int64_t tunable_value(TunableId id);      // current value (the default unless set)
 const char* tunable_string(TunableId id);  // a string tunable's value, null unless set
 void* tls_get_addr_soft(void* map);       // tls.cpp: GLRO(dl_tls_get_addr_soft)
-void* libc_function(const char* name);   // libc.cpp: a function of the global scope, or null
+// A name ld.so looks up, with its GNU hash worked out at compile time.
+struct Named {
+  const char* name;
+  uint32_t hash;
+};
+consteval Named named(const char* name) {
+  uint32_t h = 5381;
+  for (const char* p = name; *p; ++p) h = h * 33 + static_cast<unsigned char>(*p);
+  return {name, h};
+}
+void* libc_function(Named name);   // libc.cpp: a function of the global scope, or null
 void thread_tls_reset(void* tcb);        // exports.cpp: per-thread dlerror() state of a TCB
 void thread_tls_released(void* tcb);
 
