@@ -58,18 +58,18 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
   if (const uint32_t* h = m.dyn.gnu_hash) {
     if (!inside(m, h, 16)) return diag.fail(name, "invalid DT_GNU_HASH table");
     GnuHash& g = m.gnu;
-    g.nbuckets = h[0], g.symoffset = h[1], g.bloom_size = h[2], g.bloom_shift = h[3];
-    if (g.nbuckets == 0 || g.bloom_size == 0 || (g.bloom_size & (g.bloom_size - 1)))
+    const uint32_t bloom_size = h[2];
+    g.nbuckets = h[0], g.symoffset = h[1], g.bloom_mask = bloom_size - 1, g.bloom_shift = h[3];
+    if (g.nbuckets == 0 || bloom_size == 0 || (bloom_size & (bloom_size - 1)))
       return diag.fail(name, "invalid DT_GNU_HASH table");
     g.bloom = reinterpret_cast<const uintptr_t*>(h + 4);
-    g.buckets = reinterpret_cast<const uint32_t*>(g.bloom + g.bloom_size);
+    g.buckets = reinterpret_cast<const uint32_t*>(g.bloom + bloom_size);
     g.chain = g.buckets + g.nbuckets;
-    if (!inside(m, g.bloom, (size_t{g.bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
+    if (!inside(m, g.bloom, (size_t{bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
       return diag.fail(name, "invalid DT_GNU_HASH table");
     // find_reference asks filters with bit 0 of a hash unknown, which a shift of 0 (no linker
     // writes one) would make the second bit depend on: such a filter is not used.
-    static constexpr uintptr_t kPassAll = ~uintptr_t{0};
-    if (g.bloom_shift == 0) g.bloom = &kPassAll, g.bloom_size = 1;
+    if (g.bloom_shift == 0) g.bloom = &kBloomPassAll, g.bloom_mask = 0;
     // Symbol count: past the last chain that any bucket starts.
     uint32_t last = max_of(g.buckets, g.nbuckets);
     if (last >= g.symoffset) {

@@ -22,9 +22,14 @@ struct Version {  // one entry of an object's version index (VERDEF and VERNEED)
   mutable const Version* matched = nullptr;
 };
 
+inline constexpr uintptr_t kBloomPassAll = ~uintptr_t{0};
+
 struct GnuHash {
-  uint32_t nbuckets = 0, symoffset = 0, bloom_size = 0, bloom_shift = 0;
-  const uintptr_t* bloom = nullptr;
+  uint32_t nbuckets = 0, symoffset = 0;
+  // The bloom filter: bloom_mask + 1 words. Objects without one (no GNU hash table, or a
+  // shift of 0) get a word that lets every name through, so scope walks need no test for it.
+  uint32_t bloom_mask = 0, bloom_shift = 0;
+  const uintptr_t* bloom = &kBloomPassAll;
   const uint32_t* buckets = nullptr;
   const uint32_t* chain = nullptr;  // indexed by symbol index - symoffset
 };

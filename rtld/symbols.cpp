@@ -231,10 +231,9 @@ SymbolMatch find_reference(Module* const* scope, size_t count, const Module& ref
           break;
         return {&s, m};
       }
-      if (const GnuHash& mg = m->gnu; mg.buckets) {
-        uintptr_t w = mg.bloom[word & (mg.bloom_size - 1)];
-        if (!(w & pair) || !((w >> ((h >> mg.bloom_shift) % kBits)) & 1)) continue;
-      }
+      const GnuHash& mg = m->gnu;  // (an object without a filter has one that lets all through)
+      uintptr_t w = mg.bloom[word & mg.bloom_mask];
+      if (!(w & pair) || !((w >> ((h >> mg.bloom_shift) % kBits)) & 1)) continue;
       // A filter that lets it through (a third of the time in large libraries): asked again
       // with the exact hash, then searched.
       if (!exact.name) exact = name_of_symbol(referrer, index);

@@ -59,10 +59,9 @@ struct BloomProbe {
   static constexpr uint32_t kBits = sizeof(uintptr_t) * 8;
   explicit BloomProbe(uint32_t gnu) : hash(gnu), word(gnu / kBits), first(uintptr_t{1} << (gnu % kBits)) {}
   [[gnu::always_inline]] bool rejects(const Module& m) const {
-    const GnuHash& g = m.gnu;
-    if (!g.buckets) return false;
+    const GnuHash& g = m.gnu;  // (an object without a filter has one that lets all through)
     uintptr_t mask = first | (uintptr_t{1} << ((hash >> g.bloom_shift) % kBits));
-    return (g.bloom[word & (g.bloom_size - 1)] & mask) != mask;
+    return (g.bloom[word & g.bloom_mask] & mask) != mask;
   }
   uint32_t hash, word;
   uintptr_t first;

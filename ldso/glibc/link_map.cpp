@@ -80,7 +80,7 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
   at<lm::l_entry, uintptr_t>(l) = m.is_main ? m.image.entry : 0;
   if (m.gnu.buckets) {
     at<lm::l_nbuckets, uint32_t>(l) = m.gnu.nbuckets;
-    at<lm::l_gnu_bitmask_idxbits, uint32_t>(l) = m.gnu.bloom_size - 1;
+    at<lm::l_gnu_bitmask_idxbits, uint32_t>(l) = m.gnu.bloom_mask;
     at<lm::l_gnu_shift, uint32_t>(l) = m.gnu.bloom_shift;
     at<lm::l_gnu_bitmask, const void*>(l) = m.gnu.bloom;
     at<lm::l_gnu_buckets, const void*>(l) = m.gnu.buckets;
