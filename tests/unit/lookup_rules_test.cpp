@@ -107,7 +107,7 @@ struct Synthetic {
               unsigned flags = rtld::kLookupDefault) const {
     rtld::Module view = m;
     if (gnu) view.sysv.buckets = nullptr;
-    else view.gnu.buckets = nullptr;
+    else view.gnu = rtld::GnuHash{};  // as an object without a GNU hash table has it
     rtld::SymbolName n(name);
     const elf::Sym* s = rtld::find_in_module(view, n, want, flags);
     return s ? static_cast<size_t>(s - m.dyn.symtab) : 0;
@@ -332,7 +332,7 @@ TEST(LookupRulesBounds, CyclicSysvChainTerminates) {
     if (!s.build({{"a"}, {"b"}})) return false;
     s.at32(0)[3 + 2] = 1;  // chain[2] = 1: 1 -> 2 -> 1 -> ...
     rtld::Module view = s.m;
-    view.gnu.buckets = nullptr;
+    view.gnu = rtld::GnuHash{};  // SysV only (no bloom filter to stop the walk first)
     rtld::SymbolName n("absent");
     return rtld::find_in_module(view, n, nullptr, rtld::kLookupDefault) == nullptr;
   });

@@ -136,7 +136,7 @@ TEST_F(LibcSymbols, UndefinedReferencesAreNotDefinitions) {
 // with the GNU table switched off, through the SysV table.
 void expect_every_definition_found(const Loaded& l, bool use_gnu) {
   rtld::Module m = l.module;
-  if (!use_gnu) m.gnu.buckets = nullptr;
+  if (!use_gnu) m.gnu = rtld::GnuHash{};
   ASSERT_TRUE(use_gnu ? m.gnu.buckets != nullptr : m.sysv.buckets != nullptr);
   size_t found = 0;
   for (uint32_t i = 1; i < m.symbol_count; ++i) {
@@ -333,7 +333,7 @@ TEST(HashTables, GnuAndSysvAgreeOnTestLibrary) {
   ASSERT_NE(lib.module.gnu.buckets, nullptr);
   ASSERT_NE(lib.module.sysv.buckets, nullptr);
   rtld::Module sysv_only = lib.module;
-  sysv_only.gnu.buckets = nullptr;
+  sysv_only.gnu = rtld::GnuHash{};
   rtld::Module gnu_only = lib.module;
   gnu_only.sysv.buckets = nullptr;
   expect_same_answers(gnu_only, sysv_only);
@@ -344,7 +344,7 @@ TEST(HashTables, GnuAndSysvAgreeOnLibc) {
   ASSERT_TRUE(libc.prepared) << libc.diag.message();
   ASSERT_NE(libc.module.sysv.buckets, nullptr) << "Debian's libc has both tables";
   rtld::Module sysv_only = libc.module;
-  sysv_only.gnu.buckets = nullptr;
+  sysv_only.gnu = rtld::GnuHash{};
   expect_same_answers(libc.module, sysv_only);
 }
 
