@@ -196,7 +196,7 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
 }
 
 SymbolMatch find_reference(Module* const* scope, size_t count, const Module& referrer,
-                           uint32_t index, const Version* want, unsigned flags, const Module* skip) {
+                           uint32_t index, const Version* want, unsigned flags) {
   size_t i = 0;
   const GnuHash& g = referrer.gnu;
   if (g.buckets && in_hash_table(referrer, index)) {
@@ -210,7 +210,6 @@ SymbolMatch find_reference(Module* const* scope, size_t count, const Module& ref
     SymbolName exact(nullptr, 0, true);
     for (; i < count; ++i) {
       const Module* m = scope[i];
-      if (m == skip) continue;
       if (m == &referrer) {
         // Reached first: its own definition, which is what its hash chain would give (an
         // object defines a name once per version), when acceptable for the reference.
@@ -241,7 +240,7 @@ SymbolMatch find_reference(Module* const* scope, size_t count, const Module& ref
       if (const elf::Sym* s = search_module(*m, exact, want, flags)) return {s, m};
     }
   }
-  return find_in_scope(scope + i, count - i, name_of_symbol(referrer, index), want, flags, skip);
+  return find_in_scope(scope + i, count - i, name_of_symbol(referrer, index), want, flags);
 }
 
 }  // namespace rtld

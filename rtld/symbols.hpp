@@ -82,8 +82,7 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
 // find_in_scope for the reference of relocation symbol `index` of `referrer`: its name and
 // hash read from the referrer's tables, its own definition recognised without a search.
 SymbolMatch find_reference(Module* const* scope, size_t count, const Module& referrer,
-                           uint32_t index, const Version* want, unsigned flags,
-                           const Module* skip = nullptr);
+                           uint32_t index, const Version* want, unsigned flags);
 
 // glibc's rule for a reference to a symbol that the referring object itself defines with
 // protected visibility: it binds to that definition, unless what the scope found first is an
