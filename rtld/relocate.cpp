@@ -47,7 +47,6 @@ bool write_value(Diagnostics& diag, const Module& m, uint32_t type, const RelocT
   return diag.fail(m.path, "unsupported relocation width");
 }
 
-
 // The relocation numbers below 64 that classify() makes a word-sized symbol address (GLOB_DAT
 // and absolute), and the absolute ones among them; the JUMP_SLOT number.
 template <RelocKind... kinds>
@@ -170,7 +169,7 @@ class Driver {
         ++r;
         continue;
       }
-      if (slot != (type == kJumpSlotType) && r->r_offset - lo <= span) {
+      if (type == kJumpSlotType && opt_.lazy && r->r_offset - lo <= span) {
         // A PLT slot left for its first call (lazy binding): the whole .rela.plt of a program.
         auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
         *where = arch::lazy_slot_value(base, *where);

@@ -239,6 +239,7 @@ SymbolMatch find_reference(Module* const* scope, size_t count, const Module& ref
       if (bloom_rejects(*m, exact)) continue;
       if (const elf::Sym* s = search_module(*m, exact, want, flags)) return {s, m};
     }
+    if (i == count) return {};  // every object asked (the referrer not among them: a local scope)
   }
   return find_in_scope(scope + i, count - i, name_of_symbol(referrer, index), want, flags);
 }
