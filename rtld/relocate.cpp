@@ -163,10 +163,16 @@ class Driver {
         } else if (!address_of(index, flags, value)) {
           return false;
         }
-        if (arch::kGotAddsAddend || (type < 64 && ((kAbsoluteTypes >> type) & 1)))
-          value += addend_of(*r, base + r->r_offset, sizeof(uintptr_t));
-        *reinterpret_cast<uintptr_t*>(base + r->r_offset) = value;
-        ++r;
+        const bool adds = arch::kGotAddsAddend || (type < 64 && ((kAbsoluteTypes >> type) & 1));
+        // This one, and those after it naming the same symbol with the same type (combreloc
+        // sorts them together: a vtable's entries for one function).
+        const auto info = r->r_info;
+        for (;;) {
+          auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
+          *where = adds ? value + addend_of(*r, base + r->r_offset, sizeof(uintptr_t)) : value;
+          if (++r == end || r->r_info != info || r->r_offset - lo > span) break;
+          ++cache_hits_;
+        }
         continue;
       }
       if (type == kJumpSlotType && opt_.lazy && r->r_offset - lo <= span) {
