@@ -251,7 +251,7 @@ class Driver {
   // The address symbol `index` resolves to (IFUNC resolvers called), remembered for the next
   // relocation naming it.
   bool address_of(uint32_t index, unsigned flags, uintptr_t& value) {
-    if (!symbol_in_table(index))
+    if (index >= m_.symbol_count && !symbol_in_table(index))  // (the count, when known, first)
       return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
     // The common case, settled along opt_.scope without going through resolve().
     const elf::Sym& ref = m_.dyn.symtab[index];
