@@ -77,7 +77,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
       while (readable.holds(&g.chain[last - g.symoffset], 4) && !(g.chain[last - g.symoffset] & 1))
         ++last;
       if (!readable.holds(&g.chain[last - g.symoffset], 4)) return diag.fail(name, "invalid DT_GNU_HASH table");
-      m.symbol_count = last + 1;
+      m.symbol_count = g.symbol_end = last + 1;
     } else {
       // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd
       // writes symoffset 1 there, before undefined symbols). Unknown.

@@ -26,6 +26,7 @@ inline constexpr uintptr_t kBloomPassAll = ~uintptr_t{0};
 
 struct GnuHash {
   uint32_t nbuckets = 0, symoffset = 0;
+  uint32_t symbol_end = 0;  // one past the last symbol the chains hold (symbol_count may be more: DT_HASH's)
   // The bloom filter: bloom_mask + 1 words. Objects without one (no GNU hash table, or a
   // shift of 0) get a word that lets every name through, so scope walks need no test for it.
   uint32_t bloom_mask = 0, bloom_shift = 0;

@@ -68,7 +68,7 @@ SymbolName name_of_symbol(const Module& m, uint32_t index) {
   // the one that puts the symbol in the bucket whose run holds it: of the two buckets the two
   // values give (adjacent ones), the one whose run starts last at or before `index`. Runs are
   // laid out in bucket order, so in a consistent table that is the run holding the symbol.
-  if (!g.buckets || index < g.symoffset || index >= m.symbol_count || g.nbuckets < 2)
+  if (!g.buckets || index < g.symoffset || index >= g.symbol_end || g.nbuckets < 2)
     return SymbolName(name, image_gnu_hash(name), true);
   const uint32_t high = g.chain[index - g.symoffset] & ~1u;
   const uint32_t b0 = high % g.nbuckets, b1 = b0 + 1 == g.nbuckets ? 0 : b0 + 1;
@@ -133,7 +133,7 @@ struct Candidate {
 
 // Whether symbol `index` of `m` is one its hash table lists (so a lookup can find it).
 inline bool in_hash_table(const Module& m, uint32_t index) {
-  if (m.gnu.buckets) return index >= m.gnu.symoffset && index < m.symbol_count;
+  if (m.gnu.buckets) return index >= m.gnu.symoffset && index < m.gnu.symbol_end;
   return m.sysv.buckets && index < m.sysv.nchain;
 }
 

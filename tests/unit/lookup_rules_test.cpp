@@ -266,6 +266,24 @@ TEST(LookupRulesGnu, BloomFilterRejectsAbsentNames) {
   EXPECT_EQ(s.find("present", false), 1u);  // SysV does not use it
 }
 
+// DT_HASH counting more symbols than the GNU chains hold (a damaged or mixed table): a symbol
+// past the chains is not read back from them (that would read past the chain array); its hash
+// is computed.
+TEST(LookupRulesGnu, SymbolPastTheChainsIsHashed) {
+  Synthetic s;
+  ASSERT_TRUE(s.build({{"a"}, {"b"}, {"c"}})) << s.diag.message();
+  ASSERT_EQ(s.m.gnu.symbol_end, 4u);
+  s.m.symbol_count = 5;  // as a DT_HASH with nchain 5 would make it
+  auto* symtab = const_cast<elf::Sym*>(s.m.dyn.symtab);
+  symtab[4] = symtab[3];
+  symtab[4].st_name = symtab[2].st_name;  // "b", past the chains
+  EXPECT_EQ(rtld::name_of_symbol(s.m, 4).gnu, rtld::gnu_hash("b"));
+  rtld::Module* scope[] = {&s.m};
+  rtld::SymbolMatch own = rtld::find_reference(scope, 1, s.m, 4, nullptr, 0);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own.sym, &s.m.dyn.symtab[2]);  // found through the table: the chains' "b"
+}
+
 TEST(LookupRulesGnu, SymbolCountFromChains) {
   Synthetic s;
   ASSERT_TRUE(s.build({{"a"}, {"b"}, {"c"}})) << s.diag.message();
