@@ -50,17 +50,6 @@ uint32_t gnu_hash(const char* name, size_t* length) {
   return h;
 }
 
-uint32_t sysv_hash(const char* name) {
-  uint32_t h = 0;
-  for (auto* p = reinterpret_cast<const unsigned char*>(name); *p; ++p) {
-    h = (h << 4) + *p;
-    uint32_t g = h & 0xf0000000u;
-    h ^= g >> 24;
-    h &= ~g;
-  }
-  return h;
-}
-
 SymbolName name_of_symbol(const Module& m, uint32_t index) {
   const char* name = m.str(m.dyn.symtab[index].st_name);
   const GnuHash& g = m.gnu;

@@ -9,7 +9,23 @@ namespace rtld {
 
 uint32_t gnu_hash(const char* name, size_t* length = nullptr);  // length: strlen(name), if asked for
 uint32_t image_gnu_hash(const char* name);  // for a name inside a loaded image (faster)
-uint32_t sysv_hash(const char* name);
+// The ELF (SysV) hash; constexpr, so that a literal's is worked out at compile time.
+constexpr uint32_t sysv_hash(const char* name) {
+  uint32_t h = 0;
+  for (const char* p = name; *p; ++p) {
+    h = (h << 4) + static_cast<unsigned char>(*p);
+    uint32_t g = h & 0xf0000000u;
+    h ^= g >> 24;
+    h &= ~g;
+  }
+  return h;
+}
+// gnu_hash by its definition, a byte at a time: for names known at compile time.
+constexpr uint32_t gnu_hash_of(const char* name) {
+  uint32_t h = 5381;
+  for (const char* p = name; *p; ++p) h = h * 33 + static_cast<unsigned char>(*p);
+  return h;
+}
 
 // A name with its hashes computed once per lookup, not once per object.
 struct SymbolName {

@@ -780,7 +780,7 @@ void apply_hwcaps_tunable(CpuFeatures& c, const char* list) {
     };
     if (int i = disable ? find(kOffNames) : -1; i >= 0) {
       c.unset(kOff[i]);
-      if (kOff[i].leaf == XSAVEC.leaf && kOff[i].reg == XSAVEC.reg && kOff[i].bit == XSAVEC.bit)
+      if (i == sizeof kOff / sizeof kOff[0] - 1)  // XSAVEC, last: back to the standard format's size
         c.xsave_state_size = c.xsave_state_full_size;
     } else if (int j = find(kPrefNames); j >= 0) {
       const Pref& pr = kPref[j];

@@ -28,9 +28,10 @@ void init_process(Runtime& rt);
 // The static TLS surplus glibc reserves for objects opened later, and the part of it that
 // objects without DF_STATIC_TLS may take (glibc.rtld.optional_static_tls).
 size_t static_tls_surplus();
+size_t static_tls_optional();
+
 // cpuid, answered from what start-up has asked already (each cpuid traps in a virtual machine).
 void remembered_cpuid(uint32_t leaf, uint32_t sub, uint32_t regs[4]);
-size_t static_tls_optional();
 
 // After the initial objects are loaded and TLS is laid out, before relocation: refuses an
 // unknown libc.so.6 build, builds the link_map records and fills _rtld_global(_ro).

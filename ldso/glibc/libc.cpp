@@ -56,15 +56,7 @@ bool uses_private_abi(const rtld::Module& m) {
 }
 
 // The ELF hash of GLIBC_PRIVATE, the one version these look-ups name.
-constexpr uint32_t kPrivateHash = [] {
-  uint32_t h = 0;
-  for (const char* p = "GLIBC_PRIVATE"; *p; ++p) {
-    h = (h << 4) + static_cast<unsigned char>(*p);
-    h ^= (h & 0xf0000000u) >> 24;
-    h &= 0x0fffffffu;
-  }
-  return h;
-}();
+constexpr uint32_t kPrivateHash = rtld::sysv_hash("GLIBC_PRIVATE");
 static_assert(kPrivateHash == 0x0963cf85);  // as libc.so.6's version definition records it
 
 // `referrer`: the object glibc's ld.so makes the look-up for (LD_DEBUG=symbols, bindings

@@ -5,6 +5,7 @@
 
 #include "field.hpp"
 #include "rtld/module.hpp"
+#include "rtld/symbols.hpp"
 
 extern "C" {
 extern unsigned char _rtld_global[];
@@ -85,11 +86,7 @@ struct Named {
   const char* name;
   uint32_t hash;
 };
-consteval Named named(const char* name) {
-  uint32_t h = 5381;
-  for (const char* p = name; *p; ++p) h = h * 33 + static_cast<unsigned char>(*p);
-  return {name, h};
-}
+consteval Named named(const char* name) { return {name, rtld::gnu_hash_of(name)}; }
 void* libc_function(Named name);   // libc.cpp: a function of the global scope, or null
 void thread_tls_reset(void* tcb);        // exports.cpp: per-thread dlerror() state of a TCB
 void thread_tls_released(void* tcb);

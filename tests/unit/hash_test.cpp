@@ -22,6 +22,11 @@ TEST(GnuHash, KnownValues) {
   EXPECT_EQ(rtld::gnu_hash("abcdefghijklmnopqrstuvwxyz0123456789"), 0x774c7211u);
 }
 
+// The compile-time forms (ld.so's own look-ups in libc use them) give the same values.
+static_assert(rtld::gnu_hash_of("printf") == 0x156b2bb8u);
+static_assert(rtld::gnu_hash_of("_ZNSt8ios_base4InitC1Ev") == 0x4cd4b8c7u);
+static_assert(rtld::sysv_hash("GLIBC_PRIVATE") == 0x0963cf85u);
+
 TEST(GnuHash, ImageVariantAgreesAtEveryLengthAndAlignment) {
   alignas(16) char buf[96];
   for (size_t off = 0; off < 8; ++off)
