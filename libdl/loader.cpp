@@ -373,8 +373,9 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
   auto lookup = [&](unsigned lookup_flags) {
     auto in = [&](Module* const* scope, size_t count) {
       // (a COPY relocation's look-up skips the executable: rare, by name)
-      return skip ? rtld::find_in_scope(scope, count, rtld::name_of_symbol(referrer, index), want, lookup_flags, skip)
-                  : rtld::find_reference(scope, count, referrer, index, want, lookup_flags);
+      return skip ? rtld::find_in_scope(scope, count, rtld::name_of_symbol(referrer, index), want,
+                                        lookup_flags, skip)
+                  : rtld::find_reference(scope, count, referrer, index, lookup_flags);
     };
     rtld::SymbolMatch match;
     if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {

@@ -67,7 +67,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     g.chain = g.buckets + g.nbuckets;
     if (!inside(m, g.bloom, (size_t{bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
       return diag.fail(name, "invalid DT_GNU_HASH table");
-    // find_reference asks filters with bit 0 of a hash unknown, which a shift of 0 (no linker
+    // none_ahead_defines asks filters with bit 0 of a hash unknown, which a shift of 0 (no linker
     // writes one) would make the second bit depend on: such a filter is not used.
     if (g.bloom_shift == 0) g.bloom = &kBloomPassAll, g.bloom_mask = 0;
     // Symbol count: past the last chain that any bucket starts.

@@ -106,7 +106,17 @@ constexpr uint32_t kJumpSlotType = [] {
 
 class Driver {
  public:
-  Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {}
+  Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {
+    if (!direct_) return;
+    const size_t n = opt_.scope_count, i = place(opt_.scope, n);
+    ahead_ = opt_.scope, ahead_count_ = i, own_ = i < n;
+    const Module* root = m_.scope_root;
+    if (own_ || !root || !root->closure) return;
+    const size_t j = place(root->closure, root->closure_count);
+    if (j == root->closure_count || n + j > sizeof copied_ / sizeof *copied_) return;
+    for (size_t k = 0; k < n + j; ++k) copied_[k] = k < n ? opt_.scope[k] : root->closure[k - n];
+    ahead_ = copied_, ahead_count_ = n + j, own_ = true;
+  }
 
   // The first pass over a table: everything but (when deferred) IRELATIVE, whose positions
   // are remembered for the second pass.
@@ -224,14 +234,12 @@ class Driver {
     return true;
   }
 
-  // The common lookup, done here without the resolver: along opt_.scope, settled there.
-  SymbolMatch find_directly(uint32_t index, const elf::Sym& ref, unsigned flags) const {
-    const Version* want = reference_version(m_, index);
-    const unsigned lookup_flags = (flags & kResolveJumpSlot) ? unsigned{kLookupPlt} : 0u;
-    SymbolMatch match = find_reference(opt_.scope, opt_.scope_count, m_, index, want, lookup_flags);
-    // Then the local scope of the open that loaded it, as the resolver searches it.
+  // The common lookup, done here without the resolver: along opt_.scope, then the local scope
+  // of the open that loaded the object (as the resolver searches them), settled there.
+  SymbolMatch find_directly(uint32_t index, const elf::Sym& ref, unsigned lookup_flags) const {
+    SymbolMatch match = find_reference(opt_.scope, opt_.scope_count, m_, index, lookup_flags);
     if (const Module* root = m_.scope_root; !match && root && root->closure)
-      match = find_reference(root->closure, root->closure_count, m_, index, want, lookup_flags);
+      match = find_reference(root->closure, root->closure_count, m_, index, lookup_flags);
     if (!match) return {};
     if (match.module != &m_) {
       if (elf::st_visibility(ref.st_other) == elf::STV_PROTECTED && ref.st_shndx != elf::SHN_UNDEF)
@@ -256,7 +264,16 @@ class Driver {
     // The common case, settled along opt_.scope without going through resolve().
     const elf::Sym& ref = m_.dyn.symtab[index];
     if (direct_ && elf::st_bind(ref.st_info) != elf::STB_LOCAL) {
-      if (SymbolMatch match = find_directly(index, ref, flags)) {
+      const unsigned lookup_flags = (flags & kResolveJumpSlot) ? unsigned{kLookupPlt} : 0u;
+      // Most often one of the object's own definitions, with no object ahead of it in the scope
+      // defining the name (unique symbols are left to the resolver).
+      SymbolMatch match{&ref, &m_};
+      if (!(own_ &&
+            own_definition(m_, index, lookup_flags,
+                           (1u << elf::STB_GLOBAL) | (1u << elf::STB_WEAK)) &&
+            none_ahead_defines(ahead_, ahead_count_, m_, index, lookup_flags)))
+        match = find_directly(index, ref, lookup_flags);
+      if (match) {
         ++lookups_;
         const elf::Sym& d = *match.sym;
         if (opt_.bound) opt_.bound(m_, index, Resolved{match.module, &d, 0, true});
@@ -405,6 +422,18 @@ class Driver {
   Module& m_;
   const RelocationOptions& opt_;
   const bool direct_ = opt_.scope && !m_.dyn.symbolic && !(m_.scope_root && m_.scope_root->deepbind);
+  // The objects a lookup from m_ asks before m_ itself, in find_directly's order: those ahead of
+  // it in opt_.scope, or all of opt_.scope and those ahead of it in its local scope (copied into
+  // one array, when they fit).
+  bool own_ = false;
+  Module* const* ahead_ = nullptr;
+  size_t ahead_count_ = 0;
+  Module* copied_[48];
+  size_t place(Module* const* scope, size_t count) const {
+    size_t i = 0;
+    while (i < count && scope[i] != &m_) ++i;
+    return i;
+  }
   struct LastAddress {
     uint32_t index = 0;  // of the symbol + 1 (0: empty)
     unsigned flags = 0;

@@ -70,10 +70,6 @@ SymbolName name_of_symbol(const Module& m, uint32_t index) {
 
 namespace {
 
-constexpr unsigned kDefinable = (1u << elf::STT_NOTYPE) | (1u << elf::STT_OBJECT) |
-                                (1u << elf::STT_FUNC) | (1u << elf::STT_COMMON) |
-                                (1u << elf::STT_TLS) | (1u << elf::STT_GNU_IFUNC);
-
 // State of one object's scan for an unversioned request: glibc accepts a lone non-default
 // version when nothing better exists.
 struct Candidate {
@@ -89,10 +85,9 @@ struct Candidate {
   unsigned char type = elf::st_type(s.st_info);
   if ((s.st_value == 0 && s.st_shndx != elf::SHN_ABS && type != elf::STT_TLS) ||
       (s.st_shndx == elf::SHN_UNDEF && (s.st_value == 0 || (flags & kLookupPlt))) ||
-      !((1u << type) & kDefinable))
+      !((1u << type) & kDefinableTypes))
     return 0;
-  unsigned char bind = elf::st_bind(s.st_info);
-  if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK && bind != elf::STB_GNU_UNIQUE) return 0;
+  if (!((1u << elf::st_bind(s.st_info)) & kDefinableBinds)) return 0;
   if (s.st_name >= m.dyn.strsz) return 0;
   // A reference to one of the object's own definitions names it with the very same string.
   if (const char* have = m.str(s.st_name); have != name.name &&
@@ -118,12 +113,6 @@ struct Candidate {
     return (v & elf::VERSYM_HIDDEN) ? 0 : -1;
   }
   return 1;
-}
-
-// Whether symbol `index` of `m` is one its hash table lists (so a lookup can find it).
-inline bool in_hash_table(const Module& m, uint32_t index) {
-  if (m.gnu.buckets) return index >= m.gnu.symoffset && index < m.gnu.symbol_end;
-  return m.sysv.buckets && index < m.sysv.nchain;
 }
 
 }  // namespace
@@ -184,53 +173,15 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
   return {};
 }
 
+bool defines_reference(const Module& m, const Module& referrer, uint32_t index, unsigned flags) {
+  return find_in_module(m, name_of_symbol(referrer, index), version_of_reference(referrer, index),
+                        flags);
+}
+
 SymbolMatch find_reference(Module* const* scope, size_t count, const Module& referrer,
-                           uint32_t index, const Version* want, unsigned flags) {
-  size_t i = 0;
-  const GnuHash& g = referrer.gnu;
-  if (g.buckets && in_hash_table(referrer, index)) {
-    // One of the referrer's own definitions, the usual case (a library's references to its own
-    // functions and data). Bits 31..1 of its hash are in the referrer's chain: the bloom
-    // filters of the objects before the referrer are asked with either value of bit 0.
-    const uint32_t h = g.chain[index - g.symoffset] & ~1u;
-    constexpr uint32_t kBits = BloomProbe::kBits;
-    const uint32_t word = h / kBits;
-    const uintptr_t pair = uintptr_t{3} << (h % kBits);
-    SymbolName exact(nullptr, 0, true);
-    for (; i < count; ++i) {
-      const Module* m = scope[i];
-      if (m == &referrer) {
-        // Reached first: its own definition, which is what its hash chain would give (an
-        // object defines a name once per version), when acceptable for the reference.
-        const elf::Sym& s = m->dyn.symtab[index];
-        if (s.st_shndx == elf::SHN_UNDEF ||
-            (s.st_value == 0 && s.st_shndx != elf::SHN_ABS && elf::st_type(s.st_info) != elf::STT_TLS))
-          break;
-        if (!((1u << elf::st_type(s.st_info)) & kDefinable)) break;
-        if (unsigned char b = elf::st_bind(s.st_info);
-            b != elf::STB_GLOBAL && b != elf::STB_WEAK && b != elf::STB_GNU_UNIQUE)
-          break;
-        // Its version is the one asked for (want was read from the same versym entry), or,
-        // unversioned, must be a default one.
-        if (!want && m->dyn.versym &&
-            (m->dyn.versym[index] & elf::VERSYM_INDEX) >= ((flags & kLookupNewest) ? 2 : 3))
-          break;
-        if (want && (!m->dyn.versym || &m->versions[m->dyn.versym[index] & elf::VERSYM_INDEX] != want))
-          break;
-        return {&s, m};
-      }
-      const GnuHash& mg = m->gnu;  // (an object without a filter has one that lets all through)
-      uintptr_t w = mg.bloom[word & mg.bloom_mask];
-      if (!(w & pair) || !((w >> ((h >> mg.bloom_shift) % kBits)) & 1)) continue;
-      // A filter that lets it through (a third of the time in large libraries): asked again
-      // with the exact hash, then searched.
-      if (!exact.name) exact = name_of_symbol(referrer, index);
-      if (bloom_rejects(*m, exact)) continue;
-      if (const elf::Sym* s = search_module(*m, exact, want, flags)) return {s, m};
-    }
-    if (i == count) return {};  // every object asked (the referrer not among them: a local scope)
-  }
-  return find_in_scope(scope + i, count - i, name_of_symbol(referrer, index), want, flags);
+                           uint32_t index, unsigned flags) {
+  return find_in_scope(scope, count, name_of_symbol(referrer, index),
+                       version_of_reference(referrer, index), flags);
 }
 
 }  // namespace rtld

@@ -87,6 +87,63 @@ struct BloomProbe {
   return BloomProbe(name.gnu).rejects(m);
 }
 
+// Binding classes check_symbol accepts for a definition: the caller of own_definition may leave
+// unique symbols out (to settle them some other way).
+constexpr unsigned kDefinableBinds =
+    (1u << elf::STB_GLOBAL) | (1u << elf::STB_WEAK) | (1u << elf::STB_GNU_UNIQUE);
+constexpr unsigned kDefinableTypes = (1u << elf::STT_NOTYPE) | (1u << elf::STT_OBJECT) |
+                                     (1u << elf::STT_FUNC) | (1u << elf::STT_COMMON) |
+                                     (1u << elf::STT_TLS) | (1u << elf::STT_GNU_IFUNC);
+
+// Whether symbol `index` of `m` is a definition that m's own reference to it (a relocation)
+// accepts, with a binding among `binds`: what a search of m's GNU hash table for its name and
+// version would find, since an object defines a name once per version. The version asked for is
+// the symbol's own (reference_version), so only an unversioned reference has one to check.
+[[gnu::always_inline]] inline bool own_definition(const Module& m, uint32_t index, unsigned flags,
+                                                  unsigned binds) {
+  if (index < m.gnu.symoffset || index >= m.gnu.symbol_end) return false;  // not in the chains
+  const elf::Sym& s = m.dyn.symtab[index];
+  const unsigned type = elf::st_type(s.st_info);
+  if (s.st_shndx == elf::SHN_UNDEF ||
+      (s.st_value == 0 && s.st_shndx != elf::SHN_ABS && type != elf::STT_TLS) ||
+      !((1u << type) & kDefinableTypes) || !((1u << elf::st_bind(s.st_info)) & binds))
+    return false;
+  if (const uint16_t* versym = m.dyn.versym) {
+    // A version index of the object's own (reference_version gives it): the one asked for.
+    // Otherwise the reference is unversioned, which a non-default version does not satisfy.
+    const uint16_t v = versym[index] & elf::VERSYM_INDEX;
+    if (v >= ((flags & kLookupNewest) ? 2 : 3) &&
+        !(m.versions && v < m.version_count && m.versions[v].name))
+      return false;
+  }
+  return true;
+}
+
+// Whether `m` defines the name of the referrer's symbol `index` for its reference (its version),
+// once m's bloom filter has let bits 31..1 of the hash through.
+bool defines_reference(const Module& m, const Module& referrer, uint32_t index, unsigned flags);
+
+// Whether none of `ahead` (the objects a lookup asks before the referrer) defines the name of
+// the referrer's symbol `index`, one of its GNU hash table's. Bits 31..1 of the hash are in the
+// referrer's chain: the bloom filters are asked with either value of bit 0, and an object whose
+// filter lets the name through is searched.
+[[gnu::always_inline]] inline bool none_ahead_defines(Module* const* ahead, size_t count,
+                                                      const Module& referrer, uint32_t index,
+                                                      unsigned flags) {
+  constexpr uint32_t kBits = BloomProbe::kBits;
+  const uint32_t h = referrer.gnu.chain[index - referrer.gnu.symoffset] & ~1u;
+  const uint32_t word = h / kBits;
+  const uintptr_t pair = uintptr_t{3} << (h % kBits);
+  for (Module *const *p = ahead, *const *end = ahead + count; p != end; ++p) {
+    const GnuHash& g = (*p)->gnu;  // (an object without a filter has one that lets all through)
+    const uintptr_t w = g.bloom[word & g.bloom_mask];
+    if ((w & pair) && ((w >> ((h >> g.bloom_shift) % kBits)) & 1) &&
+        defines_reference(**p, referrer, index, flags))
+      return false;
+  }
+  return true;
+}
+
 // The definition of `name` in one object, honouring the requested version (or none).
 const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Version* want,
                                unsigned flags);
@@ -95,10 +152,11 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
 SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& name,
                           const Version* want, unsigned flags, const Module* skip = nullptr);
 
-// find_in_scope for the reference of relocation symbol `index` of `referrer`: its name and
-// hash read from the referrer's tables, its own definition recognised without a search.
+// find_in_scope for the reference of relocation symbol `index` of `referrer`, for the version
+// it asks for (reference_version): its name and hash read from the referrer's tables, its own
+// definition recognised without a search.
 SymbolMatch find_reference(Module* const* scope, size_t count, const Module& referrer,
-                           uint32_t index, const Version* want, unsigned flags);
+                           uint32_t index, unsigned flags);
 
 // glibc's rule for a reference to a symbol that the referring object itself defines with
 // protected visibility: it binds to that definition, unless what the scope found first is an

@@ -279,7 +279,7 @@ TEST(LookupRulesGnu, SymbolPastTheChainsIsHashed) {
   symtab[4].st_name = symtab[2].st_name;  // "b", past the chains
   EXPECT_EQ(rtld::name_of_symbol(s.m, 4).gnu, rtld::gnu_hash("b"));
   rtld::Module* scope[] = {&s.m};
-  rtld::SymbolMatch own = rtld::find_reference(scope, 1, s.m, 4, nullptr, 0);
+  rtld::SymbolMatch own = rtld::find_reference(scope, 1, s.m, 4, 0);
   ASSERT_TRUE(own);
   EXPECT_EQ(own.sym, &s.m.dyn.symtab[2]);  // found through the table: the chains' "b"
 }
