@@ -76,21 +76,19 @@ constexpr uint32_t kJumpSlotType = [] {
   return false;
 }
 
-// The DT_RELACOUNT block eight entries at a time while their offsets ascend, as linkers sort
-// them: each block's first offset not below the previous block's last (the first one not below
-// lo) and its last not above hi put all eight between lo and hi, with one comparison each instead
-// of a bounds check each. Returns where it stopped: the rest (a block out of order, or the last
-// few entries) is left to the loop that checks each entry.
-[[gnu::noinline]] const elf::Rela* relocate_ascending(const elf::Rela* r, const elf::Rela* stop, uintptr_t base,
-                                                      uintptr_t lo, uintptr_t hi) {
+// The DT_RELACOUNT block eight entries at a time, for an object whose image starts at its load
+// bias (shared objects and PIEs: offsets count from the image's start). No offset is above the
+// bitwise OR of the block's eight, so that OR not above `span` puts all eight inside the image:
+// one OR an entry instead of a bounds check. Returns where it stopped, at a block whose OR is
+// above (one outside the image, or offsets near its end) or at the last few entries: those are
+// left to the loop that checks each entry.
+[[gnu::noinline]] const elf::Rela* relocate_block8(const elf::Rela* r, const elf::Rela* stop,
+                                                   uintptr_t base, uintptr_t span) {
   if (stop - r < 8) return r;
-  const elf::Rela* const last = stop - 8;
-  for (uintptr_t previous = lo; r <= last; r += 8) {
+  for (const elf::Rela* const last = stop - 8; r <= last; r += 8) {
     const uintptr_t o0 = r[0].r_offset, o1 = r[1].r_offset, o2 = r[2].r_offset, o3 = r[3].r_offset;
     const uintptr_t o4 = r[4].r_offset, o5 = r[5].r_offset, o6 = r[6].r_offset, o7 = r[7].r_offset;
-    if (o0 < previous || o1 < o0 || o2 < o1 || o3 < o2 || o4 < o3 || o5 < o4 || o6 < o5 ||
-        o7 < o6 || o7 > hi)
-      break;
+    if ((o0 | o1 | o2 | o3 | o4 | o5 | o6 | o7) > span) break;
     *reinterpret_cast<uintptr_t*>(base + o0) = base + static_cast<uintptr_t>(r[0].r_addend);
     *reinterpret_cast<uintptr_t*>(base + o1) = base + static_cast<uintptr_t>(r[1].r_addend);
     *reinterpret_cast<uintptr_t*>(base + o2) = base + static_cast<uintptr_t>(r[2].r_addend);
@@ -99,7 +97,6 @@ constexpr uint32_t kJumpSlotType = [] {
     *reinterpret_cast<uintptr_t*>(base + o5) = base + static_cast<uintptr_t>(r[5].r_addend);
     *reinterpret_cast<uintptr_t*>(base + o6) = base + static_cast<uintptr_t>(r[6].r_addend);
     *reinterpret_cast<uintptr_t*>(base + o7) = base + static_cast<uintptr_t>(r[7].r_addend);
-    previous = o7;
   }
   return r;
 }
@@ -138,10 +135,14 @@ class Driver {
         if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(e.r_addend);
         else *where += base;
       };
-      if constexpr (kHasAddend<R>) r = relocate_ascending(r, stop, base, lo, lo + span);
-      for (; r != stop; ++r) {  // the rest (fewer than eight, or not in order): checked one by one
-        if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
-        relocate(*r);
+      while (r != stop) {
+        if constexpr (kHasAddend<R>)
+          if (lo == 0 && (r = relocate_block8(r, stop, base, span)) == stop) break;
+        // Then a block (or the last few entries) checked one by one.
+        for (const R* e = stop - r > 8 ? r + 8 : stop; r != e; ++r) {
+          if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
+          relocate(*r);
+        }
       }
       relative_ += static_cast<size_t>(r - first);
     }

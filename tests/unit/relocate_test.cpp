@@ -1,7 +1,7 @@
 // relocate_module's relative relocations on a synthetic object: the DT_RELACOUNT block is taken
-// eight entries at a time while the offsets ascend (the first and last bounds-checked), and entry
-// by entry otherwise; either way every entry is applied, and an offset outside the object is an
-// error before anything is written outside it.
+// eight entries at a time when the bitwise OR of their offsets is inside the object, and entry by
+// entry otherwise; either way every entry is applied, and an offset outside the object is an error
+// before anything is written outside it.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -74,8 +74,21 @@ TEST(RelativeRelocations, UnsortedBlockAppliesEveryEntry) {
   EXPECT_TRUE(s.guards_intact());
 }
 
+// Offsets near the end of the object, all inside it, whose OR is past it (0x40 | 0x18 = 0x58,
+// the object being 0x50 bytes): those blocks are applied entry by entry, the blocks after them
+// eight at a time again.
+TEST(RelativeRelocations, BlockWhoseOrIsPastTheEndAppliesEveryEntry) {
+  Synthetic s(11);  // offsets 0 to 0x50
+  const size_t order[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 3,  10, 9, 4, 2, 1, 0, 7,
+                          6, 5, 4, 3, 2, 1, 0, 8, 9, 10, 7,  6, 5, 4, 3, 9};
+  for (size_t w : order) s.add(w * sizeof(uintptr_t), static_cast<int64_t>(w));
+  ASSERT_TRUE(s.relocate(sizeof order / sizeof *order)) << s.diag.message();
+  for (size_t w = 0; w < 11; ++w) EXPECT_EQ(s.word(w), s.m.image.start + w) << w;
+  EXPECT_TRUE(s.guards_intact());
+}
+
 // An offset past the end (or before the start) inside an eight-entry block, with the block's
-// first and last entries inside: the block does not ascend, and the entry-by-entry check stops.
+// other entries inside: the OR is past the end, and the entry-by-entry check stops.
 TEST(RelativeRelocations, OffsetOutsideTheObjectIsAnErrorAndWritesNothingOutside) {
   for (uint64_t bad : {uint64_t{100 * sizeof(uintptr_t)}, uint64_t{1} << 40, ~uint64_t{0} - 7}) {
     Synthetic s(16);
