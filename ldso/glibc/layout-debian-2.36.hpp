@@ -281,104 +281,106 @@ struct dont_free { static constexpr size_t offset = 16, size = 4; };
 // Tunables in this build's id order (the generated enum is hash-ordered, build-specific).
 enum class TunableType : unsigned char { Int32, Uint64, SizeT, String };
 enum class TunableSecurity : unsigned char { SxidErase, SxidIgnore, None };
-// Names are offsets into kTunableNames (no pointers: no relocations, half the size).
+// Limits and defaults are indices into kTunableNumbers (a byte each instead of an int).
 struct TunableInfo {
-  unsigned short name, env_alias;  // env_alias 0: none
-  TunableType type;
-  TunableSecurity security;
-  int min, max, initial;  // -1 as max: no limit (the type's largest value)
-  constexpr const char* name_text() const;
-  constexpr const char* alias_text() const;  // null: none
+  unsigned char kind;  // TunableType | TunableSecurity << 2
+  unsigned char min, max, initial;
+  constexpr TunableType type() const { return TunableType(kind & 3); }
+  constexpr TunableSecurity security() const { return TunableSecurity(kind >> 2); }
 };
-inline constexpr char kTunableNames[] =
-    "\0"
-    "glibc.rtld.nns\0"
-    "glibc.elision.skip_lock_after_retries\0"
-    "glibc.malloc.trim_threshold\0"
-    "MALLOC_TRIM_THRESHOLD_\0"
-    "glibc.malloc.perturb\0"
-    "MALLOC_PERTURB_\0"
-    "glibc.cpu.x86_shared_cache_size\0"
-    "glibc.pthread.rseq\0"
-    "glibc.mem.tagging\0"
-    "glibc.elision.tries\0"
-    "glibc.elision.enable\0"
-    "glibc.malloc.hugetlb\0"
-    "glibc.cpu.x86_rep_movsb_threshold\0"
-    "glibc.malloc.mxfast\0"
-    "glibc.rtld.dynamic_sort\0"
-    "glibc.elision.skip_lock_busy\0"
-    "glibc.malloc.top_pad\0"
-    "MALLOC_TOP_PAD_\0"
-    "glibc.cpu.x86_rep_stosb_threshold\0"
-    "glibc.cpu.x86_non_temporal_threshold\0"
-    "glibc.cpu.x86_shstk\0"
-    "glibc.pthread.stack_cache_size\0"
-    "glibc.gmon.minarcs\0"
-    "glibc.cpu.hwcap_mask\0"
-    "LD_HWCAP_MASK\0"
-    "glibc.malloc.mmap_max\0"
-    "MALLOC_MMAP_MAX_\0"
-    "glibc.elision.skip_trylock_internal_abort\0"
-    "glibc.malloc.tcache_unsorted_limit\0"
-    "glibc.cpu.x86_ibt\0"
-    "glibc.cpu.hwcaps\0"
-    "glibc.elision.skip_lock_internal_abort\0"
-    "glibc.malloc.arena_max\0"
-    "MALLOC_ARENA_MAX\0"
-    "glibc.malloc.mmap_threshold\0"
-    "MALLOC_MMAP_THRESHOLD_\0"
-    "glibc.cpu.x86_data_cache_size\0"
-    "glibc.malloc.tcache_count\0"
-    "glibc.malloc.arena_test\0"
-    "MALLOC_ARENA_TEST\0"
-    "glibc.pthread.mutex_spin_count\0"
-    "glibc.gmon.maxarcs\0"
-    "glibc.rtld.optional_static_tls\0"
-    "glibc.malloc.tcache_max\0"
-    "glibc.malloc.check\0"
-    "MALLOC_CHECK_\0"
-    ;
+// -1 as a max: no limit (the type's largest value).
+inline constexpr int kTunableNumbers[] = {1, 16, 4, 0, 2147483647, 3, -1, 255, 2, 2048, 41943040, 50, 6, 32767, 100, 1048576, 512};
 inline constexpr TunableInfo kTunables[] = {
-    {1, 0, TunableType::SizeT, TunableSecurity::SxidErase, 1, 16, 4},  // 0 glibc.rtld.nns
-    {16, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 1 glibc.elision.skip_lock_after_retries
-    {54, 82, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 2 glibc.malloc.trim_threshold
-    {105, 126, TunableType::Int32, TunableSecurity::SxidIgnore, 0, 255, 0},  // 3 glibc.malloc.perturb
-    {142, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 4 glibc.cpu.x86_shared_cache_size
-    {174, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 1, 1},  // 5 glibc.pthread.rseq
-    {193, 0, TunableType::Int32, TunableSecurity::SxidIgnore, 0, 255, 0},  // 6 glibc.mem.tagging
-    {211, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 7 glibc.elision.tries
-    {231, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 1, 0},  // 8 glibc.elision.enable
-    {252, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 9 glibc.malloc.hugetlb
-    {273, 0, TunableType::SizeT, TunableSecurity::SxidErase, 1, -1, 0},  // 10 glibc.cpu.x86_rep_movsb_threshold
-    {307, 0, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 11 glibc.malloc.mxfast
-    {327, 0, TunableType::Int32, TunableSecurity::SxidErase, 1, 2, 2},  // 12 glibc.rtld.dynamic_sort
-    {351, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 13 glibc.elision.skip_lock_busy
-    {380, 401, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 14 glibc.malloc.top_pad
-    {417, 0, TunableType::SizeT, TunableSecurity::SxidErase, 1, -1, 2048},  // 15 glibc.cpu.x86_rep_stosb_threshold
-    {451, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 16 glibc.cpu.x86_non_temporal_threshold
-    {488, 0, TunableType::String, TunableSecurity::SxidErase, 0, 0, 0},  // 17 glibc.cpu.x86_shstk
-    {508, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 41943040},  // 18 glibc.pthread.stack_cache_size
-    {539, 0, TunableType::Int32, TunableSecurity::SxidErase, 50, 2147483647, 50},  // 19 glibc.gmon.minarcs
-    {558, 579, TunableType::Uint64, TunableSecurity::SxidErase, 0, -1, 6},  // 20 glibc.cpu.hwcap_mask
-    {593, 615, TunableType::Int32, TunableSecurity::SxidIgnore, 0, 2147483647, 0},  // 21 glibc.malloc.mmap_max
-    {632, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 22 glibc.elision.skip_trylock_internal_abort
-    {674, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 23 glibc.malloc.tcache_unsorted_limit
-    {709, 0, TunableType::String, TunableSecurity::SxidErase, 0, 0, 0},  // 24 glibc.cpu.x86_ibt
-    {727, 0, TunableType::String, TunableSecurity::SxidErase, 0, 0, 0},  // 25 glibc.cpu.hwcaps
-    {744, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 2147483647, 3},  // 26 glibc.elision.skip_lock_internal_abort
-    {783, 806, TunableType::SizeT, TunableSecurity::SxidIgnore, 1, -1, 0},  // 27 glibc.malloc.arena_max
-    {823, 851, TunableType::SizeT, TunableSecurity::SxidIgnore, 0, -1, 0},  // 28 glibc.malloc.mmap_threshold
-    {874, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 29 glibc.cpu.x86_data_cache_size
-    {904, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 30 glibc.malloc.tcache_count
-    {930, 954, TunableType::SizeT, TunableSecurity::SxidIgnore, 1, -1, 0},  // 31 glibc.malloc.arena_test
-    {972, 0, TunableType::Int32, TunableSecurity::SxidErase, 0, 32767, 100},  // 32 glibc.pthread.mutex_spin_count
-    {1003, 0, TunableType::Int32, TunableSecurity::SxidErase, 50, 2147483647, 1048576},  // 33 glibc.gmon.maxarcs
-    {1022, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 512},  // 34 glibc.rtld.optional_static_tls
-    {1053, 0, TunableType::SizeT, TunableSecurity::SxidErase, 0, -1, 0},  // 35 glibc.malloc.tcache_max
-    {1077, 1096, TunableType::Int32, TunableSecurity::SxidErase, 0, 3, 0},  // 36 glibc.malloc.check
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 0, 1, 2},  // 0 glibc.rtld.nns
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 4, 5},  // 1 glibc.elision.skip_lock_after_retries
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidIgnore) << 2, 3, 6, 3},  // 2 glibc.malloc.trim_threshold
+    {int(TunableType::Int32) | int(TunableSecurity::SxidIgnore) << 2, 3, 7, 3},  // 3 glibc.malloc.perturb
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 4 glibc.cpu.x86_shared_cache_size
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 0, 0},  // 5 glibc.pthread.rseq
+    {int(TunableType::Int32) | int(TunableSecurity::SxidIgnore) << 2, 3, 7, 3},  // 6 glibc.mem.tagging
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 4, 5},  // 7 glibc.elision.tries
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 0, 3},  // 8 glibc.elision.enable
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 9 glibc.malloc.hugetlb
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 0, 6, 3},  // 10 glibc.cpu.x86_rep_movsb_threshold
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidIgnore) << 2, 3, 6, 3},  // 11 glibc.malloc.mxfast
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 0, 8, 8},  // 12 glibc.rtld.dynamic_sort
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 4, 5},  // 13 glibc.elision.skip_lock_busy
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidIgnore) << 2, 3, 6, 3},  // 14 glibc.malloc.top_pad
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 0, 6, 9},  // 15 glibc.cpu.x86_rep_stosb_threshold
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 16 glibc.cpu.x86_non_temporal_threshold
+    {int(TunableType::String) | int(TunableSecurity::SxidErase) << 2, 3, 3, 3},  // 17 glibc.cpu.x86_shstk
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 10},  // 18 glibc.pthread.stack_cache_size
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 11, 4, 11},  // 19 glibc.gmon.minarcs
+    {int(TunableType::Uint64) | int(TunableSecurity::SxidErase) << 2, 3, 6, 12},  // 20 glibc.cpu.hwcap_mask
+    {int(TunableType::Int32) | int(TunableSecurity::SxidIgnore) << 2, 3, 4, 3},  // 21 glibc.malloc.mmap_max
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 4, 5},  // 22 glibc.elision.skip_trylock_internal_abort
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 23 glibc.malloc.tcache_unsorted_limit
+    {int(TunableType::String) | int(TunableSecurity::SxidErase) << 2, 3, 3, 3},  // 24 glibc.cpu.x86_ibt
+    {int(TunableType::String) | int(TunableSecurity::SxidErase) << 2, 3, 3, 3},  // 25 glibc.cpu.hwcaps
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 4, 5},  // 26 glibc.elision.skip_lock_internal_abort
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidIgnore) << 2, 0, 6, 3},  // 27 glibc.malloc.arena_max
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidIgnore) << 2, 3, 6, 3},  // 28 glibc.malloc.mmap_threshold
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 29 glibc.cpu.x86_data_cache_size
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 30 glibc.malloc.tcache_count
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidIgnore) << 2, 0, 6, 3},  // 31 glibc.malloc.arena_test
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 13, 14},  // 32 glibc.pthread.mutex_spin_count
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 11, 4, 15},  // 33 glibc.gmon.maxarcs
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 16},  // 34 glibc.rtld.optional_static_tls
+    {int(TunableType::SizeT) | int(TunableSecurity::SxidErase) << 2, 3, 6, 3},  // 35 glibc.malloc.tcache_max
+    {int(TunableType::Int32) | int(TunableSecurity::SxidErase) << 2, 3, 5, 3},  // 36 glibc.malloc.check
 };
-constexpr const char* TunableInfo::name_text() const { return kTunableNames + name; }
-constexpr const char* TunableInfo::alias_text() const { return env_alias ? kTunableNames + env_alias : nullptr; }
+// Every name starts with kTunablePrefix; kTunableNames holds the rest of each, in id order.
+inline constexpr char kTunablePrefix[] = "glibc.";
+inline constexpr char kTunableNames[] =
+    "rtld.nns\0"
+    "elision.skip_lock_after_retries\0"
+    "malloc.trim_threshold\0"
+    "malloc.perturb\0"
+    "cpu.x86_shared_cache_size\0"
+    "pthread.rseq\0"
+    "mem.tagging\0"
+    "elision.tries\0"
+    "elision.enable\0"
+    "malloc.hugetlb\0"
+    "cpu.x86_rep_movsb_threshold\0"
+    "malloc.mxfast\0"
+    "rtld.dynamic_sort\0"
+    "elision.skip_lock_busy\0"
+    "malloc.top_pad\0"
+    "cpu.x86_rep_stosb_threshold\0"
+    "cpu.x86_non_temporal_threshold\0"
+    "cpu.x86_shstk\0"
+    "pthread.stack_cache_size\0"
+    "gmon.minarcs\0"
+    "cpu.hwcap_mask\0"
+    "malloc.mmap_max\0"
+    "elision.skip_trylock_internal_abort\0"
+    "malloc.tcache_unsorted_limit\0"
+    "cpu.x86_ibt\0"
+    "cpu.hwcaps\0"
+    "elision.skip_lock_internal_abort\0"
+    "malloc.arena_max\0"
+    "malloc.mmap_threshold\0"
+    "cpu.x86_data_cache_size\0"
+    "malloc.tcache_count\0"
+    "malloc.arena_test\0"
+    "pthread.mutex_spin_count\0"
+    "gmon.maxarcs\0"
+    "rtld.optional_static_tls\0"
+    "malloc.tcache_max\0"
+    "malloc.check\0"
+    ;
+// The environment aliases: each the id of its tunable (a byte), then its name.
+inline constexpr char kTunableAliases[] =
+    "\2" "MALLOC_TRIM_THRESHOLD_\0"
+    "\3" "MALLOC_PERTURB_\0"
+    "\16" "MALLOC_TOP_PAD_\0"
+    "\24" "LD_HWCAP_MASK\0"
+    "\25" "MALLOC_MMAP_MAX_\0"
+    "\33" "MALLOC_ARENA_MAX\0"
+    "\34" "MALLOC_MMAP_THRESHOLD_\0"
+    "\37" "MALLOC_ARENA_TEST\0"
+    "\44" "MALLOC_CHECK_\0"
+    ;
 
 }  // namespace glibc::layout

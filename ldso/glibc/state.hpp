@@ -68,11 +68,15 @@ struct TunableId {
  private:
   static void unknown_tunable();  // not constexpr: naming an unknown tunable fails to compile
   static consteval size_t find(const char* name) {
+    for (const char* p = L::kTunablePrefix; *p; ++p, ++name)
+      if (*p != *name) unknown_tunable();
+    const char* a = L::kTunableNames;
     for (size_t i = 0; i < sizeof(L::kTunables) / sizeof(L::kTunables[0]); ++i) {
-      const char* a = L::kTunables[i].name_text();
       const char* b = name;
       while (*a && *a == *b) ++a, ++b;
       if (*a == *b) return i;
+      while (*a++) {
+      }
     }
     unknown_tunable();
     return 0;

@@ -38,31 +38,37 @@ bool parse_number(const char* s, const char* end, uint64_t& out) {
 
 void set_value(size_t id, const char* text, const char* end, bool secure) {
   const L::TunableInfo& t = L::kTunables[id];
-  if (secure && t.security != L::TunableSecurity::None) return;
-  if (t.type == L::TunableType::String) {
+  if (secure && t.security() != L::TunableSecurity::None) return;
+  if (t.type() == L::TunableType::String) {
     values[id] = {0, text, true};
     return;
   }
   uint64_t v = 0;
   if (!parse_number(text, end, v)) return;
-  bool is_unsigned = t.type != L::TunableType::Int32;
-  bool ok = is_unsigned ? (v >= static_cast<uint64_t>(t.min) &&
-                           (t.max == -1 || v <= static_cast<uint64_t>(t.max)))
-                        : (static_cast<int64_t>(v) >= t.min && static_cast<int64_t>(v) <= t.max);
+  bool is_unsigned = t.type() != L::TunableType::Int32;
+  int min = L::kTunableNumbers[t.min], max = L::kTunableNumbers[t.max];
+  bool ok = is_unsigned ? (v >= static_cast<uint64_t>(min) &&
+                           (max == -1 || v <= static_cast<uint64_t>(max)))
+                        : (static_cast<int64_t>(v) >= min && static_cast<int64_t>(v) <= max);
   if (ok) values[id] = {static_cast<int64_t>(v), nullptr, true};
 }
 
 size_t find(const char* name, size_t len) {
-  for (size_t i = 0; i < kCount; ++i)
-    if (rtld::str_len(L::kTunables[i].name_text()) == len && rtld::str_eq_n(L::kTunables[i].name_text(), name, len))
-      return i;
-  return kCount;
+  constexpr size_t kPrefix = sizeof(L::kTunablePrefix) - 1;
+  if (len < kPrefix || !rtld::str_eq_n(name, L::kTunablePrefix, kPrefix)) return kCount;
+  name += kPrefix, len -= kPrefix;
+  const char* n = L::kTunableNames;
+  size_t i = 0;
+  for (; i < kCount; ++i, n += rtld::str_len(n) + 1)
+    if (rtld::str_len(n) == len && rtld::str_eq_n(n, name, len)) break;
+  return i;
 }
 
 }  // namespace
 
 void init_tunables(Runtime& rt) {
-  for (size_t i = 0; i < kCount; ++i) values[i] = {L::kTunables[i].initial, nullptr, false};
+  for (size_t i = 0; i < kCount; ++i)
+    values[i] = {L::kTunableNumbers[L::kTunables[i].initial], nullptr, false};
   bool secure = rt.process.secure;
   for (char** e = rt.process.envp; *e; ++e) {
     // Only GLIBC_TUNABLES and the aliases (MALLOC_*, LD_HWCAP_MASK) matter: skip the rest fast.
@@ -92,13 +98,15 @@ void init_tunables(Runtime& rt) {
       }
       continue;
     }
-    for (size_t i = 0; i < kCount; ++i) {
-      const char* alias = L::kTunables[i].alias_text();
+    // Each alias is its tunable's id (a byte), then its name.
+    for (const char* a = L::kTunableAliases;
+         a < L::kTunableAliases + sizeof(L::kTunableAliases) - 1; a += rtld::str_len(a) + 1) {
+      size_t id = static_cast<unsigned char>(*a++);
       // Cheap rejections first: most variables share no first letter with any alias.
-      if (!alias || alias[0] != first || !rtld::str_eq_n(alias, *e, name_len) || alias[name_len]) continue;
+      if (a[0] != first || !rtld::str_eq_n(a, *e, name_len) || a[name_len]) continue;
       {
         const char* end = value + rtld::str_len(value);
-        set_value(i, value, end, secure);
+        set_value(id, value, end, secure);
       }
     }
   }
@@ -117,7 +125,8 @@ extern "C" __attribute__((visibility("default"))) void __tunable_get_val(unsigne
   using namespace ldso::glibc;
   if (id >= kCount) return;
   const Value& v = values[id];
-  switch (L::kTunables[id].type) {
+  L::TunableType type = L::kTunables[id].type();
+  switch (type) {
     case L::TunableType::Int32: *static_cast<int32_t*>(valp) = static_cast<int32_t>(v.number); break;
     case L::TunableType::Uint64:
     case L::TunableType::SizeT: *static_cast<int64_t*>(valp) = v.number; break;
@@ -128,7 +137,8 @@ extern "C" __attribute__((visibility("default"))) void __tunable_get_val(unsigne
       int64_t numval;
       const char* strval;
     } value;
-    if (L::kTunables[id].type == L::TunableType::String) value.strval = v.string;
+    if (type == L::TunableType::String)
+      value.strval = v.string;
     else value.numval = v.number;
     callback(&value);
   }

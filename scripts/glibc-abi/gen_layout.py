@@ -53,49 +53,55 @@ def main():
     w('// Tunables in this build\'s id order (the generated enum is hash-ordered, build-specific).')
     w('enum class TunableType : unsigned char { Int32, Uint64, SizeT, String };')
     w('enum class TunableSecurity : unsigned char { SxidErase, SxidIgnore, None };')
-    w('// Names are offsets into kTunableNames (no pointers: no relocations, half the size).')
+    w('// Limits and defaults are indices into kTunableNumbers (a byte each instead of an int).')
     w('struct TunableInfo {')
-    w('  unsigned short name, env_alias;  // env_alias 0: none')
-    w('  TunableType type;')
-    w('  TunableSecurity security;')
-    w('  int min, max, initial;  // -1 as max: no limit (the type\'s largest value)')
-    w('  constexpr const char* name_text() const;')
-    w('  constexpr const char* alias_text() const;  // null: none')
+    w('  unsigned char kind;  // TunableType | TunableSecurity << 2')
+    w('  unsigned char min, max, initial;')
+    w('  constexpr TunableType type() const { return TunableType(kind & 3); }')
+    w('  constexpr TunableSecurity security() const { return TunableSecurity(kind >> 2); }')
     w('};')
     types = {'TUNABLE_TYPE_INT_32': 'Int32', 'TUNABLE_TYPE_UINT_64': 'Uint64',
              'TUNABLE_TYPE_SIZE_T': 'SizeT', 'TUNABLE_TYPE_STRING': 'String'}
     secs = {'TUNABLE_SECLEVEL_SXID_ERASE': 'SxidErase', 'TUNABLE_SECLEVEL_SXID_IGNORE': 'SxidIgnore',
             'TUNABLE_SECLEVEL_NONE': 'None'}
-    rows, blob = [], ['']
-    offset = {'': 0}
-    def text(t):
-        if t not in offset:
-            offset[t] = sum(len(b) + 1 for b in blob)
-            blob.append(t)
-        return offset[t]
+    prefix = 'glibc.'
+    rows, names, aliases, numbers = [], [], [], []
+    def number(v):
+        v = '0' if v.startswith('0x0') else v
+        assert -2**31 <= int(v, 0) < 2**31, 'tunable limit does not fit in an int: ' + v
+        if int(v, 0) not in [int(n, 0) for n in numbers]:
+            numbers.append(v)
+        return [int(n, 0) for n in numbers].index(int(v, 0))
     for i, line in enumerate(l for l in open(tunables_path) if l.strip()):
         cols = [c.strip() for c in line.split('\t')]
         tid, name, ttype = int(cols[0]), cols[2], cols[3]
         kv = dict(c.split('=', 1) for c in cols[4:] if '=' in c)
         assert tid == i, 'tunable ids must be dense and in order'
-        def num(v):
-            v = '0' if v.startswith('0x0') else v
-            assert -2**31 <= int(v, 0) < 2**31, 'tunable limit does not fit in an int: ' + v
-            return v
-        rows.append('    {%d, %d, TunableType::%s, TunableSecurity::%s, %s, %s, %s},  // %d %s'
-                    % (text(name), text(kv['alias']) if kv['alias'] else 0, types[ttype], secs[kv['sec']],
-                       num(kv['min']), num(kv['max']), num(kv['default']), tid, name))
-    assert sum(len(b) + 1 for b in blob) < 65536
-    w('inline constexpr char kTunableNames[] =')
-    for b in blob:
-        w('    "%s\\0"' % b)
-    w('    ;')
+        assert tid < 256 and name.startswith(prefix) and len(name) > len(prefix)
+        names.append(name[len(prefix):])
+        if kv['alias']:
+            aliases.append((tid, kv['alias']))
+        rows.append('    {int(TunableType::%s) | int(TunableSecurity::%s) << 2, %d, %d, %d},  // %d %s'
+                    % (types[ttype], secs[kv['sec']], number(kv['min']), number(kv['max']),
+                       number(kv['default']), tid, name))
+    assert len(numbers) < 256
+    w('// -1 as a max: no limit (the type\'s largest value).')
+    w('inline constexpr int kTunableNumbers[] = {%s};' % ', '.join(numbers))
     w('inline constexpr TunableInfo kTunables[] = {')
     for r in rows:
         w(r)
     w('};')
-    w('constexpr const char* TunableInfo::name_text() const { return kTunableNames + name; }')
-    w('constexpr const char* TunableInfo::alias_text() const { return env_alias ? kTunableNames + env_alias : nullptr; }')
+    w('// Every name starts with kTunablePrefix; kTunableNames holds the rest of each, in id order.')
+    w('inline constexpr char kTunablePrefix[] = "%s";' % prefix)
+    w('inline constexpr char kTunableNames[] =')
+    for n in names:
+        w('    "%s\\0"' % n)
+    w('    ;')
+    w('// The environment aliases: each the id of its tunable (a byte), then its name.')
+    w('inline constexpr char kTunableAliases[] =')
+    for tid, a in aliases:
+        w('    "\\%o" "%s\\0"' % (tid, a))
+    w('    ;')
     w('')
     w('}  // namespace glibc::layout')
     print('\n'.join(out))
