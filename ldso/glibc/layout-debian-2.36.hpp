@@ -370,17 +370,17 @@ inline constexpr char kTunableNames[] =
     "malloc.tcache_max\0"
     "malloc.check\0"
     ;
-// The environment aliases: each the id of its tunable (a byte), then its name.
+// The environment aliases: each the id of its tunable and its length (a byte each), then its name.
 inline constexpr char kTunableAliases[] =
-    "\2" "MALLOC_TRIM_THRESHOLD_\0"
-    "\3" "MALLOC_PERTURB_\0"
-    "\16" "MALLOC_TOP_PAD_\0"
-    "\24" "LD_HWCAP_MASK\0"
-    "\25" "MALLOC_MMAP_MAX_\0"
-    "\33" "MALLOC_ARENA_MAX\0"
-    "\34" "MALLOC_MMAP_THRESHOLD_\0"
-    "\37" "MALLOC_ARENA_TEST\0"
-    "\44" "MALLOC_CHECK_\0"
+    "\2\26" "MALLOC_TRIM_THRESHOLD_"
+    "\3\17" "MALLOC_PERTURB_"
+    "\16\17" "MALLOC_TOP_PAD_"
+    "\24\15" "LD_HWCAP_MASK"
+    "\25\20" "MALLOC_MMAP_MAX_"
+    "\33\20" "MALLOC_ARENA_MAX"
+    "\34\26" "MALLOC_MMAP_THRESHOLD_"
+    "\37\21" "MALLOC_ARENA_TEST"
+    "\44\15" "MALLOC_CHECK_"
     ;
 
 }  // namespace glibc::layout

@@ -98,15 +98,14 @@ void init_tunables(Runtime& rt) {
       }
       continue;
     }
-    // Each alias is its tunable's id (a byte), then its name.
+    // Each alias is its tunable's id and its length (a byte each), then its name.
     for (const char* a = L::kTunableAliases;
-         a < L::kTunableAliases + sizeof(L::kTunableAliases) - 1; a += rtld::str_len(a) + 1) {
-      size_t id = static_cast<unsigned char>(*a++);
-      // Cheap rejections first: most variables share no first letter with any alias.
-      if (a[0] != first || !rtld::str_eq_n(a, *e, name_len) || a[name_len]) continue;
+         a < L::kTunableAliases + sizeof(L::kTunableAliases) - 1; a += 2 + a[1]) {
+      // Cheap rejections first: most variables differ in length from every alias.
+      if (static_cast<size_t>(a[1]) != name_len || !rtld::str_eq_n(a + 2, *e, name_len)) continue;
       {
         const char* end = value + rtld::str_len(value);
-        set_value(id, value, end, secure);
+        set_value(static_cast<unsigned char>(a[0]), value, end, secure);
       }
     }
   }

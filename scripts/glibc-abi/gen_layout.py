@@ -97,10 +97,11 @@ def main():
     for n in names:
         w('    "%s\\0"' % n)
     w('    ;')
-    w('// The environment aliases: each the id of its tunable (a byte), then its name.')
+    w('// The environment aliases: each the id of its tunable and its length (a byte each), then its name.')
     w('inline constexpr char kTunableAliases[] =')
     for tid, a in aliases:
-        w('    "\\%o" "%s\\0"' % (tid, a))
+        assert len(a) < 128
+        w('    "\\%o\\%o" "%s"' % (tid, len(a), a))
     w('    ;')
     w('')
     w('}  // namespace glibc::layout')
