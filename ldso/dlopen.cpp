@@ -42,6 +42,8 @@ void setup_run_time_loading() {
   Runtime& rt = runtime;
   dl::Loader& l = rt.loader;
   l.set = &rt.objects;
+  // Small objects opened from now on are kept mapped after their last dlclose, for a reopen.
+  rt.objects.keep_limit = 16384;
   l.search = &rt.search;
   l.static_tls_limit = rt.objects.tls.size + glibc::static_tls_surplus();
   l.static_tls_optional = glibc::static_tls_optional();

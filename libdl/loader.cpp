@@ -243,7 +243,7 @@ void roll_back(Loader& loader, Module* keep, bool announced) {
     if (announced && loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *m);
     forget(loader, m);
     rtld::remove_module(set, m);
-    rtld::unmap_image(m->image);
+    rtld::retire_image(set, *m, false);
     release_tls_desc_args(*set.arena, *m);
   }
   rtld::build_global_scope(set);
@@ -675,7 +675,7 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
         continue;
       }
       if (o->tls.id) ++tls.generation;
-      rtld::unmap_image(o->image);
+      rtld::retire_image(set, *o, true);
       release_tls_desc_args(a, *o);
       a.release(o->closure);
       a.release(o->deps);

@@ -98,6 +98,81 @@ Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const
   return m;
 }
 
+namespace {
+
+enum class Pages { kCount, kSave, kRestore, kUnprotect };
+
+// The writable segments: their size in memory, and (kSave, kRestore) the bytes they have from
+// the file copied to or from `buffer`, where each segment has its size (kRestore zeroes their
+// bss too), or (kUnprotect) their pages made writable again (0 when that fails).
+[[gnu::noinline]] size_t writable_pages(const Image& image, Pages what, uint8_t* buffer = nullptr) {
+  const size_t page = platform::page_size();
+  size_t total = 0;
+  for (size_t i = 0; i < image.phnum; ++i) {
+    const elf::Phdr& p = image.phdr[i];
+    if (p.p_type != elf::PT_LOAD || !(p.p_flags & elf::PF_W)) continue;
+    auto* seg = reinterpret_cast<uint8_t*>(image.bias + p.p_vaddr);
+    if (what == Pages::kSave || what == Pages::kRestore) {
+      uint8_t *to = seg, *from = buffer + total;
+      if (what == Pages::kSave) to = from, from = seg;
+      mem_copy(to, from, p.p_filesz);
+      if (what == Pages::kRestore) mem_zero(seg + p.p_filesz, p.p_memsz - p.p_filesz);
+    }
+    uintptr_t start = align_down(reinterpret_cast<uintptr_t>(seg), page);
+    if (what == Pages::kUnprotect &&
+        platform::protect(start,
+                          align_up(reinterpret_cast<uintptr_t>(seg) + p.p_memsz, page) - start,
+                          platform::kRead | platform::kWrite) != 0)
+      return 0;
+    total += p.p_memsz;
+  }
+  return total + (what == Pages::kUnprotect);
+}
+
+// The kept image of `id`, taken off the list with its pages put back (its image copied to
+// `image`); or nullptr.
+KeptImage* take_kept(ObjectSet& set, const platform::FileId& id, Image& image) {
+  for (KeptImage** p = &set.kept; *p; p = &(*p)->next) {
+    KeptImage* k = *p;
+    if (k->id.device != id.device || k->id.inode != id.inode || k->id.size != id.size ||
+        k->id.changed != id.changed)
+      continue;
+    *p = k->next;
+    writable_pages(k->image, Pages::kRestore, k->initial);
+    image = k->image;
+    return k;
+  }
+  return nullptr;
+}
+
+void release_kept(ObjectSet& set, KeptImage* k) {
+  if (k) set.arena->release(k);  // (with its pages' copy after it)
+}
+
+}  // namespace
+
+void retire_image(ObjectSet& set, Module& m, bool keep) {
+  KeptImage* k = m.kept;
+  m.kept = nullptr;
+  // Writable again where RELRO made it read-only, ready for the pages to be put back.
+  if (k && keep && !m.dyn.textrel && writable_pages(k->image, Pages::kUnprotect)) {
+    k->next = set.kept;
+    set.kept = k;
+    // The oldest beyond kMaxKept goes.
+    size_t n = 0;
+    for (KeptImage* o = k; o; o = o->next)
+      if (++n == ObjectSet::kMaxKept && (k = o->next)) {
+        o->next = nullptr;
+        unmap_image(k->image);
+        release_kept(set, k);
+        break;
+      }
+    return;
+  }
+  release_kept(set, k);
+  unmap_image(m.image);
+}
+
 Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
                     const char* name, Module* requester) {
   if (Module* m = find_loaded(set, name)) return m;
@@ -122,32 +197,55 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
   }
   if (set.loading) set.loading(name, requester);
   OpenedFile file;
-  bool opened = open_library(diag, *set.arena, config, name, requester, set.main, file);
-  if (set.searched && !has_slash(name)) set.searched();
-  if (!opened) return nullptr;
-  // The same file under another name: share the loaded copy.
-  for (Module* m = set.first; m; m = m->next) {
-    if (m->has_file_id && m->device == file.id.device && m->inode == file.id.inode) {
-      platform::close(file.fd);
-      set.arena->release(file.path);
-      return m;
-    }
-  }
   Image image;
-  ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
-  bool ok = load_image(diag, *set.arena, file.path, src, image, name);
-  platform::close(file.fd);
-  if (!ok) return nullptr;
+  // A kept image of the file named (by a path: no search), put back without opening it.
+  KeptImage* k = nullptr;
+  if (set.kept && has_slash(name) && platform::identify_path(name, &file.id) == 0 &&
+      (k = take_kept(set, file.id, image))) {
+    file.path = set.arena->copy_string(name);
+  } else {
+    bool opened = open_library(diag, *set.arena, config, name, requester, set.main, file);
+    if (set.searched && !has_slash(name)) set.searched();
+    if (!opened) return nullptr;
+    // The same file under another name: share the loaded copy.
+    for (Module* m = set.first; m; m = m->next) {
+      if (m->has_file_id && m->device == file.id.device && m->inode == file.id.inode) {
+        platform::close(file.fd);
+        set.arena->release(file.path);
+        return m;
+      }
+    }
+    if (!(k = take_kept(set, file.id, image))) {
+      ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
+      if (!load_image(diag, *set.arena, file.path, src, image, name)) {
+        platform::close(file.fd);
+        return nullptr;
+      }
+      // The writable segments as mapped, when small, for a reopen after the last dlclose
+      // (with the program headers inside the mapping, which stays). Not for a file changed in
+      // the last second: a change in place within the same tick of the clock could leave its
+      // change time as it was, where a later one cannot.
+      size_t bytes = writable_pages(image, Pages::kCount);
+      if (bytes <= set.keep_limit && set.keep_limit &&
+          file.id.changed + 1000000000u < platform::time_of_day() &&
+          reinterpret_cast<uintptr_t>(image.phdr) - image.start < image.size &&
+          (k = static_cast<KeptImage*>(set.arena->allocate(sizeof(KeptImage) + bytes)))) {
+        k->id = file.id;
+        k->image = image;
+        k->initial = reinterpret_cast<uint8_t*>(k + 1);
+        writable_pages(image, Pages::kSave, k->initial);
+      }
+    }
+    platform::close(file.fd);
+  }
   Module* m = make_module(diag, set, image, file.path, set.arena->copy_string(name));
-  if (!m) {
+  if (!m || !m->image.dynamic) {
+    if (m) diag.fail(name, "object file has no dynamic section");
+    release_kept(set, k);
     unmap_image(image);
     return nullptr;
   }
-  if (!m->image.dynamic) {
-    diag.fail(name, "object file has no dynamic section");
-    unmap_image(image);
-    return nullptr;
-  }
+  m->kept = k;
   // A new file whose SONAME equals a loaded object's is still loaded: glibc matches a
   // requested name against loaded SONAMEs (find_loaded), never a new file's SONAME.
   m->device = file.id.device;

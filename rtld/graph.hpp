@@ -12,6 +12,17 @@
 
 namespace rtld {
 
+// An object's writable segments as first mapped, before relocation. After the object's last
+// dlclose its mapping is kept with them, and a reopen of the same file (same device, inode,
+// size and change time) puts them back (their bss zeroed) and relocates it again instead of
+// mapping it anew.
+struct KeptImage {
+  KeptImage* next = nullptr;
+  platform::FileId id;
+  Image image;
+  uint8_t* initial = nullptr;  // their bytes from the file, segment after segment (after it)
+};
+
 struct ObjectSet {
   Arena* arena = nullptr;
   Module* first = nullptr;  // load order; the executable first
@@ -28,7 +39,16 @@ struct ObjectSet {
   void (*loading)(const char* name, const Module* requester) = nullptr;
   void (*searched)() = nullptr;
   void (*loaded)(const Module& m) = nullptr;
+  // Objects that load_object maps get a KeptImage when their writable segments take at most
+  // keep_limit bytes of memory (0: none do); retire_image keeps the last kMaxKept mapped.
+  size_t keep_limit = 0;
+  KeptImage* kept = nullptr;  // newest first
+  static constexpr size_t kMaxKept = 4;
 };
+
+// An unloaded object's mapping: kept (see KeptImage) when it has a KeptImage and no text
+// relocations (its code is as mapped) and `keep`, else unmapped.
+void retire_image(ObjectSet& set, Module& m, bool keep);
 
 void append_module(ObjectSet& set, Module* m);
 void remove_module(ObjectSet& set, Module* m);  // unlinks it from the load order

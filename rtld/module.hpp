@@ -78,6 +78,8 @@ struct Module {
   // dynamic TLS path: blocks of RelocationOptions::allocate, each [next, module id, offset],
   // chained here so that whoever unloads the object can release them.
   uintptr_t* tls_desc_args = nullptr;
+  struct KeptImage* kept =
+      nullptr;  // its writable pages as first mapped (see ObjectSet::keep_limit)
   bool relocated = false, init_started = false, init_done = false, fini_done = false;
   bool versions_checked = false;
   // Run-time loading (dlopen): objects it brought in can be unloaded again.

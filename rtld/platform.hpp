@@ -20,12 +20,17 @@ int unmap(uintptr_t addr, size_t length);
 // Files, read only.
 struct FileId {
   uint64_t device = 0, inode = 0, size = 0;
+  uint64_t changed = 0;  // status change time (ns): any write or metadata change moves it
   bool is_directory = false;
 };
 int open(const char* path);  // fd or -errno
 int identify(int fd, FileId* out);
+int identify_path(const char* path, FileId* out);  // as identify(open(path)), without opening it
 intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset);  // bytes or -errno
 void close(int fd);
+
+// The time of day in nanoseconds (the clock that files' change times are taken from; coarse).
+uint64_t time_of_day();
 
 // The current working directory into buf (NUL-terminated); its length or -errno.
 intptr_t current_directory(char* buf, size_t size);

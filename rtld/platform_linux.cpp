@@ -45,17 +45,31 @@ int open(const char* path) {
   return static_cast<int>(
       sys(__NR_openat, kAtFdcwd, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC));
 }
-int identify(int fd, FileId* out) {
+namespace {
+int file_status(int dirfd, const char* path, int flags, FileId* out) {
   struct statx sx;
-  long r = sys(__NR_statx, fd, reinterpret_cast<long>(""), 0x1000 /* AT_EMPTY_PATH */,
-               STATX_TYPE | STATX_INO | STATX_SIZE, reinterpret_cast<long>(&sx));
+  long r = sys(__NR_statx, dirfd, reinterpret_cast<long>(path), flags,
+               STATX_TYPE | STATX_INO | STATX_SIZE | STATX_CTIME, reinterpret_cast<long>(&sx));
   if (r < 0) return static_cast<int>(r);
   out->device = (static_cast<uint64_t>(sx.stx_dev_major) << 32) | sx.stx_dev_minor;
   out->inode = sx.stx_ino;
   out->size = sx.stx_size;
+  out->changed = static_cast<uint64_t>(sx.stx_ctime.tv_sec) * 1000000000u + sx.stx_ctime.tv_nsec;
   out->is_directory = (sx.stx_mode & 0170000) == 0040000;
   return 0;
 }
+}  // namespace
+
+uint64_t time_of_day() {
+  struct {
+    long tv_sec, tv_nsec;
+  } t = {};
+  sys(__NR_clock_gettime, 5 /* CLOCK_REALTIME_COARSE */, reinterpret_cast<long>(&t));
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
+}
+
+int identify(int fd, FileId* out) { return file_status(fd, "", 0x1000 /* AT_EMPTY_PATH */, out); }
+int identify_path(const char* path, FileId* out) { return file_status(kAtFdcwd, path, 0, out); }
 intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset) {
   return sys(__NR_pread64, fd, reinterpret_cast<long>(buffer), static_cast<long>(length),
              static_cast<long>(offset));
