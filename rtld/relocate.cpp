@@ -101,6 +101,34 @@ constexpr uint32_t kJumpSlotType = [] {
   return r;
 }
 
+// DT_RELR: an even entry is the address of a word to relocate, an odd one a bitmap of the 63
+// (31) words after the last word named so far. Each address, and the last word of each bitmap,
+// is checked against the object's bounds: a corrupt table is an error before anything is
+// written outside the object.
+[[gnu::noinline]] bool relocate_relr(Diagnostics& diag, const Module& m) {
+  constexpr size_t kWord = sizeof(uintptr_t), kBits = kWord * 8 - 1;
+  const uintptr_t base = m.bias(), lo = m.image.start, span = m.image.size - kWord;
+  uintptr_t where = 0;  // the word bit 0 of the next bitmap stands for (0: none named yet)
+  for (const elf::Relr *e = m.dyn.relr.data, *end = e + m.dyn.relr.count; e != end; ++e) {
+    uintptr_t v = *e;
+    if (!(v & 1)) {
+      where = base + v;
+      if (where - lo > span) return diag.fail(m.path, "relocation outside the object");
+      *reinterpret_cast<uintptr_t*>(where) += base;
+      where += kWord;
+      continue;
+    }
+    if (uintptr_t bits = v >> 1) {
+      if (where + (kWord * 8 - 1 - static_cast<size_t>(__builtin_clzl(bits))) * kWord - lo > span)
+        return diag.fail(m.path, "relocation outside the object");
+      do reinterpret_cast<uintptr_t*>(where)[__builtin_ctzl(bits)] += base;
+      while (bits &= bits - 1);
+    }
+    where += kBits * kWord;
+  }
+  return true;
+}
+
 class Driver {
  public:
   Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {
@@ -498,8 +526,10 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
 bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options) {
   const DynamicInfo& d = m.dyn;
   if (d.textrel) set_text_writable(m, true);  // before RELR too: its entries may be in text
-  if (!d.relr.empty())
-    relocate_relative<elf::Rela, elf::Relr>(m.bias(), nullptr, 0, 0, d.relr.data, d.relr.count);
+  if (!d.relr.empty() && !relocate_relr(diag, m)) {
+    if (d.textrel) set_text_writable(m, false);
+    return false;
+  }
   RelocationOptions effective = options;
   if (!options.lazy || !options.lazy_entry || d.bind_now || !d.pltgot ||
       (d.plt_rela.empty() && d.plt_rel.empty()))

@@ -37,6 +37,11 @@ struct Synthetic {
     rtld::RelocationOptions options{{no_lookups, nullptr}};
     return rtld::relocate_module(diag, m, options);
   }
+  bool relocate_relr(std::vector<elf::Relr> entries) {
+    relr = std::move(entries);
+    m.dyn.relr = rtld::Table<elf::Relr>{relr.data(), relr.size()};
+    return relocate(0);
+  }
   uintptr_t word(size_t i) const { return memory[kGuard + i]; }
   bool guards_intact() const {
     for (size_t i = 0; i < kGuard; ++i)
@@ -47,6 +52,7 @@ struct Synthetic {
   static constexpr uintptr_t kPoison = 0x5a5a5a5a5a5a5a5a;
   std::vector<uintptr_t> memory;
   std::vector<elf::Rela> rela;
+  std::vector<elf::Relr> relr;
   rtld::Module m;
   rtld::Diagnostics diag;
 };
@@ -115,6 +121,42 @@ TEST(RelativeRelocations, OffsetBelowTheObjectIsAnError) {
   EXPECT_FALSE(s.relocate(16));
   EXPECT_STREQ(s.diag.message(), "relocation outside the object");
   EXPECT_TRUE(s.guards_intact());
+}
+
+// DT_RELR: an address entry relocates its word, a bitmap the words after it that its bits name.
+TEST(RelrRelocations, AddressesAndBitmapsApply) {
+  Synthetic s(200);
+  constexpr uintptr_t kWord = sizeof(uintptr_t);
+  for (size_t i = 0; i < 200; ++i) s.memory[Synthetic::kGuard + i] = i;
+  // Word 2; then words 3, 5 and 65 (bits 0, 2 and 62 of a bitmap after word 2); then words 66
+  // and 128 (bits 0 and 62 of the next bitmap).
+  ASSERT_TRUE(s.relocate_relr({2 * kWord, (uintptr_t{1} | 4 | (uintptr_t{1} << 62)) << 1 | 1,
+                               (uintptr_t{1} | (uintptr_t{1} << 62)) << 1 | 1}))
+      << s.diag.message();
+  for (size_t i = 0; i < 200; ++i) {
+    bool relocated = i == 2 || i == 3 || i == 5 || i == 65 || i == 66 || i == 128;
+    EXPECT_EQ(s.word(i), relocated ? s.m.image.start + i : i) << i;
+  }
+  EXPECT_TRUE(s.guards_intact());
+}
+
+// An address past the end, a bitmap whose last bit names a word past the end, and a bitmap with
+// no address before it: errors, with nothing written outside the object.
+TEST(RelrRelocations, EntriesOutsideTheObjectAreErrors) {
+  constexpr uintptr_t kWord = sizeof(uintptr_t);
+  const std::vector<std::vector<elf::Relr>> bad = {
+      {16 * kWord},                                              // one past the last word
+      {~uintptr_t{0} - 7},                                       // before the start
+      {10 * kWord, (uintptr_t{1} << 5) << 1 | 1},                // word 16 through a bitmap
+      {(uintptr_t{1}) << 1 | 1},                                 // a bitmap first
+      {0, (uintptr_t{1} << 5) << 1 | 1, uintptr_t{1} << 1 | 1},  // word 64: the second bitmap
+  };
+  for (const auto& entries : bad) {
+    Synthetic s(16);
+    EXPECT_FALSE(s.relocate_relr(entries)) << entries.size();
+    EXPECT_STREQ(s.diag.message(), "relocation outside the object");
+    EXPECT_TRUE(s.guards_intact());
+  }
 }
 
 }  // namespace
