@@ -396,7 +396,12 @@ class Driver {
         if (!def.found || !s) return true;  // weak and undefined: nothing to copy
         const elf::Sym& ref = m_.dyn.symtab[index];
         size_t n = ref.st_size < s->st_size ? ref.st_size : s->st_size;
-        mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(address(def)), n);
+        // Both ends inside their objects (sizes come from symbol tables, which may be corrupt).
+        const uintptr_t from = address(def), at = from - (dm ? dm->image.start : from);
+        if (n > m_.image.start + m_.image.size - where ||
+            (dm && (at > dm->image.size || n > dm->image.size - at)))
+          return diag_.fail(m_.path, "relocation outside the object");
+        mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(from), n);
         if (s->st_size > ref.st_size && opt_.copy_size_warning)
           opt_.copy_size_warning(opt_.warning_context, m_.str(ref.st_name));
         return true;

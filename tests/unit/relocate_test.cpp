@@ -2,13 +2,15 @@
 // eight entries at a time when the bitwise OR of their offsets is inside the object, and entry by
 // entry otherwise; either way every entry is applied, and an offset outside the object is an error
 // before anything is written outside it.
+#include "rtld/relocate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "arch/machine.hpp"
-#include "rtld/relocate.hpp"
 
 namespace {
 
@@ -156,6 +158,63 @@ TEST(RelrRelocations, EntriesOutsideTheObjectAreErrors) {
     EXPECT_FALSE(s.relocate_relr(entries)) << entries.size();
     EXPECT_STREQ(s.diag.message(), "relocation outside the object");
     EXPECT_TRUE(s.guards_intact());
+  }
+}
+
+// COPY relocations: the symbol sizes come from symbol tables, which may be corrupt. A copy that
+// would end past the end of the executable, or read past the end of the defining object, is an
+// error; nothing is written outside either.
+struct CopyCase {
+  Synthetic exe{8}, lib{4};
+  elf::Sym symtab[2] = {};
+  elf::Sym definition = {};
+  CopyCase() {
+    for (size_t i = 0; i < 4; ++i) lib.memory[Synthetic::kGuard + i] = 0x1000 + i;
+    symtab[1].st_info = static_cast<unsigned char>(elf::STB_GLOBAL << 4 | elf::STT_OBJECT);
+    exe.m.dyn.symtab = symtab;
+    exe.m.symbol_count = 2;
+    definition.st_info = symtab[1].st_info;
+    definition.st_shndx = 1;
+  }
+  static bool resolve(void* context, const rtld::Module&, uint32_t, unsigned, rtld::Resolved& out) {
+    auto* c = static_cast<CopyCase*>(context);
+    out = rtld::Resolved{&c->lib.m, &c->definition, 0, true};
+    return true;
+  }
+  // Copies `size` bytes (both symbols' size) from word `from` of lib to word `to` of exe.
+  bool copy(size_t from, size_t to, uint64_t size) {
+    symtab[1].st_size = definition.st_size = size;
+    definition.st_value = from * sizeof(uintptr_t);
+    elf::Rela r{};
+    r.r_offset = to * sizeof(uintptr_t);
+    uint32_t type = 0;
+    while (arch::classify(type).kind != rtld::RelocKind::Copy) ++type;
+    r.r_info =
+        (elf::Native::kClass == elf::ELFCLASS64 ? uint64_t{1} << 32 : 1u << 8) | type;  // symbol 1
+    exe.rela = {r};
+    exe.m.dyn.rela = rtld::Table<elf::Rela>{exe.rela.data(), 1};
+    rtld::RelocationOptions options{{resolve, this}};
+    return rtld::relocate_module(exe.diag, exe.m, options);
+  }
+};
+
+TEST(CopyRelocations, CopiesInsideBothObjects) {
+  CopyCase c;
+  ASSERT_TRUE(c.copy(1, 5, 3 * sizeof(uintptr_t))) << c.exe.diag.message();
+  for (size_t i = 0; i < 8; ++i)
+    EXPECT_EQ(c.exe.word(i), i >= 5 ? 0x1000 + i - 4 : Synthetic::kPoison) << i;
+  EXPECT_TRUE(c.exe.guards_intact());
+}
+
+TEST(CopyRelocations, CopyPastEitherEndIsAnError) {
+  for (auto [from, to, size] : {std::tuple<size_t, size_t, uint64_t>{0, 6, 3 * sizeof(uintptr_t)},
+                                {2, 0, 3 * sizeof(uintptr_t)},
+                                {0, 0, uint64_t{1} << 40},
+                                {0, 0, ~uint64_t{0}}}) {
+    CopyCase c;
+    EXPECT_FALSE(c.copy(from, to, size)) << from << ' ' << to << ' ' << size;
+    EXPECT_STREQ(c.exe.diag.message(), "relocation outside the object");
+    EXPECT_TRUE(c.exe.guards_intact());
   }
 }
 
