@@ -139,16 +139,15 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   const char* path = p.argv[first_arg];
   runtime.program_name = path;
   rtld::OpenedFile file;
-  rtld::SearchConfig direct = runtime.search;
-  if (!rtld::open_library(diag, runtime.arena, direct, path, nullptr, nullptr, file)) {
-    if (!rtld::has_slash(path)) {  // glibc searches the library path for a bare name
-      diag.clear();
-      if (!rtld::open_library(diag, runtime.arena, runtime.search, path, nullptr, nullptr, file))
-        fatal(diag);
-    } else {
-      fatal(diag);
-    }
-  }
+  // glibc maps the program before it sets up its search paths: a name without a slash is found
+  // through ld.so.cache alone (not LD_LIBRARY_PATH, --library-path or the system directories),
+  // and not finding it there is no system error.
+  const char* found = path;
+  if (!rtld::has_slash(path) &&
+      !(found = runtime.search.cache ? runtime.search.cache->lookup(path) : nullptr))
+    diag.fail(path, "cannot open shared object file"), fatal(diag);
+  if (!rtld::open_library(diag, runtime.arena, runtime.search, found, nullptr, nullptr, file))
+    fatal(diag);
   rtld::Image image;
   rtld::ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
   bool ok = rtld::check_header(diag, path, file.head, file.head_len, file.id.size) &&
@@ -381,6 +380,7 @@ EntryPoint start_program(uintptr_t* stack) {
   const char* ldso_path;
   if (explicit_run) {
     ldso_path = p.argv[0];
+    if (!rt.options.inhibit_cache && rt.cache.open("/etc/ld.so.cache")) rt.search.cache = &rt.cache;
     main = load_named_program(diag, program_arg);
     if (rt.options.argv0) p.argv[0] = const_cast<char*>(rt.options.argv0);
   } else {
@@ -398,7 +398,8 @@ EntryPoint start_program(uintptr_t* stack) {
   self->global = false;  // in the global scope only once something depends on it
   rt.objects.ldso = self;
 
-  if (!rt.options.inhibit_cache && rt.cache.open("/etc/ld.so.cache")) rt.search.cache = &rt.cache;
+  if (!rt.options.inhibit_cache && !rt.search.cache && rt.cache.open("/etc/ld.so.cache"))
+    rt.search.cache = &rt.cache;
 
   if (debug::on(debug::kFiles)) rt.objects.loaded = debug::report_loaded, rt.objects.loading = debug::report_loading;
   if (debug::on(debug::kLibs)) rt.objects.searched = debug::report_searched;
