@@ -1,22 +1,108 @@
 #include "dynamic.hpp"
 
+#include "string.hpp"
+
 namespace rtld {
 namespace {
 
-struct Bounds {
-  uintptr_t lo, hi;
-  bool contains(uintptr_t addr, size_t len) const {
-    return addr >= lo && addr <= hi && len <= hi - addr;
-  }
+// Where the loop keeps what it reads: a slot per value, addresses (bias added) first, then sizes
+// and other numbers, then tags that only need to be seen.
+enum Slot : uint8_t {
+  kNone,
+  kStrtab,
+  kSymtab,
+  kHash,
+  kGnuHash,
+  kRela,
+  kRel,
+  kRelr,
+  kJmprel,
+  kInitArray,
+  kFiniArray,
+  kPreinitArray,
+  kVersym,
+  kVerdef,
+  kVerneed,
+  kInit,
+  kFini,
+  kPltgot,
+  kLastAddress = kPltgot,
+  kStrsz,
+  kRelasz,
+  kRelsz,
+  kRelrsz,
+  kPltrelsz,
+  kInitArraysz,
+  kFiniArraysz,
+  kPreinitArraysz,
+  kPltrel,
+  kVerdefnum,
+  kVerneednum,
+  kFlags,
+  kFlags1,
+  kRelativeCount,
+  kSoname,
+  kRpath,
+  kRunpath,
+  kSymbolic,
+  kTextrel,
+  kBindNow,
+  kSlots
 };
+static_assert(kSlots <= 64);
+
+// The slot of each tag below DT_NUM, and of each from DT_VERSYM to DT_VERNEEDNUM (kNone: the
+// tag is ignored or handled by the switch in decode_dynamic).
+constexpr uint8_t kLowSlots[elf::DT_NUM] = {
+    kNone,        kNone,    kPltrelsz, kPltgot,  kHash,         kStrtab,         kSymtab,
+    kRela,        kRelasz,  kNone,     kStrsz,   kNone,         kInit,           kFini,
+    kSoname,      kRpath,   kSymbolic, kRel,     kRelsz,        kNone,           kPltrel,
+    kNone,        kTextrel, kJmprel,   kBindNow, kInitArray,    kFiniArray,      kInitArraysz,
+    kFiniArraysz, kRunpath, kFlags,    kNone,    kPreinitArray, kPreinitArraysz, kNone,
+    kRelrsz,      kRelr,    kNone,
+};
+static_assert(kLowSlots[elf::DT_RUNPATH] == kRunpath && kLowSlots[elf::DT_RELR] == kRelr);
+constexpr uint8_t kHighSlots[16] = {
+    kVersym, kNone,          kNone,          kNone,   kNone,   kNone,      kNone,    kNone,
+    kNone,   kRelativeCount, kRelativeCount, kFlags1, kVerdef, kVerdefnum, kVerneed, kVerneednum,
+};
+static_assert(kHighSlots[elf::DT_VERNEEDNUM - elf::DT_VERSYM] == kVerneednum);
+
+// The bounds checks, in the order they are reported: the address's slot and the size it must
+// have inside the object, a slot (kSized: a table, checked when it has an address or a size)
+// or a constant (kConstant | bytes). Check i reports the i-th name of kCheckNames.
+constexpr uint8_t kSized = 0x40, kConstant = 0x80;
+struct Check {
+  uint8_t address, size;
+};
+constexpr Check kChecks[] = {
+    {kStrtab, kStrsz},
+    {kSymtab, kConstant | sizeof(elf::Sym)},
+    {kHash, kConstant | 8},
+    {kGnuHash, kConstant | 16},
+    {kRela | kSized, kRelasz},
+    {kRel | kSized, kRelsz},
+    {kRelr | kSized, kRelrsz},
+    {kJmprel | kSized, kPltrelsz},
+    {kInitArray | kSized, kInitArraysz},
+    {kFiniArray | kSized, kFiniArraysz},
+    {kPreinitArray | kSized, kPreinitArraysz},
+    {kVersym, kConstant | 2},
+    {kVerdef, kConstant | sizeof(elf::Verdef)},
+    {kVerneed, kConstant | sizeof(elf::Verneed)},
+    {kInit, kConstant | 1},
+    {kFini, kConstant | 1},
+};
+constexpr size_t kCheckStrtab = 0, kCheckSymtab = 1, kCheckPltrel = sizeof(kChecks) / sizeof(Check);
+// One name per check, then DT_PLTREL's.
+constexpr char kCheckNames[] =
+    "DT_STRTAB\0DT_SYMTAB\0DT_HASH\0DT_GNU_HASH\0DT_RELA\0DT_REL\0DT_RELR\0DT_JMPREL\0"
+    "DT_INIT_ARRAY\0DT_FINI_ARRAY\0DT_PREINIT_ARRAY\0DT_VERSYM\0DT_VERDEF\0DT_VERNEED\0DT_INIT\0"
+    "DT_FINI\0DT_PLTREL";
 
 template <class T>
-bool set_table(Table<T>& t, uintptr_t addr, size_t bytes, const Bounds& b) {
-  if (!addr && !bytes) return true;
-  if (!b.contains(addr, bytes)) return false;
-  t.data = reinterpret_cast<const T*>(addr);
-  t.count = bytes / sizeof(T);
-  return true;
+Table<T> table(uintptr_t address, size_t bytes) {
+  return {reinterpret_cast<const T*>(address), bytes / sizeof(T)};
 }
 
 }  // namespace
@@ -25,97 +111,101 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
                     uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out) {
   using namespace elf;
   out = DynamicInfo{};
-  Bounds b{span_start, span_end};
-  uintptr_t rela = 0, rel = 0, relr = 0, jmprel = 0, init_array = 0, fini_array = 0,
-            preinit_array = 0;
-  size_t relasz = 0, relsz = 0, relrsz = 0, pltrelsz = 0, init_arraysz = 0, fini_arraysz = 0,
-         preinit_arraysz = 0;
-  int64_t pltrel = DT_RELA;
+  uintptr_t raw[kSlots] = {};
+  raw[kPltrel] = DT_RELA;
+  uint64_t seen = 0;
   for (size_t i = 0; i < count && dyn[i].d_tag != DT_NULL; ++i) {
+    auto tag = dyn[i].d_tag;
     auto v = dyn[i].d_val;
-    uintptr_t p = bias + v;
-    switch (dyn[i].d_tag) {
-      case DT_NEEDED: ++out.needed_count; break;
-      case DT_PLTRELSZ: pltrelsz = v; break;
-      case DT_PLTGOT: out.pltgot = p; break;
-      case DT_HASH: out.sysv_hash = reinterpret_cast<const uint32_t*>(p); break;
-      case DT_GNU_HASH: out.gnu_hash = reinterpret_cast<const uint32_t*>(p); break;
-      case DT_STRTAB: out.strtab = reinterpret_cast<const char*>(p); break;
-      case DT_STRSZ: out.strsz = v; break;
-      case DT_SYMTAB: out.symtab = reinterpret_cast<const Sym*>(p); break;
+    unsigned slot = kNone;
+    if (static_cast<uint64_t>(tag) < DT_NUM)
+      slot = kLowSlots[tag];
+    else if (static_cast<uint64_t>(tag) - DT_VERSYM < 16)
+      slot = kHighSlots[tag - DT_VERSYM];
+    else if (tag == DT_GNU_HASH)
+      slot = kGnuHash;
+    if (slot != kNone) {
+      raw[slot] = slot <= kLastAddress ? bias + v : v;
+      seen |= uint64_t{1} << slot;
+      continue;
+    }
+    switch (tag) {
+      case DT_NEEDED:
+        ++out.needed_count;
+        break;
       case DT_SYMENT:
         if (v != sizeof(Sym)) return diag.fail(name, "unexpected DT_SYMENT");
         break;
-      case DT_RELA: rela = p; break;
-      case DT_RELASZ: relasz = v; break;
       case DT_RELAENT:
         if (v != sizeof(Rela)) return diag.fail(name, "unexpected DT_RELAENT");
         break;
-      case DT_REL: rel = p; break;
-      case DT_RELSZ: relsz = v; break;
       case DT_RELENT:
         if (v != sizeof(Rel)) return diag.fail(name, "unexpected DT_RELENT");
         break;
-      case DT_RELR: relr = p; break;
-      case DT_RELRSZ: relrsz = v; break;
       case DT_RELRENT:
         if (v != sizeof(Relr)) return diag.fail(name, "unexpected DT_RELRENT");
         break;
-      case DT_RELACOUNT:
-      case DT_RELCOUNT: out.relative_count = v; break;
-      case DT_JMPREL: jmprel = p; break;
-      case DT_PLTREL: pltrel = static_cast<int64_t>(v); break;
-      case DT_INIT: out.init = p; break;
-      case DT_FINI: out.fini = p; break;
-      case DT_INIT_ARRAY: init_array = p; break;
-      case DT_INIT_ARRAYSZ: init_arraysz = v; break;
-      case DT_FINI_ARRAY: fini_array = p; break;
-      case DT_FINI_ARRAYSZ: fini_arraysz = v; break;
-      case DT_PREINIT_ARRAY: preinit_array = p; break;
-      case DT_PREINIT_ARRAYSZ: preinit_arraysz = v; break;
-      case DT_SONAME: out.soname = static_cast<uint32_t>(v), out.has_soname = true; break;
-      case DT_RPATH: out.rpath = static_cast<uint32_t>(v), out.has_rpath = true; break;
-      case DT_RUNPATH: out.runpath = static_cast<uint32_t>(v), out.has_runpath = true; break;
-      case DT_SYMBOLIC: out.symbolic = true; break;
-      case DT_TEXTREL: out.textrel = true; break;
-      case DT_BIND_NOW: out.bind_now = true; break;
-      case DT_FLAGS: out.flags = v; break;
-      case DT_FLAGS_1: out.flags_1 = v; break;
-      case DT_DEBUG: out.debug = const_cast<Dyn*>(&dyn[i]); break;
-      case DT_VERSYM: out.versym = reinterpret_cast<const uint16_t*>(p); break;
-      case DT_VERDEF: out.verdef = reinterpret_cast<const Verdef*>(p); break;
-      case DT_VERDEFNUM: out.verdefnum = v; break;
-      case DT_VERNEED: out.verneed = reinterpret_cast<const Verneed*>(p); break;
-      case DT_VERNEEDNUM: out.verneednum = v; break;
+      case DT_DEBUG:
+        out.debug = const_cast<Dyn*>(&dyn[i]);
+        break;
       default: break;
     }
   }
-  if (out.flags & DF_SYMBOLIC) out.symbolic = true;
-  if (out.flags & DF_TEXTREL) out.textrel = true;
-  if ((out.flags & DF_BIND_NOW) || (out.flags_1 & DF_1_NOW)) out.bind_now = true;
+  out.strtab = reinterpret_cast<const char*>(raw[kStrtab]);
+  out.strsz = raw[kStrsz];
+  out.symtab = reinterpret_cast<const Sym*>(raw[kSymtab]);
+  out.sysv_hash = reinterpret_cast<const uint32_t*>(raw[kHash]);
+  out.gnu_hash = reinterpret_cast<const uint32_t*>(raw[kGnuHash]);
+  out.relative_count = raw[kRelativeCount];
+  out.pltgot = raw[kPltgot];
+  out.init = raw[kInit];
+  out.fini = raw[kFini];
+  out.soname = static_cast<uint32_t>(raw[kSoname]);
+  out.rpath = static_cast<uint32_t>(raw[kRpath]);
+  out.runpath = static_cast<uint32_t>(raw[kRunpath]);
+  out.has_soname = seen >> kSoname & 1;
+  out.has_rpath = seen >> kRpath & 1;
+  out.has_runpath = seen >> kRunpath & 1;
+  out.flags = raw[kFlags];
+  out.flags_1 = raw[kFlags1];
+  out.versym = reinterpret_cast<const uint16_t*>(raw[kVersym]);
+  out.verdef = reinterpret_cast<const Verdef*>(raw[kVerdef]);
+  out.verdefnum = raw[kVerdefnum];
+  out.verneed = reinterpret_cast<const Verneed*>(raw[kVerneed]);
+  out.verneednum = raw[kVerneednum];
+  out.symbolic = (seen >> kSymbolic & 1) || (out.flags & DF_SYMBOLIC);
+  out.textrel = (seen >> kTextrel & 1) || (out.flags & DF_TEXTREL);
+  out.bind_now = (seen >> kBindNow & 1) || (out.flags & DF_BIND_NOW) || (out.flags_1 & DF_1_NOW);
 
-  const char* bad = nullptr;
-  if (out.strtab && !b.contains(reinterpret_cast<uintptr_t>(out.strtab), out.strsz)) bad = "DT_STRTAB";
-  else if (out.symtab && !b.contains(reinterpret_cast<uintptr_t>(out.symtab), sizeof(Sym))) bad = "DT_SYMTAB";
-  else if (out.sysv_hash && !b.contains(reinterpret_cast<uintptr_t>(out.sysv_hash), 8)) bad = "DT_HASH";
-  else if (out.gnu_hash && !b.contains(reinterpret_cast<uintptr_t>(out.gnu_hash), 16)) bad = "DT_GNU_HASH";
-  else if (!set_table(out.rela, rela, relasz, b)) bad = "DT_RELA";
-  else if (!set_table(out.rel, rel, relsz, b)) bad = "DT_REL";
-  else if (!set_table(out.relr, relr, relrsz, b)) bad = "DT_RELR";
-  else if (pltrel == DT_RELA ? !set_table(out.plt_rela, jmprel, pltrelsz, b)
-                             : !set_table(out.plt_rel, jmprel, pltrelsz, b)) bad = "DT_JMPREL";
-  else if (!set_table(out.init_array, init_array, init_arraysz, b)) bad = "DT_INIT_ARRAY";
-  else if (!set_table(out.fini_array, fini_array, fini_arraysz, b)) bad = "DT_FINI_ARRAY";
-  else if (!set_table(out.preinit_array, preinit_array, preinit_arraysz, b)) bad = "DT_PREINIT_ARRAY";
-  else if (out.versym && !b.contains(reinterpret_cast<uintptr_t>(out.versym), 2)) bad = "DT_VERSYM";
-  else if (out.verdef && !b.contains(reinterpret_cast<uintptr_t>(out.verdef), sizeof(Verdef))) bad = "DT_VERDEF";
-  else if (out.verneed && !b.contains(reinterpret_cast<uintptr_t>(out.verneed), sizeof(Verneed))) bad = "DT_VERNEED";
-  else if (out.init && !b.contains(out.init, 1)) bad = "DT_INIT";
-  else if (out.fini && !b.contains(out.fini, 1)) bad = "DT_FINI";
-  else if (pltrel != DT_RELA && pltrel != DT_REL) bad = "DT_PLTREL";
-  if (!bad && out.strsz && !out.strtab) bad = "DT_STRTAB";
-  if (!bad && (out.sysv_hash || out.gnu_hash) && !out.symtab) bad = "DT_SYMTAB";
-  if (bad) return diag.fail(name, "dynamic entry points outside the object", bad);
+  size_t bad = kCheckPltrel + 1;  // above every name's index: all in bounds
+  for (size_t i = 0; i < kCheckPltrel; ++i) {
+    const Check& c = kChecks[i];
+    uintptr_t address = raw[c.address & ~kSized];
+    size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];
+    if (!address && !(c.address & kSized && bytes)) continue;
+    if (address < span_start || address > span_end || bytes > span_end - address) {
+      bad = i;
+      break;
+    }
+  }
+  if (bad > kCheckPltrel && raw[kPltrel] != DT_RELA && raw[kPltrel] != DT_REL) bad = kCheckPltrel;
+  if (bad > kCheckPltrel && out.strsz && !out.strtab) bad = kCheckStrtab;
+  if (bad > kCheckPltrel && (out.sysv_hash || out.gnu_hash) && !out.symtab) bad = kCheckSymtab;
+  if (bad <= kCheckPltrel) {
+    const char* what = kCheckNames;
+    while (bad--) what += str_len(what) + 1;
+    return diag.fail(name, "dynamic entry points outside the object", what);
+  }
+  out.rela = table<Rela>(raw[kRela], raw[kRelasz]);
+  out.rel = table<Rel>(raw[kRel], raw[kRelsz]);
+  out.relr = table<Relr>(raw[kRelr], raw[kRelrsz]);
+  if (raw[kPltrel] == DT_RELA)
+    out.plt_rela = table<Rela>(raw[kJmprel], raw[kPltrelsz]);
+  else
+    out.plt_rel = table<Rel>(raw[kJmprel], raw[kPltrelsz]);
+  out.init_array = table<uintptr_t>(raw[kInitArray], raw[kInitArraysz]);
+  out.fini_array = table<uintptr_t>(raw[kFiniArray], raw[kFiniArraysz]);
+  out.preinit_array = table<uintptr_t>(raw[kPreinitArray], raw[kPreinitArraysz]);
   if ((out.soname && out.soname >= out.strsz) || (out.rpath && out.rpath >= out.strsz) ||
       (out.runpath && out.runpath >= out.strsz))
     return diag.fail(name, "dynamic entry points outside the object", "string table offset");

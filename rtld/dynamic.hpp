@@ -36,6 +36,7 @@ struct DynamicInfo {
   Table<uintptr_t> init_array, fini_array, preinit_array;
   uint32_t soname = 0, rpath = 0, runpath = 0;  // string table offsets (0 = absent)
   bool has_soname = false, has_rpath = false, has_runpath = false;
+  bool textrel = false, symbolic = false, bind_now = false;
   uint64_t flags = 0, flags_1 = 0;
   const uint16_t* versym = nullptr;
   const elf::Verdef* verdef = nullptr;
@@ -44,7 +45,6 @@ struct DynamicInfo {
   size_t verneednum = 0;
   size_t needed_count = 0;
   elf::Dyn* debug = nullptr;  // the DT_DEBUG entry, for r_debug
-  bool textrel = false, symbolic = false, bind_now = false;
 };
 
 // Decodes `count` entries at `dyn` (runtime addresses = bias + d_ptr); checks that every pointer
