@@ -265,11 +265,13 @@ class Driver {
 
   // The common lookup, done here without the resolver: along opt_.scope, then the local scope
   // of the open that loaded the object (as the resolver searches them), settled there.
-  SymbolMatch find_directly(uint32_t index, const elf::Sym& ref, unsigned lookup_flags) const {
+  // `missing`: nothing along those scopes defines the name.
+  SymbolMatch find_directly(uint32_t index, const elf::Sym& ref, unsigned lookup_flags,
+                            bool& missing) const {
     SymbolMatch match = find_reference(opt_.scope, opt_.scope_count, m_, index, lookup_flags);
     if (const Module* root = m_.scope_root; !match && root && root->closure)
       match = find_reference(root->closure, root->closure_count, m_, index, lookup_flags);
-    if (!match) return {};
+    if (!match) return missing = true, SymbolMatch{};
     if (match.module != &m_) {
       if (elf::st_visibility(ref.st_other) == elf::STV_PROTECTED && ref.st_shndx != elf::SHN_UNDEF)
         return {};
@@ -297,11 +299,21 @@ class Driver {
       // Most often one of the object's own definitions, with no object ahead of it in the scope
       // defining the name (unique symbols are left to the resolver).
       SymbolMatch match{&ref, &m_};
+      bool missing = false;
       if (!(own_ &&
             own_definition(m_, index, lookup_flags,
                            (1u << elf::STB_GLOBAL) | (1u << elf::STB_WEAK)) &&
             none_ahead_defines(ahead_, ahead_count_, m_, index, lookup_flags)))
-        match = find_directly(index, ref, lookup_flags);
+        match = find_directly(index, ref, lookup_flags, missing);
+      // An undefined reference that nothing there defines: the resolver would search the same
+      // scopes (an object being relocated is in no later open's scope yet) and not find it
+      // either: 0 for a weak one, else the error.
+      if (missing && ref.st_shndx == elf::SHN_UNDEF) {
+        ++lookups_;
+        if (elf::st_bind(ref.st_info) != elf::STB_WEAK) return undefined(index);
+        last_address_ = LastAddress{index + 1, flags, value = 0};
+        return true;
+      }
       if (match) {
         ++lookups_;
         const elf::Sym& d = *match.sym;
