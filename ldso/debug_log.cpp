@@ -193,6 +193,17 @@ void show_scope(const rtld::Module& m, size_t from) {
 
 void report_made_global(const rtld::Module& m) { print("\nadd %s [0] to global scope", m.path); }
 
+void report_nodelete(const rtld::Module& m, const rtld::Module* from) {
+  if (!from) print("marking %s [%lu] as NODELETE due to unique symbol", m.path, ns_of(m));
+  else if (from->is_main) print("marking %s [%lu] as NODELETE due to reference from main program", m.path, ns_of(m));
+  else print("marking %s [%lu] as NODELETE due to reference from %s [%lu]", m.path, ns_of(m), from->path, ns_of(*from));
+}
+
+void report_nodelete_files(const rtld::Module& m, bool activating) {
+  if (activating) print("activating NODELETE for %s [%lu]", m.path, ns_of(m));
+  else print("marking %s [%lu] as NODELETE", m.path, ns_of(m));
+}
+
 void show_initial_scopes() {
   print("\nInitial object scopes");
   for (const rtld::Module* m = runtime.objects.first; m; m = m->next)

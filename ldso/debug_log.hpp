@@ -54,6 +54,8 @@ void report_lookup(const char* name, const rtld::Module& m);
 // scope by dlopen(RTLD_GLOBAL); every object's scopes at start-up.
 void show_scope(const rtld::Module& m, size_t from);
 void report_made_global(const rtld::Module& m);
+void report_nodelete(const rtld::Module& m, const rtld::Module* from);  // bindings
+void report_nodelete_files(const rtld::Module& m, bool activating);     // files
 void show_initial_scopes();
 // LD_DEBUG=versions: `requirer` needs `version` of `target`.
 void report_version_check(const rtld::Module& target, const char* version, const rtld::Module& requirer);

@@ -54,8 +54,10 @@ void setup_run_time_loading() {
                       lock_tls, unlock_tls};
   lazy_binding = rtld::LazyBinding{{dl::resolve_symbol, &l}, lazy_binding_failed, rt.options.bind_not};
   lazy_binding.stats = &debug::relocations;
-  if (debug::on(debug::kBindings)) lazy_binding.bound = l.bound = debug::report_binding;
+  if (debug::on(debug::kBindings))
+    lazy_binding.bound = l.bound = debug::report_binding, l.marking_nodelete = debug::report_nodelete;
   if (debug::on(debug::kSymbols)) l.looking = debug::report_lookup;
+  if (debug::on(debug::kFiles)) l.nodelete_files = debug::report_nodelete_files;
   if (debug::on(debug::kScopes)) l.show_scope = debug::show_scope, l.made_global = debug::report_made_global;
   if (debug::on(debug::kVersions)) l.checking_version = debug::report_version_check;
   if (debug::on(debug::kReloc)) l.relocating = debug::report_relocation;

@@ -69,6 +69,10 @@ struct State {
   size_t unique_count = 0, unique_capacity = 0;
   int closing = 0;
   bool close_again = false;
+  // Objects made NODELETE while an open relocates (glibc's l_nodelete_pending), for
+  // LD_DEBUG=files' "activating NODELETE" once the open can no longer fail.
+  bool relocating = false;
+  ModuleList pending;
 };
 
 namespace {
@@ -163,8 +167,14 @@ bool depends_on(rtld::ObjectSet& set, const Module* from, const Module* target) 
 }
 
 // glibc's add_dependency: `referrer` bound to a symbol of the dlopened `definer`.
+void note_pending(Loader& loader, Module& m) {
+  if (loader.state && loader.state->relocating) loader.state->pending.add(*loader.set->arena, &m);
+}
+
 void add_dependency(Loader& loader, const Module& referrer, Module& definer) {
   if (!referrer.dynamic || referrer.nodelete) {
+    if (loader.marking_nodelete) loader.marking_nodelete(definer, &referrer);
+    note_pending(loader, definer);
     definer.nodelete = true;  // what cannot be unloaded keeps what it uses
     return;
   }
@@ -173,6 +183,15 @@ void add_dependency(Loader& loader, const Module& referrer, Module& definer) {
   if (depends_on(*loader.set, &referrer, &definer)) return;
   r = make_record(loader, &referrer);
   if (!r || !r->used.add(*loader.set->arena, &definer)) definer.nodelete = true;
+}
+
+// NODELETE: what this open's relocation pinned, and RTLD_NODELETE, reported once the open
+// cannot fail any more (glibc's activate_nodelete), or at once for an object opened before.
+[[gnu::noinline]] void report_nodelete(Loader& loader, Module* m, bool nodelete, bool first_open) {
+  if (!first_open && nodelete && !m->nodelete) loader.nodelete_files(*m, false);
+  for (Module* o = first_open ? loader.set->first : nullptr; o; o = o->next)
+    if ((o == m && nodelete) || (loader.state && loader.state->pending.contains(o)))
+      loader.nodelete_files(*o, true);
 }
 
 // The objects a newly opened `m` needs that were loaded before this open join m's scope:
@@ -213,8 +232,11 @@ rtld::SymbolMatch unique_definition(Loader& loader, const rtld::SymbolName& name
     st->unique_capacity = cap;
   }
   st->unique[st->unique_count++] = {match.module->str(match.sym->st_name), name.gnu, match.module, match.sym};
-  // glibc: "marking ... as NODELETE due to unique symbol".
-  if (match.module->dynamic) const_cast<Module*>(match.module)->nodelete = true;
+  if (match.module->dynamic && !match.module->nodelete) {
+    if (loader.marking_nodelete) loader.marking_nodelete(*match.module, nullptr);
+    note_pending(loader, *const_cast<Module*>(match.module));
+    const_cast<Module*>(match.module)->nodelete = true;
+  }
   return match;
 }
 
@@ -546,7 +568,10 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
            (!loader.hooks.added || loader.hooks.added(loader.hooks.context, *n, diag));
       if (ok) announced_to = n;
     }
+    State* st = state_of(loader);
+    if (st) st->relocating = true, st->pending.count = 0;
     if (ok) ok = relocate_new(diag, loader, first_new, mode);
+    if (st) st->relocating = false;
     // Static TLS blocks in every running thread, from the relocated images (a .tdata pointer
     // has its RELATIVE relocation applied by now).
     for (Module* n = first_new; n && ok; n = n->next)
@@ -560,6 +585,8 @@ Module* open_objects(Diagnostics& diag, Loader& loader, const char* name, int mo
       return nullptr;
     }
   }
+  if (loader.nodelete_files) report_nodelete(loader, m, (mode & kNoDelete) != 0, first_open);
+  if (loader.state) loader.state->pending.count = 0;
   // Scopes first, the global scope after (glibc's update_scopes, then add_to_global_update).
   join_scope(loader, m, report_scopes);
   if ((mode & kGlobal) || first_in_namespace) {
@@ -859,7 +886,7 @@ Loader* new_namespace(Loader& base) {
 bool close(Diagnostics& diag, Loader& loader, Module* m) {
   if (!m->dynamic) return true;  // start-up objects stay for the life of the process
   if (m->refcount == 0) return diag.fail(m->path, "shared object not open");
-  if (m->direct_opens) --m->direct_opens;
+  if (m->direct_opens && !m->nodelete) --m->direct_opens;  // glibc leaves a NODELETE one alone
   for (size_t i = 0; i < m->closure_count; ++i)
     if (m->closure[i]->dynamic && m->closure[i]->refcount) --m->closure[i]->refcount;
   State* st = state_of(loader);

@@ -70,6 +70,11 @@ struct Loader {
   // them), and an object made global by RTLD_GLOBAL.
   void (*show_scope)(const rtld::Module& m, size_t from) = nullptr;
   void (*made_global)(const rtld::Module& m) = nullptr;
+  // LD_DEBUG=bindings: a dlopened object becomes NODELETE because `from` (which cannot be
+  // unloaded) bound to it, or (from null) because it defines a unique symbol.
+  void (*marking_nodelete)(const rtld::Module& m, const rtld::Module* from) = nullptr;
+  // LD_DEBUG=files: an object made NODELETE by an open (`activating`: after its relocation).
+  void (*nodelete_files)(const rtld::Module& m, bool activating) = nullptr;
   // Told of each needed version checked in a newly opened object (LD_DEBUG=versions).
   void (*checking_version)(const rtld::Module& target, const char* version, const rtld::Module& requirer) = nullptr;
   // Lazy binding of PLT slots (unless RTLD_NOW or the object asks for BIND_NOW).

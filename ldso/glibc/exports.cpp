@@ -191,7 +191,8 @@ bool close_map(rtld::Diagnostics& diag, void* map) {
   LoadLock held;
   rtld::Module* m = module_of(map);
   unsigned left = !m ? 0 : m->is_main ? --main_opens : m->direct_opens - 1;
-  if (debug::on(debug::kFiles) && m && left && (m->direct_opens || m->is_main))
+  // (glibc's dlclose returns at once for a NODELETE object.)
+  if (debug::on(debug::kFiles) && m && left && (m->direct_opens || m->is_main) && !m->nodelete)
     debug::print("\nclosing file=%s; direct_opencount=%u", m->is_main ? "" : m->path, left);
   objects_changing();
   bool ok = m && close_object(diag, namespace_of(m), m);
