@@ -82,7 +82,7 @@ void vprint(const char* fmt, va_list ap) {
   emit(text.c_str());
 }
 
-void print(const char* fmt, ...) {
+LDSO_VARIADIC void print(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vprint(fmt, ap);

@@ -5,6 +5,14 @@
 
 #include "rtld/string.hpp"
 
+// For the printf-style (variadic) functions: without SSE registers their prologues save none
+// (nothing in ld.so passes floating-point arguments).
+#if defined(__x86_64__)
+#define LDSO_VARIADIC __attribute__((target("general-regs-only")))
+#else
+#define LDSO_VARIADIC
+#endif
+
 namespace ldso {
 
 void format(rtld::Text<2048>& t, const char* fmt, va_list ap);

@@ -255,6 +255,8 @@ int parse_options() {
     else if (rtld::str_eq(a, "--inhibit-cache")) o.inhibit_cache = true, ++i;
     else if (rtld::str_eq(a, "--list")) o.list = o.trace = true, ++i;
     else if (rtld::str_eq(a, "--verify")) o.verify = true, ++i;
+    else if (rtld::str_eq(a, "--list-tunables"))
+      o.list_tunables = true, ++i;
     else if (rtld::str_eq(a, "--help")) print_help(), exit_process(0);
     else if (rtld::str_eq(a, "--version")) print_version(), exit_process(0);
     else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("", "missing program name", ""), 0);
@@ -263,7 +265,8 @@ int parse_options() {
       return i;
     }
   }
-  usage_error("", "missing program name", "");
+  if (!runtime.options.list_tunables) usage_error("", "missing program name", "");
+  return i;
 }
 
 void warn_copy_size(void*, const char* symbol) {
@@ -374,6 +377,8 @@ EntryPoint start_program(uintptr_t* stack) {
   rt.search.secure = p.secure;
 
   rt.search.inhibit_rpath = p.secure ? nullptr : rt.options.inhibit_rpath;
+  // (after CPU-feature set-up, which narrows the x86 tunables, as glibc's)
+  if (rt.options.list_tunables) glibc::init_process(rt), glibc::print_tunables(), exit_process(0);
   if (rt.options.verify) verify_and_exit(rt, p.argv[program_arg]);
 
   Module* main;

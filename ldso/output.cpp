@@ -9,7 +9,7 @@ namespace ldso {
 
 void print(const char* text) { rtld::platform::write_error(text, rtld::str_len(text)); }
 
-void print_error(const char* fmt, ...) {
+LDSO_VARIADIC void print_error(const char* fmt, ...) {
   rtld::Text<2048> t;
   va_list ap;
   va_start(ap, fmt);
@@ -26,6 +26,15 @@ void print_out(const char* text) {
     text += r;
     n -= static_cast<size_t>(r);
   }
+}
+
+LDSO_VARIADIC void print_out_format(const char* fmt, ...) {
+  rtld::Text<2048> t;
+  va_list ap;
+  va_start(ap, fmt);
+  format(t, fmt, ap);
+  va_end(ap);
+  print_out(t.data);
 }
 
 void exit_process(int status) {

@@ -33,6 +33,7 @@ struct Options {
   bool trace = false;    // LD_TRACE_LOADED_OBJECTS (ldd): list, do not run
   bool list = false;     // --list
   bool verify = false;   // --verify
+  bool list_tunables = false;  // --list-tunables
   bool warn = false;     // LD_WARN
   bool verbose = false;  // LD_VERBOSE (ldd -v)
   const char* argv0 = nullptr;          // --argv0
@@ -65,6 +66,7 @@ extern Runtime runtime;
 void print(const char* text);  // to standard error
 void print_error(const char* fmt, ...);  // formatted (format.hpp), to standard error
 void print_out(const char* text);  // to standard output (--help, --version, as glibc)
+void print_out_format(const char* fmt, ...);  // formatted (format.hpp), to standard output
 
 // environment.cpp: the LD_* variables (and secure-mode hygiene) into runtime.options.
 void read_environment(Runtime& rt);

@@ -713,6 +713,16 @@ void init_cacheinfo(CpuFeatures& c, void* r) {
   if (t > static_cast<int64_t>(min_rep_movsb)) rep_movsb = static_cast<uint64_t>(t);
   uint64_t rep_stosb = static_cast<uint64_t>(tunable_value("glibc.cpu.x86_rep_stosb_threshold"));
 
+  // The tunables take the values in use, with glibc's bounds (--list-tunables shows them).
+  set_tunable_with_bounds("glibc.cpu.x86_data_cache_size", static_cast<uint64_t>(data), 0,
+                          SIZE_MAX);
+  set_tunable_with_bounds("glibc.cpu.x86_shared_cache_size", static_cast<uint64_t>(shared), 0,
+                          SIZE_MAX);
+  set_tunable_with_bounds("glibc.cpu.x86_non_temporal_threshold", non_temporal, kMinNonTemporal,
+                          kMaxNonTemporal);
+  set_tunable_with_bounds("glibc.cpu.x86_rep_movsb_threshold", rep_movsb, min_rep_movsb, SIZE_MAX);
+  set_tunable_with_bounds("glibc.cpu.x86_rep_stosb_threshold", rep_stosb, 1, SIZE_MAX);
+
   // ERMS performs poorly beyond the L2 on AMD Zen 3.
   uint64_t rep_movsb_stop = c.kind == kAmd ? static_cast<uint64_t>(core) : non_temporal;
 

@@ -214,7 +214,7 @@ void error_free(void* p) {
 
 void libc_freeres() {}
 
-void debug_printf(const char* fmt, ...) {
+LDSO_VARIADIC void debug_printf(const char* fmt, ...) {
   // libc prints "initialize program" and "transferring control" through this (LD_DEBUG=libs).
   va_list ap;
   va_start(ap, fmt);
@@ -416,7 +416,8 @@ EXPORT void _dl_exception_create(DlException* e, const char* objname, const char
   fill_exception(e, objname, errstring);
 }
 
-EXPORT void _dl_exception_create_format(DlException* e, const char* objname, const char* fmt, ...) {
+EXPORT LDSO_VARIADIC void _dl_exception_create_format(DlException* e, const char* objname,
+                                                      const char* fmt, ...) {
   rtld::Text<2048> t;
   va_list ap;
   va_start(ap, fmt);
@@ -431,7 +432,7 @@ EXPORT void _dl_exception_free(DlException* e) {
   e->message_buffer = nullptr;
 }
 
-EXPORT [[noreturn]] void _dl_fatal_printf(const char* fmt, ...) {
+EXPORT [[noreturn]] LDSO_VARIADIC void _dl_fatal_printf(const char* fmt, ...) {
   rtld::Text<2048> t;
   va_list ap;
   va_start(ap, fmt);

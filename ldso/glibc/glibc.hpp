@@ -24,6 +24,8 @@ inline constexpr size_t kTcbAlign = 64;
 
 // Start-up, before anything is loaded: process facts, tunables, CPU features.
 void init_process(Runtime& rt);
+// --list-tunables: every tunable with its value and bounds, as glibc's ld.so prints them.
+void print_tunables();
 
 // The static TLS surplus glibc reserves for objects opened later, and the part of it that
 // objects without DF_STATIC_TLS may take (glibc.rtld.optional_static_tls).

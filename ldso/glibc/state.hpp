@@ -84,6 +84,9 @@ struct TunableId {
 };
 int64_t tunable_value(TunableId id);      // current value (the default unless set)
 const char* tunable_string(TunableId id);  // a string tunable's value, null unless set
+// glibc's TUNABLE_SET_WITH_BOUNDS for an unsigned tunable: bounds only ever narrowed (both
+// dropped when they cross), and the value taken only when within them.
+void set_tunable_with_bounds(TunableId id, uint64_t value, uint64_t min, uint64_t max);
 void* tls_get_addr_soft(void* map);       // tls.cpp: GLRO(dl_tls_get_addr_soft)
 // A name ld.so looks up, with its GNU hash worked out at compile time.
 struct Named {

@@ -14,6 +14,7 @@ struct Value {
   int64_t number;
   const char* string;
   bool set;
+  int64_t min, max;  // the bounds (max -1: the type's largest), narrowed by set_tunable_with_bounds
 };
 Value values[kCount];
 
@@ -40,7 +41,7 @@ void set_value(size_t id, const char* text, const char* end, bool secure) {
   const L::TunableInfo& t = L::kTunables[id];
   if (secure && t.security() != L::TunableSecurity::None) return;
   if (t.type() == L::TunableType::String) {
-    values[id] = {0, text, true};
+    values[id].string = text, values[id].set = true;
     return;
   }
   uint64_t v = 0;
@@ -50,7 +51,7 @@ void set_value(size_t id, const char* text, const char* end, bool secure) {
   bool ok = is_unsigned ? (v >= static_cast<uint64_t>(min) &&
                            (max == -1 || v <= static_cast<uint64_t>(max)))
                         : (static_cast<int64_t>(v) >= min && static_cast<int64_t>(v) <= max);
-  if (ok) values[id] = {static_cast<int64_t>(v), nullptr, true};
+  if (ok) values[id].number = static_cast<int64_t>(v), values[id].set = true;
 }
 
 size_t find(const char* name, size_t len) {
@@ -68,7 +69,8 @@ size_t find(const char* name, size_t len) {
 
 void init_tunables(Runtime& rt) {
   for (size_t i = 0; i < kCount; ++i)
-    values[i] = {L::kTunableNumbers[L::kTunables[i].initial], nullptr, false};
+    values[i] = {L::kTunableNumbers[L::kTunables[i].initial], nullptr, false,
+                 L::kTunableNumbers[L::kTunables[i].min], L::kTunableNumbers[L::kTunables[i].max]};
   bool secure = rt.process.secure;
   for (char** e = rt.process.envp; *e; ++e) {
     // Only GLIBC_TUNABLES and the aliases (MALLOC_*, LD_HWCAP_MASK) matter: skip the rest fast.
@@ -115,6 +117,38 @@ int64_t tunable_value(TunableId id) { return values[id.index].number; }
 
 const char* tunable_string(TunableId id) {
   return values[id.index].set ? values[id.index].string : nullptr;
+}
+
+void set_tunable_with_bounds(TunableId id, uint64_t value, uint64_t min, uint64_t max) {
+  Value& v = values[id.index];
+  const auto old_min = static_cast<uint64_t>(v.min), old_max = static_cast<uint64_t>(v.max);
+  if (min < old_min) min = old_min;
+  if (max > old_max) max = old_max;
+  if (min > max) min = old_min, max = old_max;
+  if (value < min || value > max) return;
+  v.number = static_cast<int64_t>(value), v.min = static_cast<int64_t>(min),
+  v.max = static_cast<int64_t>(max);
+  v.set = true;
+}
+
+void print_tunables() {
+  const char* name = L::kTunableNames;
+  for (size_t i = 0; i < kCount; ++i, name += rtld::str_len(name) + 1) {
+    const Value& v = values[i];
+    switch (L::kTunables[i].type()) {
+      case L::TunableType::Int32:
+        print_out_format("%s%s: %d (min: %d, max: %d)\n", L::kTunablePrefix, name,
+                         static_cast<int>(v.number), static_cast<int>(v.min),
+                         static_cast<int>(v.max));
+        break;
+      case L::TunableType::String:
+        print_out_format(v.set ? "%s%s: %s\n" : "%s%s:\n", L::kTunablePrefix, name, v.string);
+        break;
+      default:
+        print_out_format("%s%s: 0x%lx (min: 0x%lx, max: 0x%lx)\n", L::kTunablePrefix, name,
+                         v.number, v.min, v.max);
+    }
+  }
 }
 
 }  // namespace ldso::glibc
