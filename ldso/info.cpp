@@ -21,6 +21,7 @@ void print_help() {
         "  --inhibit-rpath LIST  ignore RUNPATH and RPATH information in object names in LIST\n"
         "  --preload LIST        preload objects named in LIST\n"
         "  --argv0 STRING        set argv[0] to STRING before running\n"
+        "  --list-tunables       list the tunables with their values and bounds, and exit\n"
         "  --help                display this help and exit\n"
         "  --version             output version information and exit\n");
 }
