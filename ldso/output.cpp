@@ -9,13 +9,23 @@ namespace ldso {
 
 void print(const char* text) { rtld::platform::write_error(text, rtld::str_len(text)); }
 
-LDSO_VARIADIC void print_error(const char* fmt, ...) {
+namespace {
+// Formatted to standard output, or else to standard error.
+void print_formatted(bool to_output, const char* fmt, va_list ap) {
   rtld::Text<2048> t;
+  format(t, fmt, ap);
+  if (to_output)
+    print_out(t.data);
+  else
+    rtld::platform::write_error(t.data, t.len);
+}
+}  // namespace
+
+LDSO_VARIADIC void print_error(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  format(t, fmt, ap);
+  print_formatted(false, fmt, ap);
   va_end(ap);
-  rtld::platform::write_error(t.data, t.len);
 }
 
 void print_out(const char* text) {
@@ -29,12 +39,10 @@ void print_out(const char* text) {
 }
 
 LDSO_VARIADIC void print_out_format(const char* fmt, ...) {
-  rtld::Text<2048> t;
   va_list ap;
   va_start(ap, fmt);
-  format(t, fmt, ap);
+  print_formatted(true, fmt, ap);
   va_end(ap);
-  print_out(t.data);
 }
 
 void exit_process(int status) {
