@@ -104,7 +104,8 @@ enum class Pages { kCount, kSave, kRestore, kUnprotect };
 
 // The writable segments: their size in memory, and (kSave, kRestore) the bytes they have from
 // the file copied to or from `buffer`, where each segment has its size (kRestore zeroes their
-// bss too), or (kUnprotect) their pages made writable again (0 when that fails).
+// bss too), or (kUnprotect) their pages given their segment's protection again, RELRO undone
+// (0 when that fails).
 [[gnu::noinline]] size_t writable_pages(const Image& image, Pages what, uint8_t* buffer = nullptr) {
   const size_t page = platform::page_size();
   size_t total = 0;
@@ -120,9 +121,10 @@ enum class Pages { kCount, kSave, kRestore, kUnprotect };
     }
     uintptr_t start = align_down(reinterpret_cast<uintptr_t>(seg), page);
     if (what == Pages::kUnprotect &&
-        platform::protect(start,
-                          align_up(reinterpret_cast<uintptr_t>(seg) + p.p_memsz, page) - start,
-                          platform::kRead | platform::kWrite) != 0)
+        platform::protect(
+            start, align_up(reinterpret_cast<uintptr_t>(seg) + p.p_memsz, page) - start,
+            platform::kRead | platform::kWrite | ((p.p_flags & elf::PF_X) ? platform::kExec : 0)) !=
+            0)
       return 0;
     total += p.p_memsz;
   }
