@@ -157,8 +157,9 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   Module* m = rtld::make_module(diag, runtime.objects, image, path, "");
   if (!m) fatal(diag);
   m->device = file.id.device, m->inode = file.id.inode, m->has_file_id = true;
-  // A dynamic linker given as the program (ours or another): glibc refuses it.
-  if (m->soname && rtld::str_eq(m->soname, arch::kSoname)) {
+  // A dynamic linker given as the program (ours or another): glibc refuses to run it, but lists
+  // it (ldd, --list) as the object without dependencies it is.
+  if (m->soname && rtld::str_eq(m->soname, arch::kSoname) && !runtime.options.trace) {
     print(arch::kSoname);
     print(": loader cannot load itself\n");
     exit_process(127);
