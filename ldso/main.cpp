@@ -169,7 +169,10 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   bool has_interp = false;
   for (size_t i = 0; i < m->image.phnum; ++i) has_interp |= m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
   bool static_program = !m->image.dynamic || (!has_interp && (m->dyn.flags_1 & rtld::elf::DF_1_PIE));
-  if (static_program && !runtime.options.trace) exec_instead(path, p.argv + first_arg, p.envp);
+  if (static_program && !runtime.options.trace) {
+    if (runtime.options.argv0) p.argv[first_arg] = const_cast<char*>(runtime.options.argv0);
+    exec_instead(path, p.argv + first_arg, p.envp);
+  }
 
   // Shift argv, envp and auxv down over the arguments that were ours.
   int skip = first_arg;
