@@ -136,7 +136,86 @@ struct CpuFeatures {
     for (int i = 0; i < 4; ++i) f[l][0][i] = x.r[i];
   }
   bool preferred_p(Preferred p) const { return (preferred & bit(p)) != 0; }
+  // Many features at once, a word at a time (FeatureWords): active |= CPUID's bits, or &= ~bits.
+  [[gnu::noinline]] void apply(const struct FeatureWord* w, size_t n, bool clear);
+  template <const auto& Words>
+  void set_active_all() {
+    apply(Words.w, Words.n, false);
+  }
+  template <const auto& Words>
+  void unset_all() {
+    apply(Words.w, Words.n, true);
+  }
 };
+
+// A list of features as the words of features[] they are in, each with its bits: a few words
+// instead of a Feature per entry. `word` indexes the words flatly, leaf * 8 + reg (the CPUID
+// word; the active one is 4 further).
+struct [[gnu::packed]] FeatureWord {
+  uint8_t word;
+  uint32_t mask;
+};
+constexpr size_t count_words(std::initializer_list<Feature> list) {
+  size_t n = 0;
+  for (const Feature* x = list.begin(); x != list.end(); ++x) {
+    bool seen = false;
+    for (const Feature* y = list.begin(); y != x; ++y)
+      seen |= y->leaf == x->leaf && y->reg == x->reg;
+    n += !seen;
+  }
+  return n;
+}
+template <size_t N>
+struct FeatureWords {
+  static constexpr size_t n = N;
+  FeatureWord w[N]{};
+  constexpr explicit FeatureWords(std::initializer_list<Feature> list) {
+    size_t k = 0;
+    for (Feature x : list) {
+      uint8_t word = static_cast<uint8_t>(x.leaf * 8 + x.reg);
+      size_t i = 0;
+      while (i < k && w[i].word != word) ++i;
+      if (i == k) w[k++] = FeatureWord{word, 0};
+      w[i].mask |= bit(x.bit);
+    }
+  }
+};
+#define LDSO_FEATURE_WORDS(name, ...)                       \
+  constexpr FeatureWords<count_words({__VA_ARGS__})> name { \
+    { __VA_ARGS__ }                                         \
+  }
+
+void CpuFeatures::apply(const FeatureWord* w, size_t n, bool clear) {
+  uint32_t* words = &f[0][0][0];
+  for (; n; --n, ++w) {
+    uint32_t* cpuid = words + w->word;
+    if (clear)
+      cpuid[4] &= ~w->mask;
+    else
+      cpuid[4] |= cpuid[0] & w->mask;
+  }
+}
+
+// The lists update_active and init_cpu_features turn on or off whole.
+LDSO_FEATURE_WORDS(kUsableWithCpuid, SSE3, PCLMULQDQ, SSSE3, CMPXCHG16B, SSE4_1, SSE4_2, MOVBE,
+                   POPCNT, AES, OSXSAVE, TSC, CX8, CMOV, CLFSH, MMX, FXSR, SSE, SSE2, HTT, BMI1,
+                   HLE, BMI2, ERMS, RDSEED, ADX, CLFLUSHOPT, CLWB, SHA, PREFETCHWT1, OSPKE, WAITPKG,
+                   GFNI, RDPID, RDRAND, CLDEMOTE, MOVDIRI, MOVDIR64B, FSRM, RTM_ALWAYS_ABORT,
+                   SERIALIZE, TSXLDTRK, LAHF64_SAHF64, LZCNT, SSE4A, PREFETCHW, TBM, RDTSCP,
+                   WBNOINVD, FZLRM, FSRS, FSRCS, PTWRITE);
+LDSO_FEATURE_WORDS(kAvxUsable, AVX_VNNI, FMA, VAES, VPCLMULQDQ, XOP, F16C);
+LDSO_FEATURE_WORDS(kAvx512Usable, AVX512CD, AVX512ER, AVX512PF, AVX512VL, AVX512DQ, AVX512BW,
+                   AVX512_4FMAPS, AVX512_4VNNIW, AVX512_BITALG, AVX512_IFMA, AVX512_VBMI,
+                   AVX512_VBMI2, AVX512_VNNI, AVX512_VPOPCNTDQ, AVX512_VP2INTERSECT, AVX512_BF16,
+                   AVX512_FP16);
+LDSO_FEATURE_WORDS(kAmxUsable, AMX_BF16, AMX_TILE, AMX_INT8);
+LDSO_FEATURE_WORDS(kXsaveUsable, XSAVEOPT, XSAVEC, XGETBV_ECX_1, XFD);
+LDSO_FEATURE_WORDS(kXsaveFeatures, XSAVE, XSAVEOPT, XSAVEC, XGETBV_ECX_1, XFD);
+LDSO_FEATURE_WORDS(kNeedXsave, AVX, AVX2, AVX_VNNI, FMA, VAES, VPCLMULQDQ, XOP, F16C, AVX512F,
+                   AVX512CD, AVX512ER, AVX512PF, AVX512VL, AVX512DQ, AVX512BW, AVX512_4FMAPS,
+                   AVX512_4VNNIW, AVX512_BITALG, AVX512_IFMA, AVX512_VBMI, AVX512_VBMI2,
+                   AVX512_VNNI, AVX512_VPOPCNTDQ, AVX512_VP2INTERSECT, AVX512_BF16, AVX512_FP16,
+                   AMX_BF16, AMX_TILE, AMX_INT8, FMA4);
 
 // get_common_indices: leaf 1 (only with a known vendor), 7, 7.1, 0xd.1, 0x14, 0x19.
 void get_common_indices(CpuFeatures& c, bool with_leaf1, uint32_t& extended_model) {
@@ -186,13 +265,7 @@ uint32_t get_isa_level(const CpuFeatures& c) {
 
 void update_active(CpuFeatures& c) {
   // Usable whenever CPUID reports them.
-  for (Feature x : {SSE3, PCLMULQDQ, SSSE3, CMPXCHG16B, SSE4_1, SSE4_2, MOVBE, POPCNT, AES,
-                    OSXSAVE, TSC, CX8, CMOV, CLFSH, MMX, FXSR, SSE, SSE2, HTT, BMI1, HLE, BMI2,
-                    ERMS, RDSEED, ADX, CLFLUSHOPT, CLWB, SHA, PREFETCHWT1, OSPKE, WAITPKG, GFNI,
-                    RDPID, RDRAND, CLDEMOTE, MOVDIRI, MOVDIR64B, FSRM, RTM_ALWAYS_ABORT,
-                    SERIALIZE, TSXLDTRK, LAHF64_SAHF64, LZCNT, SSE4A, PREFETCHW, TBM, RDTSCP,
-                    WBNOINVD, FZLRM, FSRS, FSRCS, PTWRITE})
-    c.set_active(x);
+  c.set_active_all<kUsableWithCpuid>();
   if (!c.cpu(RTM_ALWAYS_ABORT)) c.set_active(RTM);
   // IBT and SHSTK (Debian builds with CET) are set here and cleared again below: Linux does not
   // report CET through arch_prctl(ARCH_CET_STATUS).
@@ -206,21 +279,17 @@ void update_active(CpuFeatures& c) {
           c.set(AVX2);
           c.preferred |= bit(AVX_Fast_Unaligned_Load);
         }
-        for (Feature x : {AVX_VNNI, FMA, VAES, VPCLMULQDQ, XOP, F16C}) c.set_active(x);
+        c.set_active_all<kAvxUsable>();
       }
       if ((xcr0 & 0xe0) == 0xe0 && c.cpu(AVX512F)) {  // opmask, ZMM0-15, ZMM16-31 state
         c.set(AVX512F);
-        for (Feature x : {AVX512CD, AVX512ER, AVX512PF, AVX512VL, AVX512DQ, AVX512BW,
-                          AVX512_4FMAPS, AVX512_4VNNIW, AVX512_BITALG, AVX512_IFMA, AVX512_VBMI,
-                          AVX512_VBMI2, AVX512_VNNI, AVX512_VPOPCNTDQ, AVX512_VP2INTERSECT,
-                          AVX512_BF16, AVX512_FP16})
-          c.set_active(x);
+        c.set_active_all<kAvx512Usable>();
       }
     }
     if ((xcr0 & (bit(17) | bit(18))) == (bit(17) | bit(18)))  // XTILECFG, XTILEDATA state
-      for (Feature x : {AMX_BF16, AMX_TILE, AMX_INT8}) c.set_active(x);
+      c.set_active_all<kAmxUsable>();
     c.set(XSAVE);
-    for (Feature x : {XSAVEOPT, XSAVEC, XGETBV_ECX_1, XFD}) c.set_active(x);
+    c.set_active_all<kXsaveUsable>();
 
     // _dl_runtime_resolve's save area: the XSAVE area plus 64 bytes of integer registers.
     constexpr uint32_t kStateSaveOffset = 8 * 7 + 8;
@@ -940,17 +1009,12 @@ void init_cpu_features(Runtime& rt) {
   if (const char* hwcaps = tunable_string("glibc.cpu.hwcaps")) apply_hwcaps_tunable(c, hwcaps);
   bool disable_xsave = false;
   if (!c.usable(OSXSAVE)) {
-    for (Feature x : {XSAVE, XSAVEOPT, XSAVEC, XGETBV_ECX_1, XFD}) c.unset(x);
+    c.unset_all<kXsaveFeatures>();
     disable_xsave = true;
   }
   if (disable_xsave || (!c.usable(XSAVE) && !c.usable(XSAVEC))) {
     c.xsave_state_size = 0;
-    for (Feature x : {AVX, AVX2, AVX_VNNI, FMA, VAES, VPCLMULQDQ, XOP, F16C, AVX512F, AVX512CD,
-                      AVX512ER, AVX512PF, AVX512VL, AVX512DQ, AVX512BW, AVX512_4FMAPS,
-                      AVX512_4VNNIW, AVX512_BITALG, AVX512_IFMA, AVX512_VBMI, AVX512_VBMI2,
-                      AVX512_VNNI, AVX512_VPOPCNTDQ, AVX512_VP2INTERSECT, AVX512_BF16,
-                      AVX512_FP16, AMX_BF16, AMX_TILE, AMX_INT8, FMA4})
-      c.unset(x);
+    c.unset_all<kNeedXsave>();
   }
 
   // dl_hwcap is x86-64 (plus AVX512_1 on Intel); Intel's dl_platform names the
