@@ -21,7 +21,11 @@ void _start();
 
 namespace ldso {
 
-constinit Runtime runtime;
+// `runtime`'s storage, zero in .bss (runtime.hpp): nothing constructs it, start_program sets
+// the non-zero defaults.
+alignas(Runtime)
+    [[gnu::visibility("hidden")]] unsigned char runtime_storage[sizeof(Runtime)] __asm__(
+        "_ZN4ldso7runtimeE");
 
 namespace {
 
@@ -364,6 +368,7 @@ bool resolve_for_ldd(void* context, const Module& referrer, uint32_t index, unsi
 EntryPoint start_program(uintptr_t* stack) {
   Runtime& rt = runtime;
   Process& p = rt.process;
+  set_nonzero_defaults(rt);
   read_process(p, stack);
   rt.objects.arena = &rt.arena;
   Diagnostics diag;

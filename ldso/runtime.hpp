@@ -58,7 +58,20 @@ struct Runtime {
   dl::Loader loader;  // run-time loading (dlopen), set up at the end of start-up
 };
 
+// In .bss, not .data (start-up would otherwise carry 856 bytes of mostly zeros in the file):
+// start_program first gives it the defaults that are not zero, set_nonzero_defaults. A member
+// with another non-zero default must be set there too (unit test RuntimeDefaults compares
+// with Runtime{}).
 extern Runtime runtime;
+inline void set_nonzero_defaults(Runtime& rt) {
+  rt.process.page_size = 4096;
+  rt.objects.tls.align = 16;
+  rt.objects.tls.next_id = 1;
+  rt.objects.tls.generation = 1;
+  rt.search.use_rpath = true;
+  rt.program_name = "";
+  rt.loader.max_namespaces = 1;
+}
 
 // Prints "<program>: <occasion>: <object>: <message>" as glibc's ld.so does and exits 127.
 [[noreturn]] void fatal(const rtld::Diagnostics& diag);
