@@ -106,7 +106,7 @@ constexpr uint32_t kJumpSlotType = [] {
 // is checked against the object's bounds: a corrupt table is an error before anything is
 // written outside the object.
 [[gnu::noinline]] bool relocate_relr(Diagnostics& diag, const Module& m) {
-  constexpr size_t kWord = sizeof(uintptr_t), kBits = kWord * 8 - 1;
+  constexpr size_t kWord = sizeof(uintptr_t), kBits = kWord * 8;
   const uintptr_t base = m.bias(), lo = m.image.start, span = m.image.size - kWord;
   uintptr_t where = 0;  // the word bit 0 of the next bitmap stands for (0: none named yet)
   for (const elf::Relr *e = m.dyn.relr.data, *end = e + m.dyn.relr.count; e != end; ++e) {
@@ -119,12 +119,12 @@ constexpr uint32_t kJumpSlotType = [] {
       continue;
     }
     if (uintptr_t bits = v >> 1) {
-      if (where + (kWord * 8 - 1 - static_cast<size_t>(__builtin_clzl(bits))) * kWord - lo > span)
+      if (where + (kBits - 1 - static_cast<size_t>(__builtin_clzl(bits))) * kWord - lo > span)
         return diag.fail(m.path, "relocation outside the object");
       do reinterpret_cast<uintptr_t*>(where)[__builtin_ctzl(bits)] += base;
       while (bits &= bits - 1);
     }
-    where += kBits * kWord;
+    where += (kBits - 1) * kWord;  // the bitmap's words
   }
   return true;
 }

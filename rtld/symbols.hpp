@@ -153,8 +153,9 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
                           const Version* want, unsigned flags, const Module* skip = nullptr);
 
 // find_in_scope for the reference of relocation symbol `index` of `referrer`, for the version
-// it asks for (reference_version): its name and hash read from the referrer's tables, its own
-// definition recognised without a search.
+// it asks for (reference_version), its name and hash read from the referrer's tables. (The
+// relocation driver settles references to the referrer's own definitions before this, with
+// own_definition and none_ahead_defines.)
 SymbolMatch find_reference(Module* const* scope, size_t count, const Module& referrer,
                            uint32_t index, unsigned flags);
 

@@ -278,6 +278,8 @@ TEST(LookupRulesGnu, SymbolPastTheChainsIsHashed) {
   symtab[4] = symtab[3];
   symtab[4].st_name = symtab[2].st_name;  // "b", past the chains
   EXPECT_EQ(rtld::name_of_symbol(s.m, 4).gnu, rtld::gnu_hash("b"));
+  // Not taken as its own definition by the relocation driver's shortcut either.
+  EXPECT_FALSE(rtld::own_definition(s.m, 4, 0, rtld::kDefinableBinds));
   rtld::Module* scope[] = {&s.m};
   rtld::SymbolMatch own = rtld::find_reference(scope, 1, s.m, 4, 0);
   ASSERT_TRUE(own);
