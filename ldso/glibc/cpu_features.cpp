@@ -100,8 +100,10 @@ Regs cpuid(uint32_t leaf, uint32_t sub = 0) {
     Regs regs;
     bool known;
   };
-  static Entry remembered[32];  // direct-mapped; a collision only costs a repeated cpuid
-  Entry& e = remembered[(leaf + (leaf >> 30) * 5 + sub * 5) & 31];
+  // Direct-mapped: a collision only costs a repeated cpuid. No two of the leaves and subleaves
+  // start-up asks for on Intel, AMD or Zhaoxin share a slot (the index was searched for that).
+  static Entry remembered[64];
+  Entry& e = remembered[(leaf + (leaf >> 31) * 28 + sub * 19) & 63];
   const bool keep = leaf != 0xb && leaf != 0x1f;
   if (keep && e.known && e.leaf == leaf && e.sub == sub) return e.regs;
   Regs x{};
@@ -466,19 +468,16 @@ static_assert([] {
   return true;
 }(), "a leaf 2 size that does not fit Intel02's encoding");
 
-// Size, associativity or line size from a CPUID leaf 4 (deterministic cache parameters) entry.
-long leaf4_value(int offset, const Regs& x) {
-  uint32_t ebx = x.r[EBX], ecx = x.r[ECX];
-  if (offset == 0)
-    return static_cast<long>((uint64_t{(ebx >> 22) + 1}) * (((ebx >> 12) & 0x3ff) + 1) *
-                             ((ebx & 0xfff) + 1) * (uint64_t{ecx} + 1));
-  if (offset == 1) return (ebx >> 22) + 1;
-  return (ebx & 0xfff) + 1;
-}
+// A cache's three values, as its three _SC names ask for them: size, associativity, line size.
+// Leaf 2 and leaf 4 answer all three from one entry, so each cache is looked up once, not once
+// per name as glibc does (the same answers: what settles one name settles the other two).
+struct CacheValues {
+  long v[3];
+  void set(long size, long assoc, long line) { v[0] = size, v[1] = assoc, v[2] = line; }
+};
 
-// Looks for NAME's cache in CPUID leaf 4; level 4 only when with_l4 (Intel).
-bool leaf4_lookup(int name, bool with_l4, long& out) {
-  int folded = (name / 3) * 3;
+// Looks for the cache FOLDED (its _SIZE name) in CPUID leaf 4; level 4 only when with_l4 (Intel).
+bool leaf4_lookup(int folded, bool with_l4, CacheValues& out) {
   for (uint32_t round = 0;; ++round) {
     Regs x = cpuid(4, round);
     uint32_t type = x.r[EAX] & 0x1f;
@@ -487,66 +486,73 @@ bool leaf4_lookup(int name, bool with_l4, long& out) {
     if ((level == 1 && type == 1 && folded == L1D_SIZE) ||
         (level == 1 && type == 2 && folded == L1I_SIZE) || (level == 2 && folded == L2_SIZE) ||
         (level == 3 && folded == L3_SIZE) || (with_l4 && level == 4 && folded == L4_SIZE)) {
-      out = leaf4_value(name - folded, x);
+      uint32_t ebx = x.r[EBX], ecx = x.r[ECX];
+      out.set(static_cast<long>((uint64_t{(ebx >> 22) + 1}) * (((ebx >> 12) & 0x3ff) + 1) *
+                                ((ebx & 0xfff) + 1) * (uint64_t{ecx} + 1)),
+              (ebx >> 22) + 1, (ebx & 0xfff) + 1);
       return true;
     }
   }
 }
 
-long intel_check_word(int name, uint32_t value, bool& has_level_2, bool& no_level_2_or_3,
-                      const CpuFeatures& c) {
-  if (value & 0x80000000) return 0;  // reserved
-  int folded = (name / 3) * 3;
+// One register of leaf 2; true when it settles the cache FOLDED (glibc's intel_check_word
+// returning non-zero), with OUT set.
+bool intel_check_word(int folded, uint32_t value, bool& no_level_2_or_3, const CpuFeatures& c,
+                      CacheValues& out) {
+  if (value & 0x80000000) return false;  // reserved
   while (value != 0) {
     uint32_t byte = value & 0xff;
     if (byte == 0x40) {
       no_level_2_or_3 = true;
       if (folded == L3_SIZE) break;
     } else if (byte == 0xff) {  // everything is in leaf 4
-      long v;
-      return leaf4_lookup(name, true, v) ? v : -1;
+      if (!leaf4_lookup(folded, true, out)) out.set(-1, -1, -1);
+      return true;
     } else {
-      if (byte == 0x49 && folded == L3_SIZE && c.family == 15 && c.model == 6) {
-        name = L2_SIZE + (name - L3_SIZE);  // this model's L3 is encoded like an L2
-        folded = L2_SIZE;
-      }
+      if (byte == 0x49 && folded == L3_SIZE && c.family == 15 && c.model == 6)
+        folded = L2_SIZE;  // this model's L3 is encoded like an L2
       // The table is sorted by descriptor byte: binary search.
-      const Intel02* found = nullptr;
       size_t lo = 0, hi = sizeof(kIntel02) / sizeof(kIntel02[0]);
       while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (kIntel02[mid].idx < byte) lo = mid + 1;
         else hi = mid;
       }
-      if (lo < sizeof(kIntel02) / sizeof(kIntel02[0]) && kIntel02[lo].idx == byte) found = &kIntel02[lo];
-      if (found) {
-        if (found->rel_name() == folded) {
-          int offset = name - folded;
-          return offset == 0 ? found->size() : offset == 1 ? found->assoc : found->linesize();
-        }
-        if (found->rel_name() == L2_SIZE) has_level_2 = true;
+      if (lo < sizeof(kIntel02) / sizeof(kIntel02[0]) && kIntel02[lo].idx == byte &&
+          kIntel02[lo].rel_name() == folded) {
+        out.set(kIntel02[lo].size(), kIntel02[lo].assoc, kIntel02[lo].linesize());
+        return true;
       }
     }
     value >>= 8;
   }
-  return 0;
+  return false;
 }
 
-long handle_intel(int name, const CpuFeatures& c) {
-  if (c.max_cpuid < 2) return -1;
-  bool no_level_2_or_3 = false, has_level_2 = false;
+CacheValues handle_intel(int folded, const CpuFeatures& c) {
+  CacheValues out;
+  if (c.max_cpuid < 2) {
+    out.set(-1, -1, -1);
+    return out;
+  }
+  bool no_level_2_or_3 = false;
   Regs x = cpuid(2);
-  if ((x.r[EAX] & 0xff) != 1) return intel_check_word(name, 0xff, has_level_2, no_level_2_or_3, c);
+  if ((x.r[EAX] & 0xff) != 1) {
+    intel_check_word(folded, 0xff, no_level_2_or_3, c, out);  // always settles
+    return out;
+  }
   x.r[EAX] &= 0xffffff00;
   for (uint32_t word : x.r)
-    if (long r = intel_check_word(name, word, has_level_2, no_level_2_or_3, c)) return r;
-  if (name >= L2_SIZE && name <= L3_LINESIZE && no_level_2_or_3) return -1;
-  return 0;
+    if (intel_check_word(folded, word, no_level_2_or_3, c, out)) return out;
+  long none = (folded == L2_SIZE || folded == L3_SIZE) && no_level_2_or_3 ? -1 : 0;
+  out.set(none, none, none);
+  return out;
 }
 
-long handle_zhaoxin(int name) {
-  long v;
-  return leaf4_lookup(name, false, v) ? v : 0;
+CacheValues handle_zhaoxin(int folded) {
+  CacheValues out;
+  if (!leaf4_lookup(folded, false, out)) out.set(0, 0, 0);
+  return out;
 }
 
 long amd_assoc(uint32_t field, uint32_t size, uint32_t line) {
@@ -704,23 +710,30 @@ void get_common_cache_info(const CpuFeatures& c, long& shared, long& shared_per_
 void init_cacheinfo(CpuFeatures& c, void* r) {
   long data = -1, shared = -1, shared_per_thread = -1, core = -1;
   uint32_t threads = 0;
-  long level[13];
+  long level[L4_SIZE + 3];  // by _SC name; the two after L4_SIZE are not used
   for (long& v : level) v = -1;
-  auto fill = [&](auto&& handle, bool with_l4) {
-    for (int n = L1I_SIZE; n <= L3_LINESIZE; ++n) level[n] = handle(n);
-    if (with_l4) level[L4_SIZE] = handle(L4_SIZE);
+  // HANDLE gives a cache's values or (AMD) one name's value.
+  auto fill = [&](auto&& handle, int last) {
+    for (int n = L1I_SIZE; n <= last; n += 3) {
+      if constexpr (requires { handle(n).v; }) {
+        CacheValues x = handle(n);
+        for (int i = 0; i < 3; ++i) level[n + i] = x.v[i];
+      } else {
+        for (int i = 0; i < 3; ++i) level[n + i] = handle(n + i);
+      }
+    }
     data = level[L1D_SIZE];
     core = level[L2_SIZE];
     shared = shared_per_thread = level[L3_SIZE];
   };
   if (c.kind == kIntel) {
-    fill([&](int n) { return handle_intel(n, c); }, true);
+    fill([&](int n) { return handle_intel(n, c); }, L4_SIZE);
     get_common_cache_info(c, shared, shared_per_thread, threads, core);
   } else if (c.kind == kZhaoxin) {
-    fill([](int n) { return handle_zhaoxin(n); }, false);
+    fill([](int n) { return handle_zhaoxin(n); }, L3_SIZE);
     get_common_cache_info(c, shared, shared_per_thread, threads, core);
   } else if (c.kind == kAmd) {
-    fill([](int n) { return handle_amd(n); }, false);
+    fill([](int n) { return handle_amd(n); }, L3_SIZE);
     uint32_t max_ex = cpuid(0x80000000).r[EAX];
     if (shared <= 0) {
       shared = core;  // no shared L3: all we have is L2
