@@ -11,12 +11,19 @@ namespace {
 class Readable {
  public:
   explicit Readable(const Module& m) : m_(m) {}
-  bool holds(const void* p, size_t len) {
+  [[gnu::always_inline]] bool holds(const void* p, size_t len) {
     auto a = reinterpret_cast<uintptr_t>(p);
-    if (a >= lo_ && a <= hi_ && len <= hi_ - a) return true;
+    return (a >= lo_ && a <= hi_ && len <= hi_ - a) || room(p, len) >= len;
+  }
+
+  // How many bytes from p on are in the readable segment holding [p, p + len); 0 when none
+  // holds them (and len is not 0).
+  [[gnu::noinline]] size_t room(const void* p, size_t len) {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    if (a >= lo_ && a <= hi_ && len <= hi_ - a) return hi_ - a;
     if (!m_.image.phdr) {
       lo_ = m_.image.start, hi_ = m_.image.start + m_.image.size;
-      return a >= lo_ && a <= hi_ && len <= hi_ - a;
+      return a >= lo_ && a <= hi_ && len <= hi_ - a ? hi_ - a : 0;
     }
     for (size_t i = 0; i < m_.image.phnum; ++i) {
       const elf::Phdr& ph = m_.image.phdr[i];
@@ -24,18 +31,16 @@ class Readable {
       uintptr_t lo = m_.image.bias + ph.p_vaddr, hi = lo + ph.p_memsz;
       if (a >= lo && a <= hi && len <= hi - a) {
         lo_ = lo, hi_ = hi;
-        return true;
+        return hi - a;
       }
     }
-    return false;
+    return 0;
   }
 
  private:
   const Module& m_;
   uintptr_t lo_ = 1, hi_ = 0;  // empty
 };
-
-bool inside(const Module& m, const void* p, size_t len) { return Readable(m).holds(p, len); }
 
 // The largest of n values, four at a time (libc has about 1,300 buckets to scan).
 uint32_t max_of(const uint32_t* v, size_t n) {
@@ -55,8 +60,10 @@ uint32_t max_of(const uint32_t* v, size_t n) {
 
 bool prepare_hashes(Diagnostics& diag, Module& m) {
   const char* name = m.path;
+  Readable readable(m);
+  auto inside = [&](const void* p, size_t len) { return readable.holds(p, len); };
   if (const uint32_t* h = m.dyn.gnu_hash) {
-    if (!inside(m, h, 16)) return diag.fail(name, "invalid DT_GNU_HASH table");
+    if (!inside(h, 16)) return diag.fail(name, "invalid DT_GNU_HASH table");
     GnuHash& g = m.gnu;
     const uint32_t bloom_size = h[2];
     g.nbuckets = h[0], g.symoffset = h[1], g.bloom_mask = bloom_size - 1, g.bloom_shift = h[3];
@@ -65,7 +72,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     g.bloom = reinterpret_cast<const uintptr_t*>(h + 4);
     g.buckets = reinterpret_cast<const uint32_t*>(g.bloom + bloom_size);
     g.chain = g.buckets + g.nbuckets;
-    if (!inside(m, g.bloom, (size_t{bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
+    if (!inside(g.bloom, (size_t{bloom_size} * sizeof(uintptr_t)) + size_t{g.nbuckets} * 4u))
       return diag.fail(name, "invalid DT_GNU_HASH table");
     // none_ahead_defines asks filters with bit 0 of a hash unknown, which a shift of 0 (no linker
     // writes one) would make the second bit depend on: such a filter is not used.
@@ -73,11 +80,13 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     // Symbol count: past the last chain that any bucket starts.
     uint32_t last = max_of(g.buckets, g.nbuckets);
     if (last >= g.symoffset) {
-      Readable readable(m);  // remembers the segment the chain is in
-      while (readable.holds(&g.chain[last - g.symoffset], 4) && !(g.chain[last - g.symoffset] & 1))
-        ++last;
-      if (!readable.holds(&g.chain[last - g.symoffset], 4)) return diag.fail(name, "invalid DT_GNU_HASH table");
-      m.symbol_count = g.symbol_end = last + 1;
+      // The last chain, up to its end marker, must lie in the segment it starts in.
+      const uint32_t* c = &g.chain[last - g.symoffset];
+      const size_t n = readable.room(c, 4) / 4;
+      size_t k = 0;
+      while (k < n && !(c[k] & 1)) ++k;
+      if (k == n) return diag.fail(name, "invalid DT_GNU_HASH table");
+      m.symbol_count = g.symbol_end = last + static_cast<uint32_t>(k) + 1;
     } else {
       // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd
       // writes symoffset 1 there, before undefined symbols). Unknown.
@@ -85,18 +94,18 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     }
   }
   if (const uint32_t* h = m.dyn.sysv_hash) {
-    if (!inside(m, h, 8)) return diag.fail(name, "invalid DT_HASH table");
+    if (!inside(h, 8)) return diag.fail(name, "invalid DT_HASH table");
     SysvHash& s = m.sysv;
     s.nbucket = h[0], s.nchain = h[1];
     s.buckets = h + 2;
     s.chain = s.buckets + s.nbucket;
-    if (s.nbucket == 0 || !inside(m, h, (size_t{2} + s.nbucket + s.nchain) * 4u))
+    if (s.nbucket == 0 || !inside(h, (size_t{2} + s.nbucket + s.nchain) * 4u))
       return diag.fail(name, "invalid DT_HASH table");
     if (s.nchain > m.symbol_count) m.symbol_count = s.nchain;
   }
-  if (m.symbol_count && m.dyn.symtab && !inside(m, m.dyn.symtab, m.symbol_count * sizeof(elf::Sym)))
+  if (m.symbol_count && m.dyn.symtab && !inside(m.dyn.symtab, m.symbol_count * sizeof(elf::Sym)))
     return diag.fail(name, "symbol table outside the object");
-  if (m.symbol_count && m.dyn.versym && !inside(m, m.dyn.versym, m.symbol_count * 2))
+  if (m.symbol_count && m.dyn.versym && !inside(m.dyn.versym, m.symbol_count * 2))
     return diag.fail(name, "invalid DT_VERSYM table");
   return true;
 }
