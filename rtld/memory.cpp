@@ -1,5 +1,7 @@
 #include "memory.hpp"
 
+#include <bit>
+
 #include "platform.hpp"
 #include "string.hpp"
 
@@ -14,11 +16,11 @@ constexpr size_t kChunk = 64 * 1024;
 }  // namespace
 
 void* Arena::allocate(size_t size) {
-  if (size > SIZE_MAX - sizeof(Header) - platform::page_size()) return nullptr;
+  if (size > SIZE_MAX / 2) return nullptr;  // never met; keeps the sums below in range
   size_t need = size + sizeof(Header);
-  int cls = 0;
-  while (cls < kClasses && (size_t{16} << cls) < need) ++cls;
-  if (cls == kClasses) {
+  // The smallest class whose blocks (16 << class bytes) hold need.
+  const int cls = need <= 16 ? 0 : static_cast<int>(std::bit_width(need - 1)) - 4;
+  if (cls >= kClasses) {
     size_t len = align_up(need, platform::page_size());
     intptr_t r = platform::map_zero(0, len, platform::kRead | platform::kWrite);
     if (platform::is_error(r)) return nullptr;
