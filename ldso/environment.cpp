@@ -89,10 +89,15 @@ void read_environment(Runtime& rt) {
     ensure_open(2, "/dev/null", O_RDONLY | O_NOFOLLOW);
   }
   for (char** e = p.envp; *e; ++e) {
-    if ((*e)[0] != 'L' || (*e)[1] != 'D' || (*e)[2] != '_') continue;
+    const char* entry = *e;
+    if (entry[0] != 'L' || entry[1] != 'D' || entry[2] != '_') continue;
+    size_t n = 3;  // the name's length
+    while (entry[n] && entry[n] != '=') ++n;
+    if (!entry[n]) continue;
     for (const EnvVar& v : kVariables) {
-      if (!name_is(*e, v.name)) continue;
-      if (!p.secure || v.secure_ok) apply(rt.options, v.var, *e + rtld::str_len(v.name) + 1);
+      // (a longer name differs from the entry at or before its '=')
+      if (!rtld::str_eq_n(entry, v.name, n) || v.name[n]) continue;
+      if (!p.secure || v.secure_ok) apply(rt.options, v.var, entry + n + 1);
     }
   }
 }

@@ -86,7 +86,7 @@ int search_dir(Arena& arena, const SearchConfig& cfg, const char* dir, const cha
   path.add(*dir ? dir : ".");
   SearchMemo::Dir* memo = cfg.memo ? cfg.memo->find(path.data, path.len) : nullptr;
   if (path.data[path.len - 1] != '/') path.add_char('/');
-  size_t dir_end = path.len;
+  const size_t dir_end = path.len, name_len = str_len(name);
   for (uint32_t i = 0; i <= cfg.subdir_count; ++i) {
     uint64_t bit = i < 64 ? uint64_t{1} << i : 0;
     if (memo && (memo->missing & bit)) continue;
@@ -98,7 +98,7 @@ int search_dir(Arena& arena, const SearchConfig& cfg, const char* dir, const cha
       listing->add(path.data, sub_end > 1 ? sub_end - 1 : sub_end);
       continue;
     }
-    path.add(name);
+    path.add(name, name_len);
     Diagnostics scratch;
     int r = try_path(scratch, arena, cfg, path.c_str(), out, true);
     if (r != 0) return r;
