@@ -121,7 +121,7 @@ constexpr uint32_t kJumpSlotType = [] {
     if (uintptr_t bits = v >> 1) {
       if (where + (kBits - 1 - static_cast<size_t>(__builtin_clzl(bits))) * kWord - lo > span)
         return diag.fail(m.path, "relocation outside the object");
-      do reinterpret_cast<uintptr_t*>(where)[__builtin_ctzl(bits)] += base;
+      do reinterpret_cast<uintptr_t*>(where)[arch::lowest_set_bit(bits)] += base;
       while (bits &= bits - 1);
     }
     where += (kBits - 1) * kWord;  // the bitmap's words

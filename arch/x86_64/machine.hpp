@@ -91,6 +91,14 @@ static_assert(sizeof kRelocTypes / sizeof kRelocTypes[0] == R_X86_64_RELATIVE64 
                                                           : rtld::RelocType{rtld::RelocKind::Unknown, 0};
 }
 
+// The index of the lowest set bit of a non-zero word, as a whole word: GCC's __builtin_ctzl
+// returns an int that costs a sign extension before it can index (DT_RELR's bitmap loop).
+[[gnu::always_inline]] inline uintptr_t lowest_set_bit(uintptr_t v) {
+  uintptr_t i;
+  asm("bsf %1, %0" : "=r"(i) : "rm"(v) : "cc");
+  return i;
+}
+
 // GLOB_DAT and JUMP_SLOT take the symbol's address with the addend (the psABI writes S, and
 // the addend is zero in practice; glibc adds it).
 inline constexpr bool kGotAddsAddend = true;
