@@ -95,8 +95,9 @@ void print_parts(const char* const* parts) {
   emit(t.c_str());
 }
 
-void init(const char* spec, const char* output_file, bool secure) {
-  if (!spec || !*spec) return;
+namespace {
+// init with LD_DEBUG set (apart: the output path's 4 KB of stack only then).
+[[gnu::noinline]] void init_from(const char* spec, const char* output_file, bool secure) {
   bool help = false;
   for (const char* p = spec; *p;) {
     while (*p == ' ' || *p == ',' || *p == ':') ++p;
@@ -135,6 +136,11 @@ void init(const char* spec, const char* output_file, bool secure) {
                              O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd >= 0) out_fd = static_cast<int>(fd);
   }
+}
+}  // namespace
+
+void init(const char* spec, const char* output_file, bool secure) {
+  if (spec && *spec) init_from(spec, output_file, secure);
 }
 
 const char* name_of(const rtld::Module& m) {
