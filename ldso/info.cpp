@@ -1,5 +1,6 @@
 // --help and --version text, and facts about the program derived from its headers.
 #include "arch/machine.hpp"
+#include "glibc/glibc.hpp"
 #include "rtld/string.hpp"
 #include "runtime.hpp"
 #include "startup.hpp"
@@ -39,7 +40,17 @@ const char* interp_path(const rtld::Module& main) {
   return arch::kSystemInterp;
 }
 
-const char* program_origin(const rtld::Module& main) {
+namespace {
+const char* known_main_origin;
+bool main_origin_known;
+}  // namespace
+
+const char* main_origin_if_known() { return known_main_origin; }
+
+const char* main_origin() {
+  if (main_origin_known) return known_main_origin;
+  main_origin_known = true;
+  const rtld::Module& main = *runtime.objects.main;
   // The kernel-mapped program: the directory of its real path, as /proc/self/exe names it.
   char buf[4096];
   const char* path = main.image.kernel_mapped ? nullptr : main.path;
@@ -50,7 +61,9 @@ const char* program_origin(const rtld::Module& main) {
     buf[n] = 0;
     path = buf;
   }
-  return rtld::origin_of(runtime.arena, path);
+  known_main_origin = rtld::origin_of(runtime.arena, path);
+  glibc::main_origin_known(known_main_origin);
+  return known_main_origin;
 }
 
 }  // namespace ldso

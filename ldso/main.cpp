@@ -407,7 +407,7 @@ EntryPoint start_program(uintptr_t* stack) {
   glibc::init_process(rt);
   rtld::append_module(rt.objects, main);
   add_vdso(diag);
-  rt.search.main_origin = program_origin(*main);
+  rt.search.main_origin = main_origin;
   Module* self = make_self_module(diag, ldso_path);
   self->global = false;  // in the global scope only once something depends on it
   rt.objects.ldso = self;

@@ -30,6 +30,10 @@ void debug_state(int state, long ns = 0);  // sets r_state (of namespace ns), ca
 void print_help();
 void print_version();
 const char* interp_path(const rtld::Module& main);
-const char* program_origin(const rtld::Module& main);
+// The executable's $ORIGIN, worked out on first use (SearchConfig::main_origin): for a program
+// the kernel mapped, a readlink of /proc/self/exe that most runs never need. Once known it is
+// also the main link_map's l_origin, as glibc sets it then.
+const char* main_origin();
+const char* main_origin_if_known();  // without working it out
 
 }  // namespace ldso

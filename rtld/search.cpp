@@ -123,7 +123,8 @@ int search_list(Arena& arena, const SearchConfig& cfg, const char* list, const c
   for (const char* p = list;; ++p) {
     const char* e = p;
     while (*e && *e != ':' && *e != ';') ++e;
-    if (char* dir = expand_tokens(arena, p, static_cast<size_t>(e - p), origin, cfg.platform, cfg.secure)) {
+    if (char* dir = expand_tokens(arena, p, static_cast<size_t>(e - p), origin, cfg.platform,
+                                  cfg.secure, cfg.main_origin)) {
       int r = search_dir(arena, cfg, dir, name, out, listing);
       arena.release(dir);
       if (r != 0) return r;
@@ -133,15 +134,21 @@ int search_list(Arena& arena, const SearchConfig& cfg, const char* list, const c
   }
 }
 
-// LD_DEBUG=libs: reports the search of a list under `what`, then searches it.
+// LD_DEBUG=libs: reports the directories search_list would try under `what` (apart from
+// trace_and_search: the listing's 8 KB of stack only when tracing).
+[[gnu::noinline]] void trace_search(Arena& arena, const SearchConfig& cfg, const char* list,
+                                    const char* origin, const char* name, OpenedFile& out,
+                                    const char* what, const Module* from) {
+  Listing t;
+  search_list(arena, cfg, list, origin, name, out, &t);
+  cfg.trace(cfg.trace_context, SearchConfig::Event::SearchPath, t.c_str(), what, from);
+}
+
+// Searches a list, reported first under LD_DEBUG=libs.
 int trace_and_search(Arena& arena, const SearchConfig& cfg, const char* list, const char* origin,
                      const char* name, OpenedFile& out, const char* what,
                      const Module* from = nullptr) {
-  if (cfg.trace) {
-    Listing t;
-    search_list(arena, cfg, list, origin, name, out, &t);
-    cfg.trace(cfg.trace_context, SearchConfig::Event::SearchPath, t.c_str(), what, from);
-  }
+  if (cfg.trace) trace_search(arena, cfg, list, origin, name, out, what, from);
   return search_list(arena, cfg, list, origin, name, out);
 }
 
@@ -163,7 +170,7 @@ bool rpath_inhibited(const SearchConfig& cfg, const Module* m) {
 int search_rpath(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const Module* m,
                  const char* name, OpenedFile& out) {
   if (!m->dyn.has_rpath || m->dyn.has_runpath || rpath_inhibited(cfg, m)) return 0;
-  const char* origin = m->is_main ? cfg.main_origin : nullptr;
+  const char* origin = m->is_main ? kMainOrigin : nullptr;
   char* dir = origin || m->origin ? nullptr : directory_of(arena, m->path);
   if (!origin) origin = m->origin;
   int r = trace_and_search(arena, cfg, m->str(m->dyn.rpath), origin ? origin : dir, name, out, "RPATH", m);
@@ -188,9 +195,11 @@ SearchMemo::Dir* SearchMemo::find(const char* dir, size_t len) {
   return nullptr;
 }
 
-char* origin_of(Arena& arena, const char* path) {
-  char* dir = directory_of(arena, path);
-  if (!dir || dir[0] == '/') return dir;
+namespace {
+// origin_of for a relative path: its directory (dir, released here) made absolute. Apart, so
+// that the common absolute case does not reserve these buffers' 8 KB of stack (every page of
+// stack touched is a page fault).
+[[gnu::noinline]] char* absolute_origin(Arena& arena, const char* path, char* dir) {
   char cwd[4096];
   intptr_t n = platform::current_directory(cwd, sizeof cwd);
   if (n <= 0) return dir;
@@ -202,6 +211,13 @@ char* origin_of(Arena& arena, const char* path) {
   arena.release(dir);
   return arena.copy_string(t.c_str(), t.len);
 }
+}  // namespace
+
+char* origin_of(Arena& arena, const char* path) {
+  char* dir = directory_of(arena, path);
+  if (!dir || dir[0] == '/') return dir;
+  return absolute_origin(arena, path, dir);
+}
 
 char* directory_of(Arena& arena, const char* path) {
   const char* slash = path ? str_rchr(path, '/') : nullptr;
@@ -210,8 +226,11 @@ char* directory_of(Arena& arena, const char* path) {
   return arena.copy_string(path, static_cast<size_t>(slash - path));
 }
 
-char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin,
-                    const char* platform, bool secure) {
+namespace {
+// expand_tokens for a string with a '$' in it (apart: its 4 KB of stack only then).
+[[gnu::noinline]] char* substitute_tokens(Arena& arena, const char* in, size_t len,
+                                          const char* origin, const char* platform, bool secure,
+                                          const char* (*main_origin)()) {
   Text<4096> out;
   for (size_t i = 0; i < len;) {
     if (in[i] != '$') {  // up to the next token, in one piece
@@ -236,7 +255,9 @@ char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin
       return n;
     };
     if (size_t n = token("ORIGIN")) {
-      if (!origin || secure) return nullptr;
+      if (secure) return nullptr;
+      if (origin == kMainOrigin) origin = main_origin ? main_origin() : nullptr;
+      if (!origin) return nullptr;
       out.add(origin);
       i += 1 + n;
     } else if (size_t n2 = token("LIB")) {
@@ -252,6 +273,17 @@ char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin
   }
   return arena.copy_string(out.c_str(), out.len);
 }
+}  // namespace
+
+const char kMainOrigin[] = "$ORIGIN";
+
+char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin,
+                    const char* platform, bool secure, const char* (*main_origin)()) {
+  for (size_t i = 0; i < len; ++i)
+    if (in[i] == '$')
+      return substitute_tokens(arena, in, len, origin, platform, secure, main_origin);
+  return arena.copy_string(in, len);
+}
 
 bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* name,
                   const Module* requester, const Module* main, OpenedFile& out) {
@@ -259,11 +291,13 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     const char* origin = nullptr;
     char* dir = nullptr;
     if (requester) {
-      if (requester->is_main) origin = cfg.main_origin;
+      if (requester->is_main)
+        origin = kMainOrigin;
       else if (requester->origin) origin = requester->origin;
       else origin = dir = directory_of(arena, requester->path);
     }
-    char* path = expand_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure);
+    char* path = expand_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure,
+                               cfg.main_origin);
     arena.release(dir);
     if (!path) return diag.fail_errno(name, "cannot open shared object file", 2 /* ENOENT */);
     int r = try_path(diag, arena, cfg, path, out, false);
@@ -287,11 +321,11 @@ bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, cons
     if (r == 0 && !saw_main && main) r = search_rpath(diag, arena, cfg, main, name, out);
   }
   if (r == 0 && cfg.library_path) {
-    r = trace_and_search(arena, cfg, cfg.library_path, cfg.main_origin, name, out, "LD_LIBRARY_PATH");
+    r = trace_and_search(arena, cfg, cfg.library_path, kMainOrigin, name, out, "LD_LIBRARY_PATH");
   }
   if (r == 0 && cfg.use_rpath && requester && requester->dyn.has_runpath &&
       !rpath_inhibited(cfg, requester)) {
-    const char* origin = requester->is_main ? cfg.main_origin : nullptr;
+    const char* origin = requester->is_main ? kMainOrigin : nullptr;
     if (!origin) origin = requester->origin;
     char* dir = origin ? nullptr : directory_of(arena, requester->path);
     r = trace_and_search(arena, cfg, requester->str(requester->dyn.runpath), origin ? origin : dir,

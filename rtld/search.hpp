@@ -28,7 +28,9 @@ struct SearchConfig {
   const char* library_path = nullptr;  // LD_LIBRARY_PATH or --library-path
   const LdCache* cache = nullptr;      // null: not consulted
   const char* platform = nullptr;      // what $PLATFORM expands to
-  const char* main_origin = nullptr;   // $ORIGIN of the executable (its directory)
+  // The executable's $ORIGIN (its directory; null when unknown), asked for when a $ORIGIN that
+  // stands for it is first substituted (see kMainOrigin). Null: unknown.
+  const char* (*main_origin)() = nullptr;
   bool use_rpath = true;
   // Objects whose DT_RPATH/DT_RUNPATH are ignored (--inhibit-rpath), colon-separated names.
   const char* inhibit_rpath = nullptr;
@@ -68,8 +70,13 @@ char* directory_of(Arena& arena, const char* path);
 char* origin_of(Arena& arena, const char* path);
 
 // Expands $ORIGIN, $LIB and $PLATFORM (and their ${...} forms) in `in`. Returns nullptr when an
-// expansion is not allowed (unknown origin, or $ORIGIN in secure mode).
+// expansion is not allowed (unknown origin, or $ORIGIN in secure mode). `origin` may be
+// kMainOrigin: the executable's, from `main_origin` when a $ORIGIN is substituted.
 char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin,
-                    const char* platform, bool secure);
+                    const char* platform, bool secure, const char* (*main_origin)() = nullptr);
+
+// Stands for the executable's $ORIGIN in an `origin` argument: finding it may take a system
+// call (readlink of /proc/self/exe), made only if a $ORIGIN is substituted with it.
+extern const char kMainOrigin[];
 
 }  // namespace rtld

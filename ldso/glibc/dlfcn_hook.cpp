@@ -7,6 +7,7 @@
 #include "glibc.hpp"
 #include "ldso/debug_log.hpp"
 #include "ldso/runtime.hpp"
+#include "ldso/startup.hpp"
 #include "lookup.hpp"
 #include "rtld/relocate.hpp"
 #include "rtld/tls.hpp"
@@ -337,8 +338,19 @@ int hook_dlinfo(void* handle, int request, void* arg) {
       _dl_rtld_di_serinfo(l, arg, request == 5);
       return 0;
     case 6: {  // RTLD_DI_ORIGIN
+      // The executable's, when not worked out yet, is now. ld.so and the vDSO have none
+      // (glibc's dlinfo crashes on them): the directory of the object's name instead, "" for
+      // the vDSO's.
       const char* origin = at<lm::l_origin, const char*>(l);
-      rtld::mem_copy(arg, origin, rtld::str_len(origin) + 1);
+      if (!origin && l == link_map_of(*runtime.objects.main)) origin = main_origin();
+      size_t n = origin ? rtld::str_len(origin) : 0;
+      if (!origin) {
+        origin = at<lm::l_name, const char*>(l);
+        const char* slash = rtld::str_rchr(origin, '/');
+        n = !slash ? 0 : slash == origin ? 1 : static_cast<size_t>(slash - origin);
+      }
+      rtld::mem_copy(arg, origin, n);
+      static_cast<char*>(arg)[n] = '\0';
       return 0;
     }
     case 9:  // RTLD_DI_TLS_MODID

@@ -492,8 +492,9 @@ struct SearchDirs {
       while (*e && *e != ':' && !(semicolon && *e == ';')) ++e;
       if (p == e) {
         add("", 0, start);
-      } else if (char* dir = rtld::expand_tokens(runtime.arena, p, static_cast<size_t>(e - p), origin,
-                                                  runtime.search.platform, runtime.search.secure)) {
+      } else if (char* dir = rtld::expand_tokens(
+                     runtime.arena, p, static_cast<size_t>(e - p), origin, runtime.search.platform,
+                     runtime.search.secure, runtime.search.main_origin)) {
         if (*dir) add(dir, rtld::str_len(dir), start);
         runtime.arena.release(dir);
       }
@@ -513,7 +514,7 @@ EXPORT void _dl_rtld_di_serinfo(void* map, void* info, bool counting) {
   const rtld::Module* main = runtime.objects.main;
   auto origin_of = [](const rtld::Module* o) {
     void* l = link_map_of(*o);
-    return l ? at<lm::l_origin, const char*>(l) : nullptr;
+    return o->is_main ? rtld::kMainOrigin : l ? at<lm::l_origin, const char*>(l) : nullptr;
   };
   SearchDirs d;
   if (runtime.search.use_rpath && !m->dyn.has_runpath) {

@@ -48,6 +48,8 @@ void find_vdso_functions(const rtld::Module& vdso);
 
 // Marks an object's link_map as initialised (l_init_called).
 void mark_initialized(const rtld::Module& m);
+// The executable's $ORIGIN, once worked out: its link_map's l_origin (if it has one yet).
+void main_origin_known(const char* origin);
 
 // Run-time loading: mirror an opened object, scope changes and an unloaded object, each in
 // its namespace (GL(dl_ns)[ns.id], l_ns).

@@ -5,6 +5,7 @@
 #include "arch/machine.hpp"
 #include "glibc.hpp"
 #include "ldso/runtime.hpp"
+#include "ldso/startup.hpp"
 #include "libdl/loader.hpp"
 #include "rtld/search.hpp"
 #include "rtld/string.hpp"
@@ -95,10 +96,14 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
   set_bits<lm::l_contiguous>(l, 1);
   set_bits<lm::l_ld_readonly>(l, 1);  // .dynamic is left as the file has it: libc adds l_addr
   set_bits<lm::l_global>(l, m.global ? 1 : 0);
-  at<lm::l_origin, const char*>(l) = m.is_main ? runtime.search.main_origin
-                                     : m.origin ? m.origin
-                                     : m.path   ? rtld::origin_of(runtime.arena, m.path)
-                                                : nullptr;  // (ldd's stand-in for a missing object)
+  // As glibc's: the executable's once worked out (at once when ld.so opened it); none for the
+  // vDSO and ld.so (their link_maps are not made from a file it opens) and for ldd's stand-in
+  // for a missing object.
+  at<lm::l_origin, const char*>(l) =
+      m.is_main  ? (m.image.kernel_mapped ? main_origin_if_known() : main_origin())
+      : m.origin ? m.origin
+      : m.path && !m.is_vdso && !m.is_ldso ? rtld::origin_of(runtime.arena, m.path)
+                                           : nullptr;
   // The object whose DT_NEEDED loaded it (dlsym(RTLD_NEXT) walks these to the root).
   if (m.loader && m.loader->client) at<lm::l_loader, void*>(l) = m.loader->client;
   at<lm::l_map_start, uintptr_t>(l) = m.image.start;
@@ -200,6 +205,11 @@ bool build_scopes(Runtime& rt) {
 
 void mark_initialized(const rtld::Module& m) {
   if (void* l = link_map_of(m)) set_bits<lm::l_init_called>(l, 1);
+}
+
+void main_origin_known(const char* origin) {
+  if (void* l = runtime.objects.main ? link_map_of(*runtime.objects.main) : nullptr)
+    at<lm::l_origin, const char*>(l) = origin;
 }
 
 void mark_relocated(const rtld::Module& m) {
