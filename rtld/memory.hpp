@@ -22,6 +22,12 @@ class Arena {
   }
   char* copy_string(const char* s);
   char* copy_string(const char* s, size_t n);
+  // Memory to carve blocks from before asking the platform for pages: zero-filled, 16-byte
+  // aligned, never given back (ld.so's start-up needs no mmap for its first objects).
+  void seed(void* p, size_t n) {
+    chunk_cur_ = reinterpret_cast<uintptr_t>(p);
+    chunk_end_ = chunk_cur_ + n;
+  }
 
  private:
   static constexpr int kClasses = 9;  // 16 .. 4096 bytes

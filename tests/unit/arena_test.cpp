@@ -19,6 +19,29 @@ bool all_zero(const void* p, size_t n) {
   return true;
 }
 
+TEST(Arena, SeedServesFirstBlocksThenPlatformPages) {
+  alignas(16) static unsigned char seed[1024];
+  rtld::Arena a;
+  a.seed(seed, sizeof seed);
+  std::vector<unsigned char*> from_seed;
+  for (;;) {  // 100 bytes: 128-byte blocks, header included
+    auto* p = static_cast<unsigned char*>(a.allocate(100));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 16, 0u);
+    EXPECT_TRUE(all_zero(p, 100));
+    std::memset(p, 0x5a, 100);
+    if (p < seed || p >= seed + sizeof seed) break;  // the seed is used up: platform pages
+    EXPECT_LE(p + 100, seed + sizeof seed);
+    from_seed.push_back(p);
+  }
+  EXPECT_EQ(from_seed.size(), sizeof seed / 128);
+  // A released seed block is reused, zeroed again.
+  a.release(from_seed[2]);
+  auto* again = static_cast<unsigned char*>(a.allocate(90));
+  EXPECT_EQ(again, from_seed[2]);
+  EXPECT_TRUE(all_zero(again, 90));
+}
+
 TEST(Arena, SmallAllocationsZeroedAlignedAndDistinct) {
   rtld::Arena a;
   std::vector<std::pair<unsigned char*, size_t>> blocks;
