@@ -12,6 +12,8 @@
 #                   (default: <src>/build); Output/ goes to DIR/lit.
 
 import os
+import shutil
+import subprocess
 
 import lit.formats
 
@@ -56,6 +58,11 @@ for var in list(config.environment):
     if var.startswith("LD_") or var in ("GLIBC_TUNABLES", "MALLOC_CHECK_"):
         del config.environment[var]
 config.environment["LC_ALL"] = "C"
+# strace, where it may trace (ptrace can be refused in a container).
+if shutil.which("strace") and subprocess.run(["strace", "-qq", "-o", os.devnull, "true"],
+                                             stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("strace")
 
 inputs = os.path.join(config.test_source_root, "Inputs")
 nolibc_cflags = ("-nostdlib -nostartfiles -ffreestanding -fno-stack-protector -fno-builtin "

@@ -202,7 +202,11 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
   Image image;
   // A kept image of the file named (by a path: no search), put back without opening it.
   KeptImage* k = nullptr;
-  if (set.kept && has_slash(name) && platform::identify_path(name, &file.id) == 0 &&
+  // (Asked only for a path a kept image was opened by: another file's dlopen costs no statx.)
+  bool kept_path = false;
+  for (KeptImage* o = has_slash(name) ? set.kept : nullptr; o && !kept_path; o = o->next)
+    kept_path = str_eq(o->path, name);
+  if (kept_path && platform::identify_path(name, &file.id) == 0 &&
       (k = take_kept(set, file.id, image))) {
     file.path = set.arena->copy_string(name);
   } else {
@@ -227,15 +231,18 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
       // (with the program headers inside the mapping, which stays). Not for a file changed in
       // the last second: a change in place within the same tick of the clock could leave its
       // change time as it was, where a later one cannot.
-      size_t bytes = writable_pages(image, Pages::kCount);
+      size_t bytes = writable_pages(image, Pages::kCount), path_bytes = str_len(file.path) + 1;
       if (bytes <= set.keep_limit && set.keep_limit &&
           file.id.changed + 1000000000u < platform::time_of_day() &&
           reinterpret_cast<uintptr_t>(image.phdr) - image.start < image.size &&
-          (k = static_cast<KeptImage*>(set.arena->allocate(sizeof(KeptImage) + bytes)))) {
+          (k = static_cast<KeptImage*>(
+               set.arena->allocate(sizeof(KeptImage) + bytes + path_bytes)))) {
         k->id = file.id;
         k->image = image;
         k->initial = reinterpret_cast<uint8_t*>(k + 1);
         writable_pages(image, Pages::kSave, k->initial);
+        mem_copy(k->initial + bytes, file.path, path_bytes);
+        k->path = reinterpret_cast<const char*>(k->initial + bytes);
       }
     }
     platform::close(file.fd);

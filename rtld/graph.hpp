@@ -21,6 +21,7 @@ struct KeptImage {
   platform::FileId id;
   Image image;
   uint8_t* initial = nullptr;  // their bytes from the file, segment after segment (after it)
+  const char* path = nullptr;  // the file's path as it was opened (after those)
 };
 
 struct ObjectSet {

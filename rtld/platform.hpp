@@ -31,6 +31,8 @@ void close(int fd);
 
 // The time of day in nanoseconds (the clock that files' change times are taken from; coarse).
 uint64_t time_of_day();
+// clock_gettime without a system call: the vDSO's, once the loader has found it.
+void use_clock_gettime(int (*clock_gettime)(int clock, void* time));
 
 // The current working directory into buf (NUL-terminated); its length or -errno.
 intptr_t current_directory(char* buf, size_t size);

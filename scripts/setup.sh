@@ -9,8 +9,8 @@ PACKAGES=(
   python3-psutil patchelf elfutils binutils file
   # the glibc layout drift test re-dumps the layout from the installed debug info
   gdb libc6-dbg
-  # lit/env: valgrind on a program started by our ld.so
-  valgrind
+  # lit/env: valgrind on a program started by our ld.so; lit/syscalls.test: the system calls
+  valgrind strace
   # lit/graph/ldcache-only and lit/env/inhibit-cache: a library found only through ld.so.cache
   fakeroot
   # the unmodified system programs lit/glibc runs under our ld.so

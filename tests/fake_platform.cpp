@@ -386,6 +386,7 @@ int identify(int fd, FileId* out) {
 }
 
 uint64_t time_of_day() { return uint64_t{1} << 62; }
+void use_clock_gettime(int (*)(int, void*)) {}
 
 int identify_path(const char* path, FileId* out) {
   int fd = open(path);

@@ -44,7 +44,8 @@ void init_initial_thread(Runtime& rt, uintptr_t tp, void* dtv);
 
 // After relocation and TLS images: switch to libc's allocator, run __libc_early_init.
 void after_relocation(Runtime& rt);
-void find_vdso_functions(const rtld::Module& vdso);
+// Finds the vDSO's functions glibc's libc asks ld.so for; returns its clock_gettime (or null).
+void* find_vdso_functions(const rtld::Module& vdso);
 
 // Marks an object's link_map as initialised (l_init_called).
 void mark_initialized(const rtld::Module& m);

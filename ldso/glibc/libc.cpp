@@ -98,7 +98,7 @@ void use_vdso(rtld::Module& vdso) {
 
 // The vDSO's fast clock functions (glibc looks them up with version LINUX_2.6 as soon as the
 // vDSO is set up, before loading anything: LD_DEBUG=symbols and bindings show them there).
-void find_vdso_functions(const rtld::Module& vdso) {
+void* find_vdso_functions(const rtld::Module& vdso) {
   static constexpr const char* kNames[5] = {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
                                             "__vdso_getcpu", "__vdso_clock_getres"};
   rtld::Version v{"LINUX_2.6", rtld::sysv_hash("LINUX_2.6"), true, nullptr};
@@ -108,6 +108,7 @@ void find_vdso_functions(const rtld::Module& vdso) {
     if (s) debug::report_named_binding(vdso, vdso, kNames[i], "LINUX_2.6");
     vdso_functions[i] = s ? reinterpret_cast<void*>(vdso.bias() + s->st_value) : nullptr;
   }
+  return vdso_functions[0];
 }
 
 bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
