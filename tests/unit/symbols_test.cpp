@@ -7,14 +7,16 @@
 //     a higher index is a candidate unless hidden; exactly one candidate is accepted;
 //   - unversioned request with kLookupNewest (dlsym): the same, but from index 2 up, so the
 //     default (non-hidden) version wins.
+#include "rtld/symbols.hpp"
+
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "rtld/symbols.hpp"
 #include "support/files.hpp"
 #include "support/loaded.hpp"
 
@@ -553,3 +555,53 @@ TEST(OwnReference, AgreesWithFindInScopeForEverySymbol) {
   EXPECT_GT(shortcuts, 20000u);  // libc's own definitions among them, in three scopes each
   EXPECT_GT(interposed, 1000u);  // names defined by libc and libm, or by the test libraries
 }
+
+namespace {
+
+// prepare_module's symbol count from a GNU hash table: one past the end of the chain that starts
+// at the largest bucket, wherever that bucket is, however large it is (the scan takes a faster
+// path while every bucket is below 32768), with the buckets in no particular order.
+TEST(SymbolCount, FromTheLargestBucketAnywhere) {
+  constexpr size_t kBuckets = 21;  // two blocks of eight and a remainder
+  constexpr uint32_t kSymoffset = 3, kTail = 4;
+  constexpr size_t kSpan = 4u << 20;
+  void* map = mmap(nullptr, kSpan, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  auto* base = static_cast<uint8_t*>(map);
+  auto* table = reinterpret_cast<uint32_t*>(base);
+  auto* chain = table + 4 + 2 + kBuckets;  // after the header, one bloom word and the buckets
+  auto* symtab = reinterpret_cast<rtld::elf::Sym*>(base + (2u << 20));
+  uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  for (uint32_t largest : {5u, 100u, 32767u, 32768u, 32769u, 40000u, 65535u, 65536u, 70000u}) {
+    for (size_t at = 0; at < kBuckets; ++at) {
+      std::memset(base, 0, 1u << 20);
+      table[0] = kBuckets, table[1] = kSymoffset, table[2] = 1, table[3] = 6;
+      *reinterpret_cast<uint64_t*>(table + 4) = ~uint64_t{0};
+      uint32_t* buckets = table + 6;
+      for (size_t b = 0; b < kBuckets; ++b)
+        buckets[b] = b == at ? largest : kSymoffset + next() % (largest - kSymoffset + 1);
+      // The chains up to the largest one's end: its last entry ends it, and the chain before
+      // it ends just before it (a walk from any smaller bucket stops short of it).
+      for (uint32_t i = kSymoffset; i <= largest + kTail; ++i)
+        chain[i - kSymoffset] =
+            (next() & ~1u) |
+            (i == largest + kTail || i + 1 == largest || (i < largest && next() % 8 == 0) ? 1u
+                                                                                          : 0u);
+      rtld::Module m;
+      m.path = "counted.so";
+      m.image.start = m.image.bias = reinterpret_cast<uintptr_t>(base);
+      m.image.size = kSpan;
+      m.dyn.gnu_hash = table;
+      m.dyn.symtab = symtab;
+      rtld::Arena arena;
+      rtld::Diagnostics diag;
+      ASSERT_TRUE(rtld::prepare_module(diag, arena, m)) << diag.message();
+      ASSERT_EQ(m.symbol_count, largest + kTail + 1) << "largest " << largest << " at " << at;
+      ASSERT_EQ(m.gnu.symbol_end, largest + kTail + 1);
+    }
+  }
+  munmap(map, kSpan);
+}
+
+}  // namespace
