@@ -214,11 +214,14 @@ class Driver {
         }
         continue;
       }
-      if (type == kJumpSlotType && opt_.lazy && r->r_offset - lo <= span) {
-        // A PLT slot left for its first call (lazy binding): the whole .rela.plt of a program.
-        auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
-        *where = arch::lazy_slot_value(base, *where);
-        ++r;
+      if (type == kJumpSlotType && opt_.lazy) {
+        // The PLT slots left for their first call (lazy binding): the whole .rela.plt of a
+        // program, in a tight loop of its own.
+        do {
+          if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
+          auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
+          *where = arch::lazy_slot_value(base, *where);
+        } while (++r != end && Native::r_type(r->r_info) == kJumpSlotType);
         continue;
       }
       const RelocType t = arch::classify(type);
@@ -374,11 +377,6 @@ class Driver {
                          opt_.skip_ifunc ? base + addend : arch::call_ifunc_resolver(base + addend));
     }
 
-    const bool lazy_slot = t.kind == RelocKind::JumpSlot && opt_.lazy;
-    if (lazy_slot) {  // bound at its first call
-      *reinterpret_cast<uintptr_t*>(where) = arch::lazy_slot_value(base, *reinterpret_cast<uintptr_t*>(where));
-      return true;
-    }
     if (index != 0 && !symbol_in_table(index))
       return diag_.fail(m_.path, "relocation names a symbol outside the symbol table");
     Resolved def;

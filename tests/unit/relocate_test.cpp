@@ -125,6 +125,40 @@ TEST(RelativeRelocations, OffsetBelowTheObjectIsAnError) {
   EXPECT_TRUE(s.guards_intact());
 }
 
+// Lazy binding: each JUMP_SLOT's word gets the load bias added (it points into the PLT until the
+// first call), in the tight loop the run of them takes; GOT[1] and GOT[2] lead to the entry
+// point. A slot outside the object is an error, with nothing written outside it.
+TEST(LazyPltSlots, EverySlotGetsTheBiasAndGotLeadsToTheEntry) {
+  for (bool bad_slot : {false, true}) {
+    Synthetic s(40);
+    std::vector<elf::Rela> plt;
+    for (size_t i = 0; i < 30; ++i) {
+      s.memory[Synthetic::kGuard + 8 + i] = 0x100 + i;  // the PLT stub's link-time address
+      elf::Rela r{};
+      r.r_offset = bad_slot && i == 17 ? 41 * sizeof(uintptr_t) : (8 + i) * sizeof(uintptr_t);
+      r.r_info = 7;  // R_X86_64_JUMP_SLOT
+      plt.push_back(r);
+    }
+    s.m.dyn.plt_rela = rtld::Table<elf::Rela>{plt.data(), plt.size()};
+    s.m.dyn.pltgot = s.m.image.start;  // GOT[0..2] at words 0..2
+    rtld::LazyBinding lazy{};
+    rtld::RelocationOptions options{{no_lookups, nullptr}};
+    options.lazy = &lazy;
+    options.lazy_entry = 0x1234;
+    bool ok = rtld::relocate_module(s.diag, s.m, options);
+    EXPECT_TRUE(s.guards_intact());
+    if (bad_slot) {
+      EXPECT_FALSE(ok);
+      EXPECT_STREQ(s.diag.message(), "relocation outside the object");
+      continue;
+    }
+    ASSERT_TRUE(ok) << s.diag.message();
+    for (size_t i = 0; i < 30; ++i) EXPECT_EQ(s.word(8 + i), s.m.image.start + 0x100 + i) << i;
+    EXPECT_EQ(s.word(1), reinterpret_cast<uintptr_t>(&s.m));
+    EXPECT_EQ(s.word(2), 0x1234u);
+  }
+}
+
 // DT_RELR: an address entry relocates its word, a bitmap the words after it that its bits name.
 TEST(RelrRelocations, AddressesAndBitmapsApply) {
   Synthetic s(200);
