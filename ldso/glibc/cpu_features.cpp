@@ -94,21 +94,22 @@ struct Regs {
 // is remembered and asked for once, but those of the leaves that name the calling CPU (0xb's and
 // 0x1f's x2APIC ids; leaf 1's APIC id is read once, as glibc reads it). Only start-up asks,
 // and the lazy-binding set-up (remembered_cpuid).
+struct CpuidAnswer {
+  uint32_t leaf, sub;
+  Regs regs;
+  bool known;
+};
+// Direct-mapped: a collision only costs a repeated cpuid. No two of the leaves and subleaves
+// start-up asks for on Intel, AMD or Zhaoxin share a slot (the index was searched for that).
+CpuidAnswer cpuid_answers[64];
+
 Regs cpuid(uint32_t leaf, uint32_t sub = 0) {
-  struct Entry {
-    uint32_t leaf, sub;
-    Regs regs;
-    bool known;
-  };
-  // Direct-mapped: a collision only costs a repeated cpuid. No two of the leaves and subleaves
-  // start-up asks for on Intel, AMD or Zhaoxin share a slot (the index was searched for that).
-  static Entry remembered[64];
-  Entry& e = remembered[(leaf + (leaf >> 31) * 28 + sub * 19) & 63];
+  CpuidAnswer& e = cpuid_answers[(leaf + (leaf >> 31) * 28 + sub * 19) & 63];
   const bool keep = leaf != 0xb && leaf != 0x1f;
   if (keep && e.known && e.leaf == leaf && e.sub == sub) return e.regs;
   Regs x{};
   __cpuid_count(leaf, sub, x.r[EAX], x.r[EBX], x.r[ECX], x.r[EDX]);
-  if (keep) e = Entry{leaf, sub, x, true};
+  if (keep) e = CpuidAnswer{leaf, sub, x, true};
   return x;
 }
 
@@ -947,6 +948,9 @@ void remembered_cpuid(uint32_t leaf, uint32_t sub, uint32_t regs[4]) {
 }
 
 void init_cpu_features(Runtime& rt) {
+  // The table's pages are first written, not read: a read of a zero-filled page maps the shared
+  // zero page, and the first write then faults a second time.
+  cpuid_answers[0].known = cpuid_answers[63].known = false;
   void* r = ro();
   auto* raw = reinterpret_cast<uint32_t(*)[2][4]>(address_of<ro_::dl_x86_cpu_features_features>(r));
   for (int l = 0; l < kLeafCount; ++l)
