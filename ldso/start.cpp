@@ -19,6 +19,9 @@ extern "C" __attribute__((used)) ldso::EntryPoint ldso_start(uintptr_t* stack) {
   const Rela* rela = nullptr;
   const Relr* relr = nullptr;
   size_t rela_size = 0, relr_size = 0;
+  // Its page (RELRO, writable until ld.so protects it) is relocated next: written first, it
+  // faults once, not twice.
+  arch::touch_for_write(_DYNAMIC);
   for (const Dyn* d = _DYNAMIC; d->d_tag != DT_NULL; ++d) {
     if (d->d_tag == DT_RELA) rela = reinterpret_cast<const Rela*>(base + d->d_val);
     else if (d->d_tag == DT_RELASZ) rela_size = d->d_val;

@@ -1,5 +1,6 @@
 #include "graph.hpp"
 
+#include "arch/machine.hpp"
 #include "string.hpp"
 #include "symbols.hpp"
 
@@ -88,6 +89,17 @@ Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const
       return nullptr;
     }
     return m;  // a static executable: nothing to decode
+  }
+  // The dynamic section's page is written too when it is in a writable segment (the GOT follows
+  // it): written first, it faults once rather than twice.
+  const uintptr_t dynamic_at = reinterpret_cast<uintptr_t>(image.dynamic) - image.bias;
+  for (size_t i = 0; i < image.phnum; ++i) {
+    const elf::Phdr& p = image.phdr[i];
+    if (p.p_type == elf::PT_LOAD && (p.p_flags & elf::PF_W) &&
+        dynamic_at - p.p_vaddr < p.p_filesz) {
+      arch::touch_for_write(const_cast<elf::Dyn*>(image.dynamic));
+      break;
+    }
   }
   if (!decode_dynamic(diag, path, image.dynamic, image.dynamic_count, image.bias, image.start,
                       image.start + image.size, m->dyn) ||

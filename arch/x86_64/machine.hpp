@@ -99,6 +99,13 @@ static_assert(sizeof kRelocTypes / sizeof kRelocTypes[0] == R_X86_64_RELATIVE64 
   return i;
 }
 
+// Makes the first access to the page holding p a write (a locked OR of 0, which changes nothing):
+// a private file page read first is mapped as it is in the page cache, and the first write then
+// faults again to copy it; written first, it faults once.
+[[gnu::always_inline]] inline void touch_for_write(void* p) {
+  asm volatile("lock orq $0, %0" : "+m"(*static_cast<uint64_t*>(p)));
+}
+
 // GLOB_DAT and JUMP_SLOT take the symbol's address with the addend (the psABI writes S, and
 // the addend is zero in practice; glibc adds it).
 inline constexpr bool kGotAddsAddend = true;
