@@ -91,9 +91,10 @@ Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const
     return m;  // a static executable: nothing to decode
   }
   // The dynamic section's page is written too when it is in a writable segment (the GOT follows
-  // it): written first, it faults once rather than twice.
+  // it): written first, it faults once rather than twice. (Aligned only: a locked access that
+  // splits a cache line can be fatal where the kernel detects split locks.)
   const uintptr_t dynamic_at = reinterpret_cast<uintptr_t>(image.dynamic) - image.bias;
-  for (size_t i = 0; i < image.phnum; ++i) {
+  for (size_t i = 0; i < image.phnum && !(dynamic_at & 7); ++i) {
     const elf::Phdr& p = image.phdr[i];
     if (p.p_type == elf::PT_LOAD && (p.p_flags & elf::PF_W) &&
         dynamic_at - p.p_vaddr < p.p_filesz) {
