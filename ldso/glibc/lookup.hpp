@@ -108,7 +108,9 @@ class LookupCache {
   bool try_lock() { return !__atomic_test_and_set(&busy_, __ATOMIC_ACQUIRE); }
   void unlock() { __atomic_clear(&busy_, __ATOMIC_RELEASE); }
 
-  uint64_t generation_ = 0;
+  // Apart from the entries (ldso/bss-order.txt lays it out with start-up's data): every dlopen
+  // and dlclose writes it, while the entries' pages are touched only once dlsym runs.
+  static inline uint64_t generation_ = 0;
   bool busy_ = false;
   Entry entries_[kEntries];
 };
