@@ -333,14 +333,17 @@ int hook_dlinfo(void* handle, int request, void* arg) {
     case 2:  // RTLD_DI_LINKMAP
       *static_cast<void**>(arg) = l;
       return 0;
-    case 4:  // RTLD_DI_SERINFO
-    case 5:  // RTLD_DI_SERINFOSIZE
+    case 4:           // RTLD_DI_SERINFO
+    case 5: {         // RTLD_DI_SERINFOSIZE
+      LoadLock held;  // (the loader's arena holds the expanded directories)
       _dl_rtld_di_serinfo(l, arg, request == 5);
       return 0;
+    }
     case 6: {  // RTLD_DI_ORIGIN
-      // The executable's, when not worked out yet, is now. ld.so and the vDSO have none
-      // (glibc's dlinfo crashes on them): the directory of the object's name instead, "" for
-      // the vDSO's.
+      // The executable's, when not worked out yet, is now (from the loader's arena, under its
+      // lock). ld.so and the vDSO have none (glibc's dlinfo crashes on them): the directory of
+      // the object's name instead, "" for the vDSO's.
+      LoadLock held;
       const char* origin = at<lm::l_origin, const char*>(l);
       if (!origin && l == link_map_of(*runtime.objects.main)) origin = main_origin();
       size_t n = origin ? rtld::str_len(origin) : 0;
