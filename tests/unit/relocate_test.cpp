@@ -133,7 +133,7 @@ TEST(LazyPltSlots, EverySlotGetsTheBiasAndGotLeadsToTheEntry) {
     Synthetic s(40);
     std::vector<elf::Rela> plt;
     for (size_t i = 0; i < 30; ++i) {
-      s.memory[Synthetic::kGuard + 8 + i] = 0x100 + i;  // the PLT stub's link-time address
+      s.memory[Synthetic::kGuard + 8 + i] = 0x100 + i;  // the PLT entry's link-time address
       elf::Rela r{};
       r.r_offset = bad_slot && i == 17 ? 41 * sizeof(uintptr_t) : (8 + i) * sizeof(uintptr_t);
       r.r_info = 7;  // R_X86_64_JUMP_SLOT
