@@ -81,6 +81,18 @@ void* lookup(Named n, const char* version, const rtld::Module* referrer = nullpt
   return reinterpret_cast<void*>(rtld::symbol_address(r));
 }
 
+// glibc's _dl_lookup_direct: the definition in libc itself of the version named (an
+// interposed one is not looked at; nothing is reported). One object's hash table, not the scope.
+void* libc_own(const rtld::Module& libc, Named n, const char* version, uint32_t version_hash) {
+  rtld::SymbolName sym(n.name, n.hash, true);
+  rtld::Version want{version, version_hash, false, nullptr};
+  const rtld::elf::Sym* s = rtld::find_in_module(libc, sym, &want, 0);
+  if (!s) return nullptr;
+  return reinterpret_cast<void*>(rtld::symbol_address(rtld::Resolved{&libc, s, 0, true}));
+}
+// The version libc's pthread_mutex_lock and pthread_mutex_unlock first had (x86_64).
+constexpr uint32_t kBaseHash = rtld::sysv_hash("GLIBC_2.2.5");
+
 void* vdso_functions[5];  // found by find_vdso_functions, published by use_vdso
 
 void use_vdso(rtld::Module& vdso) {
@@ -179,11 +191,15 @@ void after_relocation(Runtime& rt) {
   libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup(named("_dl_signal_exception"), "GLIBC_PRIVATE", self));
   libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup(named("_dl_signal_error"), "GLIBC_PRIVATE", self));
   libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup(named("_dl_catch_error"), "GLIBC_PRIVATE", self));
-  libc.mutex_lock = reinterpret_cast<int (*)(void*)>(lookup(named("pthread_mutex_lock"), nullptr));
-  libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(lookup(named("pthread_mutex_unlock"), nullptr));
+  // These three as glibc finds them, in libc alone (__rtld_mutex_init, _dl_call_libc_early_init).
+  libc.mutex_lock = reinterpret_cast<int (*)(void*)>(
+      libc_own(*libc_module, named("pthread_mutex_lock"), "GLIBC_2.2.5", kBaseHash));
+  libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(
+      libc_own(*libc_module, named("pthread_mutex_unlock"), "GLIBC_2.2.5", kBaseHash));
   at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
   using EarlyInit = void (*)(bool);
-  auto early_init = reinterpret_cast<EarlyInit>(lookup(named("__libc_early_init"), "GLIBC_PRIVATE"));
+  auto early_init = reinterpret_cast<EarlyInit>(
+      libc_own(*libc_module, named("__libc_early_init"), "GLIBC_PRIVATE", kPrivateHash));
   if (early_init) early_init(true);
 }
 
@@ -202,13 +218,9 @@ void namespace_ready(const dl::Loader& ns) {
   build_id_of(*m, id);
   // Only glibc's libc.so.6 of the build this ld.so knows (a stand-in is an ordinary library).
   if (!uses_private_abi(*m) || !rtld::str_eq(id.c_str(), L::kLibcBuildId)) return;
-  rtld::SymbolName name("__libc_early_init");
-  rtld::Version v{"GLIBC_PRIVATE", kPrivateHash, false, nullptr};
-  if (const rtld::elf::Sym* s = rtld::find_in_module(*m, name, &v, 0)) {
-    rtld::Resolved r{m, s, 0, true};
-    // Not the initial libc: it must not take over the process (brk heap, single-threaded).
-    reinterpret_cast<void (*)(bool)>(rtld::symbol_address(r))(false);
-  }
+  // Not the initial libc: it must not take over the process (brk heap, single-threaded).
+  if (void* early_init = libc_own(*m, named("__libc_early_init"), "GLIBC_PRIVATE", kPrivateHash))
+    reinterpret_cast<void (*)(bool)>(early_init)(false);
 }
 
 void libc_removing(void* map) {
