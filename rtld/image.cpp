@@ -240,18 +240,25 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   Ehdr eh;
   mem_copy(&eh, head, sizeof eh);
 
-  // The program headers: from the header buffer when they are in it, else read separately.
+  // The program headers: read in place from the header buffer when they are in it (aligned),
+  // else into a copy of ours.
   size_t ph_bytes = size_t{eh.e_phnum} * sizeof(Phdr);
-  Phdr* ph = nullptr;
-  Phdr* ph_heap = arena.make<Phdr>(eh.e_phnum);
-  if (!ph_heap) return diag.fail(name, "cannot allocate memory for program header");
-  if (eh.e_phoff + ph_bytes <= head_len) {
-    mem_copy(ph_heap, head + eh.e_phoff, ph_bytes);
-  } else if (!read_source(diag, name, src, ph_heap, ph_bytes, eh.e_phoff)) {
-    arena.release(ph_heap);
-    return false;
+  const Phdr* ph;
+  Phdr* ph_heap = nullptr;
+  if (eh.e_phoff + ph_bytes <= head_len &&
+      reinterpret_cast<uintptr_t>(head + eh.e_phoff) % alignof(Phdr) == 0) {
+    ph = reinterpret_cast<const Phdr*>(head + eh.e_phoff);
+  } else {
+    ph_heap = static_cast<Phdr*>(arena.allocate(ph_bytes));
+    if (!ph_heap) return diag.fail(name, "cannot allocate memory for program header");
+    if (eh.e_phoff + ph_bytes <= head_len) {
+      mem_copy(ph_heap, head + eh.e_phoff, ph_bytes);
+    } else if (!read_source(diag, name, src, ph_heap, ph_bytes, eh.e_phoff)) {
+      arena.release(ph_heap);
+      return false;
+    }
+    ph = ph_heap;
   }
-  ph = ph_heap;
   if (map_name) name = map_name;
   if (!check_segments(diag, name, ph, eh.e_phnum, src.size, page)) {
     arena.release(ph_heap);
@@ -349,27 +356,27 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     }
   }
 
-  // Program headers at run time: inside a segment when mapped, else keep our copy.
-  out.phnum = eh.e_phnum;
-  out.phdr = ph;
+  // Program headers at run time: inside a segment when mapped, else a copy of ours.
+  const Phdr* mapped_ph = nullptr;
   for (size_t i = 0; i < eh.e_phnum; ++i) {
     const Phdr& p = ph[i];
     if (p.p_type == elf::PT_LOAD && (p.p_flags & elf::PF_R) && eh.e_phoff >= p.p_offset &&
         eh.e_phoff + ph_bytes <= p.p_offset + p.p_filesz) {
-      out.phdr = reinterpret_cast<const Phdr*>(bias + p.p_vaddr + (eh.e_phoff - p.p_offset));
+      mapped_ph = reinterpret_cast<const Phdr*>(bias + p.p_vaddr + (eh.e_phoff - p.p_offset));
       break;
     }
   }
-  Image described;
-  describe_mapped(ph, out.phnum, bias, described);
-  out.dynamic = described.dynamic;
-  out.dynamic_count = described.dynamic_count;
-  out.relro_start = described.relro_start;
-  out.relro_end = described.relro_end;
-  out.tls = described.tls;
-  out.has_tls = described.has_tls;
-  out.exec_stack = described.exec_stack;
-  if (out.phdr != ph) arena.release(ph_heap);
+  if (!mapped_ph && !ph_heap) {
+    ph_heap = static_cast<Phdr*>(arena.allocate(ph_bytes));
+    if (!ph_heap) {
+      unmap_image(out);
+      return diag.fail(name, "cannot allocate memory for program header");
+    }
+    mem_copy(ph_heap, ph, ph_bytes);
+  }
+  describe_mapped(ph, eh.e_phnum, bias, out);  // (its span is the one mapped)
+  out.phdr = mapped_ph ? mapped_ph : ph_heap;
+  if (mapped_ph) arena.release(ph_heap);
   return true;
 }
 

@@ -427,16 +427,61 @@ TEST_F(FakeLoad, SecondMapFailingUnmapsTheFirst) {
   EXPECT_EQ(fake::live_pages(), before);
 }
 
+// Program headers past the file's first kilobyte (which load_image reads for the ELF header)
+// are read into a copy from the arena; the headers of this file are inside its first segment.
+std::vector<uint8_t> headers_past_first_kilobyte() {
+  std::vector<elf::Phdr> ph = two_segment_phdrs();
+  std::vector<uint8_t> file = make_image(ph, kTwoSegmentFileSize);
+  ehdr_of(file)->e_phoff = 0x500;
+  std::memcpy(file.data() + 0x500, ph.data(), ph.size() * sizeof(elf::Phdr));
+  return file;
+}
+
 TEST_F(FakeLoad, ArenaFailureForProgramHeaders) {
   rtld::Arena fresh;  // no chunk yet: its first allocation maps one, and that fails
-  std::vector<uint8_t> file = make_image(two_segment_phdrs(), kTwoSegmentFileSize);
-  fake::fail_memory_call(0, ENOMEM, Op::kMapZero);
+  fake::add_file("/fake/lib.so", headers_past_first_kilobyte());
+  int fd = platform::open("/fake/lib.so");
+  platform::FileId id;
+  ASSERT_EQ(platform::identify(fd, &id), 0);
   rtld::ImageSource src;
-  src.bytes = file.data();
-  src.size = file.size();
-  EXPECT_FALSE(rtld::load_image(diag, fresh, "/fake/buffer.so", src, image));
+  src.fd = fd;
+  src.size = id.size;
+  fake::fail_memory_call(0, ENOMEM, Op::kMapZero);
+  EXPECT_FALSE(rtld::load_image(diag, fresh, "/fake/lib.so", src, image));
+  platform::close(fd);
   EXPECT_STREQ(diag.message(), "cannot allocate memory for program header");
   EXPECT_TRUE(fake::calls_of(Op::kReserve).empty());
+}
+
+// Headers read with the ELF header but inside no segment: copied once the object is mapped.
+// That copy failing unmaps the object.
+TEST_F(FakeLoad, ArenaFailureForHeadersOutsideSegmentsUnmaps) {
+  rtld::Arena fresh;
+  std::vector<elf::Phdr> ph = {load(0x1000, 0x1000, 0x800, 0x800, elf::PF_R)};
+  fake::add_file("/fake/lib.so", make_image(ph, 0x2000));
+  int fd = platform::open("/fake/lib.so");
+  platform::FileId id;
+  ASSERT_EQ(platform::identify(fd, &id), 0);
+  rtld::ImageSource src;
+  src.fd = fd;
+  src.size = id.size;
+  fake::fail_memory_call(0, ENOMEM, Op::kMapZero);
+  EXPECT_FALSE(rtld::load_image(diag, fresh, "/fake/lib.so", src, image));
+  platform::close(fd);
+  EXPECT_STREQ(diag.message(), "cannot allocate memory for program header");
+  EXPECT_FALSE(fake::calls_of(Op::kMapFile).empty());
+  EXPECT_EQ(fake::live_pages(), before);
+}
+
+TEST_F(FakeLoad, HeadersOutsideSegmentsAreCopied) {
+  std::vector<elf::Phdr> ph = {load(0x1000, 0x1000, 0x800, 0x800, elf::PF_R)};
+  std::vector<uint8_t> file = make_image(ph, 0x2000);
+  ASSERT_TRUE(load_file(file)) << diag.message();
+  ASSERT_NE(image.phdr, nullptr);
+  EXPECT_FALSE(reinterpret_cast<uintptr_t>(image.phdr) >= image.start &&
+               reinterpret_cast<uintptr_t>(image.phdr) < image.start + image.size);
+  EXPECT_EQ(std::memcmp(image.phdr, ph.data(), sizeof(elf::Phdr)), 0);
+  EXPECT_EQ(image.phnum, 1u);
 }
 
 // Whether the arena's free list gives a released block back (a precondition of the probes
@@ -449,23 +494,25 @@ bool free_list_works(rtld::Arena& arena) {
   return p == q;
 }
 
-// The copy of the program headers comes from the arena and goes back when the headers turn
-// out to be mapped. Observable through the free list: a block of the same size class released
-// just before the load is taken for the copy and must be available again afterwards.
+// A copy of the program headers (read separately, past the first kilobyte) comes from the
+// arena and goes back when the headers turn out to be mapped. Observable through the free list:
+// a block of the same size class released just before the load is taken for the copy and must
+// be available again afterwards.
 TEST_F(FakeLoad, ProgramHeaderCopyReleasedAfterSuccess) {
-  std::vector<uint8_t> file = make_image(two_segment_phdrs(), kTwoSegmentFileSize);
+  std::vector<uint8_t> file = headers_past_first_kilobyte();
   ASSERT_TRUE(free_list_works(arena)) << "precondition: the Arena free list reuses blocks";
   void* probe = arena.allocate(2 * sizeof(elf::Phdr));
   arena.release(probe);
   ASSERT_TRUE(load_file(file)) << diag.message();
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(image.phdr), image.bias + 64);  // the mapped headers
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(image.phdr), image.bias + 0x500);  // the mapped headers
   EXPECT_EQ(arena.allocate(2 * sizeof(elf::Phdr)), probe);
 }
 
 TEST_F(FakeLoad, ProgramHeaderCopyReleasedAfterSegmentCheckFailure) {
   std::vector<elf::Phdr> ph = two_segment_phdrs();
   std::swap(ph[0], ph[1]);
-  std::vector<uint8_t> file = make_image(ph, kTwoSegmentFileSize);
+  std::vector<uint8_t> file = headers_past_first_kilobyte();
+  std::memcpy(file.data() + 0x500, ph.data(), ph.size() * sizeof(elf::Phdr));
   ASSERT_TRUE(free_list_works(arena)) << "precondition: the Arena free list reuses blocks";
   void* probe = arena.allocate(2 * sizeof(elf::Phdr));
   arena.release(probe);
@@ -478,7 +525,7 @@ TEST_F(FakeLoad, ProgramHeaderCopyReleasedAfterSegmentCheckFailure) {
 // that cannot be mapped) leaks the program header copy. Fix: release ph_heap on those paths
 // (e.g. one `fail:` exit that releases it and unmaps).
 TEST_F(FakeLoad, ProgramHeaderCopyReleasedAfterMapFailure) {
-  std::vector<uint8_t> file = make_image(two_segment_phdrs(), kTwoSegmentFileSize);
+  std::vector<uint8_t> file = headers_past_first_kilobyte();
   ASSERT_TRUE(free_list_works(arena)) << "precondition: the Arena free list reuses blocks";
   void* probe = arena.allocate(2 * sizeof(elf::Phdr));
   arena.release(probe);
