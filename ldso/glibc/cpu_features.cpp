@@ -900,8 +900,11 @@ void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const c
   static rtld::SearchMemo memo;  // all three zero-initialised: in .bss, not in the file
   char* w = names;
   uint32_t count = 0;
-  auto put = [&](const char* s, size_t n) {
-    while (n-- && *s && w < names + sizeof names - 8) *w++ = *s++;  // room for "/" x4 + NUL
+  auto put = [&](const char* s, size_t n) {  // n bytes (no NUL among them), room permitting
+    const size_t room = static_cast<size_t>(names + sizeof names - 8 - w);  // "/" x4 + NUL
+    if (n > room) n = room;
+    rtld::mem_copy(w, s, n);
+    w += n;
   };
   const char* lists[2] = {rt.options.glibc_hwcaps_prepend, "x86-64-v4:x86-64-v3:x86-64-v2"};
   for (uint32_t l = 0, level = 8; l < 2; ++l) {
@@ -923,16 +926,19 @@ void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const c
     }
   }
   const char* legacy[4];
+  size_t length[4];
   uint32_t n = 0;
   uint64_t masked = hwcap & static_cast<uint64_t>(tunable_value("glibc.cpu.hwcap_mask"));
-  if (masked & 2) legacy[n++] = "x86_64";    // HWCAP_X86_64 (dl_hwcap never has SSE2 here)
-  if (masked & 4) legacy[n++] = "avx512_1";  // HWCAP_X86_AVX512_1
-  if (platform) legacy[n++] = platform;
-  legacy[n++] = "tls";
+  if (masked & 2)
+    legacy[n] = "x86_64", length[n++] = 6;  // HWCAP_X86_64 (dl_hwcap never has SSE2 here)
+  if (masked & 4) legacy[n] = "avx512_1", length[n++] = 8;  // HWCAP_X86_AVX512_1
+  if (platform)
+    legacy[n] = platform, length[n++] = rtld::str_len(platform) < 64 ? rtld::str_len(platform) : 64;
+  legacy[n] = "tls", length[n++] = 3;
   for (uint32_t set = (1u << n) - 1; set > 0; --set) {
     subdirs[count++] = w;
     for (uint32_t b = n; b-- > 0;)
-      if (set & (1u << b)) put(legacy[b], 64), *w++ = '/';
+      if (set & (1u << b)) put(legacy[b], length[b]), *w++ = '/';
     *w++ = '\0';
   }
   rt.search.subdirs = subdirs;
