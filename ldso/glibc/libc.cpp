@@ -24,8 +24,8 @@ namespace rg_ = L::rtld_global;
 
 rtld::Module* libc_module = nullptr;
 
-// The NT_GNU_BUILD_ID of a mapped object, as lowercase hex; empty if it has none.
-void build_id_of(const rtld::Module& m, rtld::Text<80>& out) {
+// The NT_GNU_BUILD_ID of a mapped object (its `size` bytes), or nullptr.
+const uint8_t* build_id(const rtld::Module& m, uint32_t& size) {
   for (size_t i = 0; i < m.image.phnum; ++i) {
     const rtld::elf::Phdr& p = m.image.phdr[i];
     if (p.p_type != rtld::elf::PT_NOTE) continue;
@@ -37,14 +37,33 @@ void build_id_of(const rtld::Module& m, rtld::Text<80>& out) {
       const uint8_t* name = n + 12;
       const uint8_t* desc = name + rtld::align_up(namesz, 4);
       if (desc + descsz > end) break;
-      if (type == 3 /* NT_GNU_BUILD_ID */ && namesz == 4 && rtld::str_eq_n(reinterpret_cast<const char*>(name), "GNU", 4)) {
-        for (uint32_t j = 0; j < descsz; ++j)
-          out.add_char("0123456789abcdef"[desc[j] >> 4]).add_char("0123456789abcdef"[desc[j] & 15]);
-        return;
-      }
+      if (type == 3 /* NT_GNU_BUILD_ID */ && namesz == 4 &&
+          rtld::str_eq_n(reinterpret_cast<const char*>(name), "GNU", 4))
+        return size = descsz, desc;
       n = desc + rtld::align_up(descsz, 4);
     }
   }
+  return nullptr;
+}
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// The build ID as lowercase hex; empty if there is none.
+void build_id_of(const rtld::Module& m, rtld::Text<80>& out) {
+  uint32_t size = 0;
+  if (const uint8_t* id = build_id(m, size))
+    for (uint32_t j = 0; j < size; ++j)
+      out.add_char(kHexDigits[id[j] >> 4]).add_char(kHexDigits[id[j] & 15]);
+}
+
+// Whether the build ID is the one `hex` spells (lowercase), compared without formatting it.
+bool build_id_is(const rtld::Module& m, const char* hex) {
+  uint32_t size = 0;
+  const uint8_t* id = build_id(m, size);
+  if (!id) return false;
+  for (uint32_t j = 0; j < size; ++j, hex += 2)
+    if (hex[0] != kHexDigits[id[j] >> 4] || hex[1] != kHexDigits[id[j] & 15]) return false;
+  return *hex == '\0';
 }
 
 // Whether an object needs ld.so's GLIBC_PRIVATE version: glibc's libc.so.6 does; a libc.so.6
@@ -129,9 +148,9 @@ bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
     if (m->soname && rtld::str_eq(m->soname, "libc.so.6") && uses_private_abi(*m)) libc_module = m;
   }
   if (libc_module) {
-    rtld::Text<80> id;
-    build_id_of(*libc_module, id);
-    if (!rtld::str_eq(id.c_str(), L::kLibcBuildId)) {
+    if (!build_id_is(*libc_module, L::kLibcBuildId)) {
+      rtld::Text<80> id;
+      build_id_of(*libc_module, id);
       diag.fail(libc_module->path, "unsupported glibc build (build-id ");
       diag.message_text().add(id.len ? id.c_str() : "none").add("); this ld.so implements the private ABI of ")
           .add(L::kLibcVersion).add(" (build-id ").add(L::kLibcBuildId).add(")");
@@ -214,10 +233,8 @@ void namespace_ready(const dl::Loader& ns) {
   rtld::Module* m = module_of(l);
   if (!m || early_initialized[ns.id] == l) return;
   early_initialized[ns.id] = l;
-  rtld::Text<80> id;
-  build_id_of(*m, id);
   // Only glibc's libc.so.6 of the build this ld.so knows (a stand-in is an ordinary library).
-  if (!uses_private_abi(*m) || !rtld::str_eq(id.c_str(), L::kLibcBuildId)) return;
+  if (!uses_private_abi(*m) || !build_id_is(*m, L::kLibcBuildId)) return;
   // Not the initial libc: it must not take over the process (brk heap, single-threaded).
   if (void* early_init = libc_own(*m, named("__libc_early_init"), "GLIBC_PRIVATE", kPrivateHash))
     reinterpret_cast<void (*)(bool)>(early_init)(false);
