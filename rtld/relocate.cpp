@@ -60,11 +60,19 @@ constexpr uint64_t word_types() {
 }
 constexpr uint64_t kWordAddressTypes = word_types<RelocKind::GlobDat, RelocKind::Absolute>();
 constexpr uint64_t kAbsoluteTypes = word_types<RelocKind::Absolute>();
-constexpr uint32_t kJumpSlotType = [] {
+// The relocation number of a kind (the first, word-sized where `word`), or ~0u: none.
+constexpr uint32_t type_of(RelocKind kind, bool word) {
   for (uint32_t type = 0; type < 256; ++type)
-    if (arch::classify(type).kind == RelocKind::JumpSlot) return type;
+    if (RelocType t = arch::classify(type);
+        t.kind == kind && (!word || t.width == sizeof(uintptr_t)))
+      return type;
   return ~0u;
-}();
+}
+constexpr uint32_t kJumpSlotType = type_of(RelocKind::JumpSlot, false);
+// The word-sized IRELATIVE, and the word-sized offset from the thread pointer (libc's own
+// initial-exec TLS variables, without a symbol), taken in the loops below without apply().
+constexpr uint32_t kIRelativeWordType = type_of(RelocKind::IRelative, true);
+constexpr uint32_t kTpOffsetWordType = type_of(RelocKind::TlsTpOffset, true);
 
 // "undefined symbol: NAME[, version V]", a symbol lookup error.
 [[gnu::noinline]] bool undefined_symbol(Diagnostics& diag, const Module& m, uint32_t index) {
@@ -224,6 +232,14 @@ class Driver {
         } while (++r != end && Native::r_type(r->r_info) == kJumpSlotType);
         continue;
       }
+      if (type == kTpOffsetWordType && index == 0 && m_.tls.is_static && r->r_offset - lo <= span) {
+        // The object's own static TLS block, at the offset the addend gives.
+        const uintptr_t where = base + r->r_offset;
+        *reinterpret_cast<uintptr_t*>(where) =
+            static_cast<uintptr_t>(m_.tls.tp_offset) + addend_of(*r, where, sizeof(uintptr_t));
+        ++r;
+        continue;
+      }
       const RelocType t = arch::classify(type);
       if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
         size_t i = static_cast<size_t>(r - first);
@@ -242,9 +258,18 @@ class Driver {
   // into is relocated.
   template <class R>
   bool run_irelative(const Table<R>& table, size_t from, size_t to) {
+    const uintptr_t base = m_.bias();
+    const uintptr_t lo = m_.image.start - base, span = m_.image.size - sizeof(uintptr_t);
     for (size_t i = from; i < to; ++i) {
       const R& r = table.data[i];
       uint32_t type = Native::r_type(r.r_info);
+      if (type == kIRelativeWordType && r.r_offset - lo <= span) {
+        const uintptr_t where = base + r.r_offset;
+        const uintptr_t resolver = base + addend_of(r, where, sizeof(uintptr_t));
+        *reinterpret_cast<uintptr_t*>(where) =
+            opt_.skip_ifunc ? resolver : arch::call_ifunc_resolver(resolver);
+        continue;
+      }
       RelocType t = arch::classify(type);
       if (t.kind == RelocKind::IRelative && !apply(r, type, t)) return false;
     }

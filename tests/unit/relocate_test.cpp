@@ -253,3 +253,90 @@ TEST(CopyRelocations, CopyPastEitherEndIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+// The first word-sized relocation number of a kind on this architecture.
+uint32_t word_type(rtld::RelocKind kind) {
+  for (uint32_t type = 0; type < 256; ++type)
+    if (rtld::RelocType t = arch::classify(type); t.kind == kind && t.width == sizeof(uintptr_t))
+      return type;
+  return 0;
+}
+
+uintptr_t resolver_a() { return 0xa11a; }
+uintptr_t resolver_b() { return 0xb22b; }
+
+}  // namespace
+
+// IRELATIVE, in the second pass (deferred, libc's 40 at start-up) and in the first: each word
+// gets what its resolver returns, or with skip_ifunc the resolver's address; an offset outside
+// the object is an error, with nothing written outside it.
+TEST(IRelativeRelocations, ResolversResultsAndOffsetsOutsideTheObject) {
+  const uint32_t type = word_type(rtld::RelocKind::IRelative);
+  ASSERT_NE(type, 0u);
+  for (bool defer : {true, false})
+    for (bool skip : {false, true})
+      for (bool bad : {false, true}) {
+        Synthetic s(16);
+        const uintptr_t a = reinterpret_cast<uintptr_t>(&resolver_a);
+        const uintptr_t b = reinterpret_cast<uintptr_t>(&resolver_b);
+        for (auto [word, resolver] : {std::pair<size_t, uintptr_t>{3, a}, {bad ? 16 : 5, b}}) {
+          elf::Rela r{};
+          r.r_offset = word * sizeof(uintptr_t);
+          r.r_info = type;
+          r.r_addend = static_cast<int64_t>(resolver - s.m.image.bias);
+          s.rela.push_back(r);
+        }
+        s.m.dyn.rela = rtld::Table<elf::Rela>{s.rela.data(), s.rela.size()};
+        rtld::RelocationOptions options{{no_lookups, nullptr}};
+        options.defer_irelative = defer;
+        options.skip_ifunc = skip;
+        const bool ok = rtld::relocate_module(s.diag, s.m, options);
+        EXPECT_TRUE(s.guards_intact());
+        if (bad) {
+          EXPECT_FALSE(ok);
+          EXPECT_STREQ(s.diag.message(), "relocation outside the object");
+          continue;
+        }
+        ASSERT_TRUE(ok) << s.diag.message();
+        EXPECT_EQ(s.word(3), skip ? a : 0xa11au) << defer;
+        EXPECT_EQ(s.word(5), skip ? b : 0xb22bu) << defer;
+        EXPECT_EQ(s.word(4), Synthetic::kPoison);
+      }
+}
+
+// An offset from the thread pointer without a symbol (an object's own initial-exec TLS
+// variable): its static block's offset plus the addend. Without a static block it is the
+// static TLS error; an offset outside the object is an error, with nothing written outside it.
+TEST(TlsTpOffsetRelocations, OwnStaticBlockWithoutSymbol) {
+  const uint32_t type = word_type(rtld::RelocKind::TlsTpOffset);
+  ASSERT_NE(type, 0u);
+  for (int c = 0; c < 3; ++c) {
+    const bool is_static = c != 1, bad = c == 2;
+    Synthetic s(16);
+    s.m.tls.is_static = is_static;
+    s.m.tls.tp_offset = -0x140;
+    for (size_t word : {size_t{2}, size_t{bad ? 17u : 6u}}) {
+      elf::Rela r{};
+      r.r_offset = word * sizeof(uintptr_t);
+      r.r_info = type;  // symbol 0
+      r.r_addend = static_cast<int64_t>(word * 8);
+      s.rela.push_back(r);
+    }
+    const bool ok = s.relocate(0);
+    EXPECT_TRUE(s.guards_intact());
+    if (!is_static) {
+      EXPECT_FALSE(ok);
+      EXPECT_STREQ(s.diag.message(), "cannot allocate memory in static TLS block");
+    } else if (bad) {
+      EXPECT_FALSE(ok);
+      EXPECT_STREQ(s.diag.message(), "relocation outside the object");
+    } else {
+      ASSERT_TRUE(ok) << s.diag.message();
+      EXPECT_EQ(s.word(2), static_cast<uintptr_t>(-0x140 + 16));
+      EXPECT_EQ(s.word(6), static_cast<uintptr_t>(-0x140 + 48));
+      EXPECT_EQ(s.word(3), Synthetic::kPoison);
+    }
+  }
+}
