@@ -141,6 +141,7 @@ struct CpuFeatures {
   bool preferred_p(Preferred p) const { return (preferred & bit(p)) != 0; }
   // Many features at once, a word at a time (FeatureWords): active |= CPUID's bits, or &= ~bits.
   [[gnu::noinline]] void apply(const struct FeatureWord* w, size_t n, bool clear);
+  bool all_usable(const struct FeatureWord* w, size_t n) const;  // every bit given, active
   template <const auto& Words>
   void set_active_all() {
     apply(Words.w, Words.n, false);
@@ -187,6 +188,13 @@ struct FeatureWords {
   constexpr FeatureWords<count_words({__VA_ARGS__})> name { \
     { __VA_ARGS__ }                                         \
   }
+
+bool CpuFeatures::all_usable(const FeatureWord* w, size_t n) const {
+  const uint32_t* words = &f[0][0][0];
+  for (; n; --n, ++w)
+    if ((words[w->word + 4] & w->mask) != w->mask) return false;
+  return true;
+}
 
 void CpuFeatures::apply(const FeatureWord* w, size_t n, bool clear) {
   uint32_t* words = &f[0][0][0];
@@ -248,22 +256,17 @@ void get_extended_indices(CpuFeatures& c) {
 }
 
 // The features of the baseline, x86-64-v2, -v3 and -v4 (FPU by CPUID, the rest usable).
-constexpr Feature kIsaFeatures[] = {
-    CMOV, CX8, FPU, FXSR, MMX, SSE, SSE2,
-    CMPXCHG16B, LAHF64_SAHF64, POPCNT, SSE3, SSSE3, SSE4_1, SSE4_2,
-    AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE,
-    AVX512F, AVX512BW, AVX512CD, AVX512DQ, AVX512VL};
-constexpr uint8_t kIsaLevelEnds[] = {7, 14, 22, 27};
+// The features each x86-64 ISA level needs, usable (FPU: reported by CPUID), a word at a time.
+LDSO_FEATURE_WORDS(kIsaBaseline, CMOV, CX8, FXSR, MMX, SSE, SSE2);
+LDSO_FEATURE_WORDS(kIsaV2, CMPXCHG16B, LAHF64_SAHF64, POPCNT, SSE3, SSSE3, SSE4_1, SSE4_2);
+LDSO_FEATURE_WORDS(kIsaV3, AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE);
+LDSO_FEATURE_WORDS(kIsaV4, AVX512F, AVX512BW, AVX512CD, AVX512DQ, AVX512VL);
 
 uint32_t get_isa_level(const CpuFeatures& c) {
-  uint32_t level = 0;
-  size_t i = 0;
-  for (uint32_t l = 0; l < 4; ++l) {
-    for (; i < kIsaLevelEnds[l]; ++i)
-      if (!(i == 2 ? c.cpu(kIsaFeatures[i]) : c.usable(kIsaFeatures[i]))) return level;
-    level |= 1u << l;
-  }
-  return level;
+  if (!c.cpu(FPU) || !c.all_usable(kIsaBaseline.w, kIsaBaseline.n)) return 0;
+  if (!c.all_usable(kIsaV2.w, kIsaV2.n)) return 1;
+  if (!c.all_usable(kIsaV3.w, kIsaV3.n)) return 3;
+  return c.all_usable(kIsaV4.w, kIsaV4.n) ? 15 : 7;
 }
 
 void update_active(CpuFeatures& c) {
