@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <type_traits>
 
 namespace rtld {
 
@@ -12,12 +13,15 @@ class Arena {
  public:
   void* allocate(size_t size);  // 16-byte aligned, zero-filled; nullptr when out of memory
   void release(void* p);
-  // Zero-filled memory with each element constructed (default member initialisers run).
+  // Zero-filled memory with each element constructed (default member initialisers run). An
+  // element that value-initialisation would only zero (a pointer, a plain struct) is left as
+  // allocate() zeroed it.
   template <class T>
   T* make(size_t count = 1) {
     T* p = static_cast<T*>(allocate(sizeof(T) * count));
-    if (p)
-      for (size_t i = 0; i < count; ++i) new (p + i) T();
+    if constexpr (!std::is_trivially_default_constructible_v<T>)
+      if (p)
+        for (size_t i = 0; i < count; ++i) new (p + i) T();
     return p;
   }
   char* copy_string(const char* s);

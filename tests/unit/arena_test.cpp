@@ -140,6 +140,35 @@ TEST(Arena, MakeAndCopyString) {
   EXPECT_STREQ(e, "");
 }
 
+// make() over a block that was used and released: elements that value-initialisation only
+// zeroes (pointers, plain structs: no constructor is run for them) are zero, and elements with
+// default member initialisers get them.
+TEST(Arena, MakeOverAReusedBlock) {
+  rtld::Arena a;
+  struct WithDefaults {
+    uint64_t zero = 0;
+    uint32_t seven = 7;
+    const char* text = "x";
+  };
+  for (size_t count : {1, 5, 40}) {
+    const size_t bytes = count * sizeof(WithDefaults);
+    void* dirty = a.allocate(bytes);
+    ASSERT_NE(dirty, nullptr);
+    std::memset(dirty, 0xff, bytes);
+    a.release(dirty);
+    void** pointers = a.make<void*>(bytes / sizeof(void*));
+    ASSERT_EQ(static_cast<void*>(pointers), dirty) << count;  // the same block again
+    for (size_t i = 0; i < bytes / sizeof(void*); ++i) EXPECT_EQ(pointers[i], nullptr) << i;
+    std::memset(static_cast<void*>(pointers), 0xff, bytes);
+    a.release(pointers);
+    WithDefaults* w = a.make<WithDefaults>(count);
+    ASSERT_EQ(static_cast<void*>(w), dirty) << count;
+    for (size_t i = 0; i < count; ++i)
+      EXPECT_TRUE(w[i].zero == 0 && w[i].seven == 7 && w[i].text[0] == 'x') << i;
+    a.release(w);
+  }
+}
+
 TEST(Arena, ReleaseNullIsHarmless) {
   rtld::Arena a;
   a.release(nullptr);
