@@ -353,7 +353,7 @@ bool resolve_for_ldd(void* context, const Module& referrer, uint32_t index, unsi
     if (!debug::on(debug::kUnused)) {
       const rtld::Version* v = rtld::version_of_reference(referrer, index);
       const char* who = debug::name_of(referrer);
-      const char* name = referrer.str(s.st_name);
+      const char* name = s.st_name < referrer.dyn.strsz ? referrer.str(s.st_name) : "?";
       const char* comma = v ? ", version " : "";
       const char* version = v ? v->name : "";
       if (debug::mask & ~unsigned{debug::kStatistics})

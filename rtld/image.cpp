@@ -153,7 +153,7 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
 }
 
 void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out) {
-  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  uintptr_t lo = UINTPTR_MAX, hi = 0, write_lo = UINTPTR_MAX, write_hi = 0;
   size_t page = platform::page_size();
   out.bias = bias;
   out.phdr = phdr;
@@ -164,6 +164,10 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
       case elf::PT_LOAD:
         if (p.p_vaddr < lo) lo = p.p_vaddr;
         if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
+        if ((p.p_flags & elf::PF_W) && p.p_memsz) {
+          if (p.p_vaddr < write_lo) write_lo = p.p_vaddr;
+          if (p.p_vaddr + p.p_memsz > write_hi) write_hi = p.p_vaddr + p.p_memsz;
+        }
         break;
       case elf::PT_DYNAMIC:
         out.dynamic = reinterpret_cast<const elf::Dyn*>(bias + p.p_vaddr);
@@ -191,6 +195,9 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
   }
   out.start = align_down(bias + lo, page);
   out.size = align_up(bias + hi, page) - out.start;
+  if (write_hi > write_lo)
+    out.write_start = align_down(bias + write_lo, page),
+    out.write_end = align_up(bias + write_hi, page);
 }
 
 uintptr_t bias_from_phdr(const Phdr* phdr, size_t phnum) {
@@ -376,6 +383,15 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   }
   describe_mapped(ph, eh.e_phnum, bias, out);  // (its span is the one mapped)
   out.phdr = mapped_ph ? mapped_ph : ph_heap;
+  // The pages RELRO makes read-only are those of the object's writable segments (linkers may
+  // round its end up to a page past the segment's bytes, not further): elsewhere they would be
+  // its code, or another mapping's.
+  if (out.relro_end > out.relro_start &&
+      (out.relro_start < out.write_start || out.relro_end > out.write_end)) {
+    unmap_image(out);
+    arena.release(ph_heap);
+    return diag.fail(name, "RELRO segment outside the object");
+  }
   if (mapped_ph) arena.release(ph_heap);
   return true;
 }

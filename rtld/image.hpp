@@ -36,6 +36,7 @@ struct Image {
   const elf::Dyn* dynamic = nullptr;
   size_t dynamic_count = 0;
   uintptr_t relro_start = 0, relro_end = 0;
+  uintptr_t write_start = 0, write_end = 0;  // the pages of the writable segments (a hull)
   TlsSegment tls;
   bool has_tls = false;
   bool exec_stack = false;

@@ -199,6 +199,10 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
 }  // namespace
 
 bool prepare_module(Diagnostics& diag, Arena& arena, Module& m) {
+  // Every name ends inside the string table: it is readable, and its last byte is a NUL.
+  if (const size_t n = m.dyn.strsz;
+      n && m.dyn.strtab && (!Readable(m).holds(m.dyn.strtab, n) || m.dyn.strtab[n - 1] != '\0'))
+    return diag.fail(m.path, "invalid string table");
   if (m.dyn.has_soname) m.soname = m.str(m.dyn.soname);
   if (!prepare_hashes(diag, m)) return false;
   if (!prepare_versions(diag, arena, m)) return false;

@@ -84,19 +84,32 @@ constexpr uint32_t kTpOffsetWordType = type_of(RelocKind::TlsTpOffset, true);
   return false;
 }
 
-// The DT_RELACOUNT block eight entries at a time, for an object whose image starts at its load
-// bias (shared objects and PIEs: offsets count from the image's start). No offset is above the
-// bitwise OR of the block's eight, so that OR not above `span` puts all eight inside the image:
-// one OR an entry instead of a bounds check. Returns where it stopped, at a block whose OR is
-// above (one outside the image, or offsets near its end) or at the last few entries: those are
-// left to the loop that checks each entry.
+// The pages relocations may write, as offsets from the load bias: [lo, lo + size). Those of the
+// writable segments (a relocation anywhere else would fault on a read-only page), all of the
+// image while text relocations make the rest writable too.
+struct Writable {
+  uintptr_t lo, size;
+};
+Writable writable_pages(const Module& m) {
+  const uintptr_t base = m.bias();
+  if (m.dyn.textrel || !m.image.phdr) return {m.image.start - base, m.image.size};
+  return {m.image.write_start - base, m.image.write_end - m.image.write_start};
+}
+
+// The DT_RELACOUNT block eight entries at a time. No offset is above the bitwise OR of the
+// block's eight, nor below their bitwise AND, so that OR and AND inside [lo, lo + span] put all
+// eight inside: two operations an entry instead of a bounds check. Returns where it stopped, at
+// a block that fails the test (one outside, or offsets near an end) or at the last few entries:
+// those are left to the loop that checks each entry.
 [[gnu::noinline]] const elf::Rela* relocate_block8(const elf::Rela* r, const elf::Rela* stop,
-                                                   uintptr_t base, uintptr_t span) {
+                                                   uintptr_t base, uintptr_t lo, uintptr_t span) {
   if (stop - r < 8) return r;
   for (const elf::Rela* const last = stop - 8; r <= last; r += 8) {
     const uintptr_t o0 = r[0].r_offset, o1 = r[1].r_offset, o2 = r[2].r_offset, o3 = r[3].r_offset;
     const uintptr_t o4 = r[4].r_offset, o5 = r[5].r_offset, o6 = r[6].r_offset, o7 = r[7].r_offset;
-    if ((o0 | o1 | o2 | o3 | o4 | o5 | o6 | o7) > span) break;
+    if ((o0 | o1 | o2 | o3 | o4 | o5 | o6 | o7) - lo > span ||
+        (o0 & o1 & o2 & o3 & o4 & o5 & o6 & o7) < lo)
+      break;
     *reinterpret_cast<uintptr_t*>(base + o0) = base + static_cast<uintptr_t>(r[0].r_addend);
     *reinterpret_cast<uintptr_t*>(base + o1) = base + static_cast<uintptr_t>(r[1].r_addend);
     *reinterpret_cast<uintptr_t*>(base + o2) = base + static_cast<uintptr_t>(r[2].r_addend);
@@ -115,7 +128,9 @@ constexpr uint32_t kTpOffsetWordType = type_of(RelocKind::TlsTpOffset, true);
 // written outside the object.
 [[gnu::noinline]] bool relocate_relr(Diagnostics& diag, const Module& m) {
   constexpr size_t kWord = sizeof(uintptr_t), kBits = kWord * 8;
-  const uintptr_t base = m.bias(), lo = m.image.start, span = m.image.size - kWord;
+  const Writable w = writable_pages(m);
+  if (w.size < kWord) return diag.fail(m.path, "relocation outside the object");
+  const uintptr_t base = m.bias(), lo = base + w.lo, span = w.size - kWord;
   uintptr_t where = 0;  // the word bit 0 of the next bitmap stands for (0: none named yet)
   for (const elf::Relr *e = m.dyn.relr.data, *end = e + m.dyn.relr.count; e != end; ++e) {
     uintptr_t v = *e;
@@ -156,8 +171,10 @@ class Driver {
   template <class R>
   bool run(const Table<R>& table, size_t& irel_first, size_t& irel_end) {
     const uintptr_t base = m_.bias();
-    // Offsets a relocation may write at: [lo, lo + span] relative to the load bias.
-    const uintptr_t lo = m_.image.start - base, span = m_.image.size - sizeof(uintptr_t);
+    // Offsets a relocation may write a word at: [lo, lo + span] relative to the load bias.
+    if (table.count && writable_.size < sizeof(uintptr_t))
+      return diag_.fail(m_.path, "relocation outside the object");  // nowhere to write
+    const uintptr_t lo = writable_.lo, span = writable_.size - sizeof(uintptr_t);
     const R* const first = table.data;
     const R* const end = first + table.count;
     const R* r = first;
@@ -173,7 +190,7 @@ class Driver {
       };
       while (r != stop) {
         if constexpr (kHasAddend<R>)
-          if (lo == 0 && (r = relocate_block8(r, stop, base, span)) == stop) break;
+          if ((r = relocate_block8(r, stop, base, lo, span)) == stop) break;
         // Then a block (or the last few entries) checked one by one.
         for (const R* e = stop - r > 8 ? r + 8 : stop; r != e; ++r) {
           if (r->r_offset - lo > span) return diag_.fail(m_.path, "relocation outside the object");
@@ -259,7 +276,7 @@ class Driver {
   template <class R>
   bool run_irelative(const Table<R>& table, size_t from, size_t to) {
     const uintptr_t base = m_.bias();
-    const uintptr_t lo = m_.image.start - base, span = m_.image.size - sizeof(uintptr_t);
+    const uintptr_t lo = writable_.lo, span = writable_.size - sizeof(uintptr_t);
     for (size_t i = from; i < to; ++i) {
       const R& r = table.data[i];
       uint32_t type = Native::r_type(r.r_info);
@@ -393,7 +410,7 @@ class Driver {
       return false;
     }
     const uintptr_t width = t.width ? t.width : 1;
-    if (r.r_offset - (m_.image.start - base) > m_.image.size - width)
+    if (writable_.size < width || r.r_offset - writable_.lo > writable_.size - width)
       return diag_.fail(m_.path, "relocation outside the object");
     const uintptr_t addend = addend_of(r, where, t.width);
     if (t.kind == RelocKind::Relative) return write_value(diag_, m_, type, t, where, base + addend);
@@ -433,7 +450,7 @@ class Driver {
         size_t n = ref.st_size < s->st_size ? ref.st_size : s->st_size;
         // Both ends inside their objects (sizes come from symbol tables, which may be corrupt).
         const uintptr_t from = address(def), at = from - (dm ? dm->image.start : from);
-        if (n > m_.image.start + m_.image.size - where ||
+        if (n > base + writable_.lo + writable_.size - where ||
             (dm && (at > dm->image.size || n > dm->image.size - at)))
           return diag_.fail(m_.path, "relocation outside the object");
         mem_copy(reinterpret_cast<void*>(where), reinterpret_cast<const void*>(from), n);
@@ -491,6 +508,7 @@ class Driver {
   Module& m_;
   const RelocationOptions& opt_;
   const bool direct_ = opt_.scope && !m_.dyn.symbolic && !(m_.scope_root && m_.scope_root->deepbind);
+  const Writable writable_ = writable_pages(m_);  // (at least a page, or nothing)
   // The objects a lookup from m_ asks before m_ itself, in find_directly's order: those ahead of
   // it in opt_.scope, or all of opt_.scope and those ahead of it in its local scope (copied into
   // one array, when they fit).

@@ -51,7 +51,9 @@ uint32_t gnu_hash(const char* name, size_t* length) {
 }
 
 SymbolName name_of_symbol(const Module& m, uint32_t index) {
-  const char* name = m.str(m.dyn.symtab[index].st_name);
+  // (a name outside the string table, in a corrupt object, is looked up as "": never found)
+  const uint32_t at = m.dyn.symtab[index].st_name;
+  const char* name = at < m.dyn.strsz ? m.str(at) : "";
   const GnuHash& g = m.gnu;
   // The chain keeps bits 31..1 of each hash (bit 0 marks the end of a bucket's run). Bit 0 is
   // the one that puts the symbol in the bucket whose run holds it: of the two buckets the two

@@ -340,3 +340,60 @@ TEST(TlsTpOffsetRelocations, OwnStaticBlockWithoutSymbol) {
     }
   }
 }
+
+// Relocations write only the object's writable pages (those of its PF_W segments, as
+// describe_mapped records them): an offset inside the object but in a read-only part is an error
+// before anything is written there, in the relative block (the lower bound comes from the AND
+// of eight offsets), entry by entry, in DT_RELR and in the IRELATIVE pass. Found by fuzzing a
+// library's relocation table: ld.so wrote to its read-only text and crashed.
+TEST(RelocationBounds, OnlyWritablePagesAreWritten) {
+  const elf::Phdr dummy{};
+  auto make = [&](Synthetic& s) {
+    s.m.image.phdr = &dummy;  // the bounds below, not the whole image
+    s.m.image.write_start = s.m.image.start + 32 * sizeof(uintptr_t);
+    s.m.image.write_end = s.m.image.start + 64 * sizeof(uintptr_t);
+  };
+  for (size_t bad : {size_t{0}, size_t{5}, size_t{31}, size_t{64}}) {
+    for (size_t count : {size_t{16}, size_t{3}}) {  // through the block, and one by one
+      Synthetic s(64);
+      make(s);
+      for (size_t i = 0; i < count; ++i)
+        s.add((i == count / 2 ? bad : 40 + i) * sizeof(uintptr_t), 1);
+      EXPECT_FALSE(s.relocate(count)) << bad << " " << count;
+      EXPECT_STREQ(s.diag.message(), "relocation outside the object");
+      for (size_t w = 0; w < 32; ++w) EXPECT_EQ(s.word(w), Synthetic::kPoison) << w;
+      EXPECT_TRUE(s.guards_intact());
+    }
+  }
+  {  // all inside: applied, through the block with a lower bound that is not 0
+    Synthetic s(64);
+    make(s);
+    for (size_t i = 0; i < 24; ++i) s.add((32 + i) * sizeof(uintptr_t), static_cast<int64_t>(i));
+    ASSERT_TRUE(s.relocate(24)) << s.diag.message();
+    for (size_t i = 0; i < 24; ++i) EXPECT_EQ(s.word(32 + i), s.m.image.start + i) << i;
+  }
+  {  // DT_RELR naming word 3
+    Synthetic s(64);
+    make(s);
+    EXPECT_FALSE(s.relocate_relr({3 * sizeof(uintptr_t)}));
+    EXPECT_EQ(s.word(3), Synthetic::kPoison);
+  }
+  {  // IRELATIVE (deferred to the second pass) at word 4
+    Synthetic s(64);
+    make(s);
+    elf::Rela r{};
+    r.r_offset = 4 * sizeof(uintptr_t);
+    r.r_info = word_type(rtld::RelocKind::IRelative);
+    r.r_addend = static_cast<int64_t>(reinterpret_cast<uintptr_t>(&resolver_a) - s.m.image.bias);
+    s.rela.push_back(r);
+    EXPECT_FALSE(s.relocate(0));
+    EXPECT_EQ(s.word(4), Synthetic::kPoison);
+  }
+  {  // nothing writable at all
+    Synthetic s(64);
+    s.m.image.phdr = &dummy;
+    s.add(40 * sizeof(uintptr_t), 1);
+    EXPECT_FALSE(s.relocate(1));
+    EXPECT_EQ(s.word(40), Synthetic::kPoison);
+  }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Damages one thing in a shared library, found through readelf (lit/corrupt-library.test).
+
+Usage: corrupt.py LIB CASE
+  text-relative  the first R_X86_64_RELATIVE entry's offset moved to .text (read-only)
+  text-globdat   the first R_X86_64_GLOB_DAT entry's offset moved to .text
+  symbol-name    the dynamic symbol `strlen`'s name offset far past the string table
+  strtab-end     the last byte of .dynstr (its terminating NUL) made 'x'
+  relro          PT_GNU_RELRO moved onto .text (which it would make read-only, not executable)
+"""
+import re
+import struct
+import subprocess
+import sys
+
+
+def readelf(*args):
+    return subprocess.run(["readelf", "-W", *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def section(lib, name):  # (address, file offset, size)
+    for line in readelf("-S", lib).splitlines():
+        m = re.search(r"\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)", line)
+        if m and m.group(1) == name:
+            return int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16)
+    sys.exit("no section " + name)
+
+
+def main():
+    lib, case = sys.argv[1], sys.argv[2]
+    data = bytearray(open(lib, "rb").read())
+    if case in ("text-relative", "text-globdat"):
+        kind = "R_X86_64_RELATIVE" if case == "text-relative" else "R_X86_64_GLOB_DAT"
+        text_addr = section(lib, ".text")[0]
+        rela_addr, rela_off, rela_size = section(lib, ".rela.dyn")
+        for i in range(rela_size // 24):
+            at = rela_off + 24 * i
+            info = struct.unpack_from("<Q", data, at + 8)[0]
+            if (info & 0xffffffff) == (8 if kind == "R_X86_64_RELATIVE" else 6):
+                struct.pack_into("<Q", data, at, text_addr)
+                break
+        else:
+            sys.exit("no " + kind)
+    elif case == "symbol-name":
+        _, dynsym_off, dynsym_size = section(lib, ".dynsym")
+        _, dynstr_off, dynstr_size = section(lib, ".dynstr")
+        for i in range(dynsym_size // 24):
+            at = dynsym_off + 24 * i
+            name = struct.unpack_from("<I", data, at)[0]
+            end = data.index(b"\0", dynstr_off + name)
+            if data[dynstr_off + name:end] == b"strlen":
+                struct.pack_into("<I", data, at, 0x7fffff00)
+                break
+        else:
+            sys.exit("no strlen")
+    elif case == "strtab-end":
+        _, dynstr_off, dynstr_size = section(lib, ".dynstr")
+        data[dynstr_off + dynstr_size - 1] = ord("x")
+    elif case == "relro":
+        phoff = struct.unpack_from("<Q", data, 32)[0]
+        phnum = struct.unpack_from("<H", data, 56)[0]
+        for i in range(phnum):
+            at = phoff + 56 * i
+            if struct.unpack_from("<I", data, at)[0] == 0x6474e552:  # PT_GNU_RELRO
+                struct.pack_into("<Q", data, at + 16, section(lib, ".text")[0])  # p_vaddr
+                struct.pack_into("<Q", data, at + 40, 0x1000)  # p_memsz: a page from there
+                break
+        else:
+            sys.exit("no PT_GNU_RELRO")
+    else:
+        sys.exit("unknown case " + case)
+    open(lib, "wb").write(data)
+
+
+main()
