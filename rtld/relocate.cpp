@@ -96,28 +96,29 @@ Writable writable_pages(const Module& m) {
   return {m.image.write_start - base, m.image.write_end - m.image.write_start};
 }
 
-// The DT_RELACOUNT block eight entries at a time. No offset is above the bitwise OR of the
-// block's eight, nor below their bitwise AND, so that OR and AND inside [lo, lo + span] put all
-// eight inside: two operations an entry instead of a bounds check. Returns where it stopped, at
-// a block that fails the test (one outside, or offsets near an end) or at the last few entries:
-// those are left to the loop that checks each entry.
+// The DT_RELACOUNT block eight entries at a time. Each offset is taken relative to `lo` (one
+// below it wraps to a huge value): their bitwise OR not above `span` puts all eight inside
+// [lo, lo + span], one subtraction and one OR an entry instead of a bounds check. Returns where
+// it stopped, at a block that fails the test (one outside, or offsets near the end) or at the
+// last few entries: those are left to the loop that checks each entry.
 [[gnu::noinline]] const elf::Rela* relocate_block8(const elf::Rela* r, const elf::Rela* stop,
                                                    uintptr_t base, uintptr_t lo, uintptr_t span) {
   if (stop - r < 8) return r;
+  uintptr_t at = base + lo;
+  asm("" : "+r"(at));  // the stores go through the offsets relative to lo (no sums redone)
   for (const elf::Rela* const last = stop - 8; r <= last; r += 8) {
-    const uintptr_t o0 = r[0].r_offset, o1 = r[1].r_offset, o2 = r[2].r_offset, o3 = r[3].r_offset;
-    const uintptr_t o4 = r[4].r_offset, o5 = r[5].r_offset, o6 = r[6].r_offset, o7 = r[7].r_offset;
-    if ((o0 | o1 | o2 | o3 | o4 | o5 | o6 | o7) - lo > span ||
-        (o0 & o1 & o2 & o3 & o4 & o5 & o6 & o7) < lo)
-      break;
-    *reinterpret_cast<uintptr_t*>(base + o0) = base + static_cast<uintptr_t>(r[0].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o1) = base + static_cast<uintptr_t>(r[1].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o2) = base + static_cast<uintptr_t>(r[2].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o3) = base + static_cast<uintptr_t>(r[3].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o4) = base + static_cast<uintptr_t>(r[4].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o5) = base + static_cast<uintptr_t>(r[5].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o6) = base + static_cast<uintptr_t>(r[6].r_addend);
-    *reinterpret_cast<uintptr_t*>(base + o7) = base + static_cast<uintptr_t>(r[7].r_addend);
+    const uintptr_t d0 = r[0].r_offset - lo, d1 = r[1].r_offset - lo, d2 = r[2].r_offset - lo;
+    const uintptr_t d3 = r[3].r_offset - lo, d4 = r[4].r_offset - lo, d5 = r[5].r_offset - lo;
+    const uintptr_t d6 = r[6].r_offset - lo, d7 = r[7].r_offset - lo;
+    if ((d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7) > span) break;
+    *reinterpret_cast<uintptr_t*>(at + d0) = base + static_cast<uintptr_t>(r[0].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d1) = base + static_cast<uintptr_t>(r[1].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d2) = base + static_cast<uintptr_t>(r[2].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d3) = base + static_cast<uintptr_t>(r[3].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d4) = base + static_cast<uintptr_t>(r[4].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d5) = base + static_cast<uintptr_t>(r[5].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d6) = base + static_cast<uintptr_t>(r[6].r_addend);
+    *reinterpret_cast<uintptr_t*>(at + d7) = base + static_cast<uintptr_t>(r[7].r_addend);
   }
   return r;
 }
