@@ -35,8 +35,8 @@ class FakeLoad : public ::testing::Test {
     if (ok) rtld::unmap_image(image);
     EXPECT_EQ(fake::open_descriptors(), 0);
   }
-  // Loads `path` from the fake's file table through a descriptor.
-  bool load_path(const std::string& path, size_t claimed_size = 0) {
+  // Loads `path` from the fake's file table through a descriptor (with `with`, another arena).
+  bool load_path(const std::string& path, size_t claimed_size = 0, rtld::Arena* with = nullptr) {
     int fd = platform::open(path.c_str());
     EXPECT_GE(fd, 0);
     platform::FileId id;
@@ -44,7 +44,7 @@ class FakeLoad : public ::testing::Test {
     rtld::ImageSource src;
     src.fd = fd;
     src.size = claimed_size ? claimed_size : id.size;
-    ok = rtld::load_image(diag, arena, path.c_str(), src, image);
+    ok = rtld::load_image(diag, with ? *with : arena, path.c_str(), src, image);
     platform::close(fd);
     return ok;
   }
@@ -440,15 +440,8 @@ std::vector<uint8_t> headers_past_first_kilobyte() {
 TEST_F(FakeLoad, ArenaFailureForProgramHeaders) {
   rtld::Arena fresh;  // no chunk yet: its first allocation maps one, and that fails
   fake::add_file("/fake/lib.so", headers_past_first_kilobyte());
-  int fd = platform::open("/fake/lib.so");
-  platform::FileId id;
-  ASSERT_EQ(platform::identify(fd, &id), 0);
-  rtld::ImageSource src;
-  src.fd = fd;
-  src.size = id.size;
   fake::fail_memory_call(0, ENOMEM, Op::kMapZero);
-  EXPECT_FALSE(rtld::load_image(diag, fresh, "/fake/lib.so", src, image));
-  platform::close(fd);
+  EXPECT_FALSE(load_path("/fake/lib.so", 0, &fresh));
   EXPECT_STREQ(diag.message(), "cannot allocate memory for program header");
   EXPECT_TRUE(fake::calls_of(Op::kReserve).empty());
 }
@@ -459,15 +452,8 @@ TEST_F(FakeLoad, ArenaFailureForHeadersOutsideSegmentsUnmaps) {
   rtld::Arena fresh;
   std::vector<elf::Phdr> ph = {load(0x1000, 0x1000, 0x800, 0x800, elf::PF_R)};
   fake::add_file("/fake/lib.so", make_image(ph, 0x2000));
-  int fd = platform::open("/fake/lib.so");
-  platform::FileId id;
-  ASSERT_EQ(platform::identify(fd, &id), 0);
-  rtld::ImageSource src;
-  src.fd = fd;
-  src.size = id.size;
   fake::fail_memory_call(0, ENOMEM, Op::kMapZero);
-  EXPECT_FALSE(rtld::load_image(diag, fresh, "/fake/lib.so", src, image));
-  platform::close(fd);
+  EXPECT_FALSE(load_path("/fake/lib.so", 0, &fresh));
   EXPECT_STREQ(diag.message(), "cannot allocate memory for program header");
   EXPECT_FALSE(fake::calls_of(Op::kMapFile).empty());
   EXPECT_EQ(fake::live_pages(), before);
