@@ -584,15 +584,20 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
 
 bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& options) {
   const DynamicInfo& d = m.dyn;
+  RelocationOptions effective = options;
+  if (!options.lazy || !options.lazy_entry || d.bind_now || !d.pltgot ||
+      (d.plt_rela.empty() && d.plt_rel.empty()))
+    effective.lazy = nullptr;
+  // Lazy binding writes the first GOT words (install_lazy_plt): they must be the object's own.
+  if (const Writable w = writable_pages(m);
+      effective.lazy && (w.size < 3 * sizeof(uintptr_t) ||
+                         d.pltgot - (m.bias() + w.lo) > w.size - 3 * sizeof(uintptr_t)))
+    return diag.fail(m.path, "relocation outside the object");  // (the GOT's first words)
   if (d.textrel) set_text_writable(m, true);  // before RELR too: its entries may be in text
   if (!d.relr.empty() && !relocate_relr(diag, m)) {
     if (d.textrel) set_text_writable(m, false);
     return false;
   }
-  RelocationOptions effective = options;
-  if (!options.lazy || !options.lazy_entry || d.bind_now || !d.pltgot ||
-      (d.plt_rela.empty() && d.plt_rel.empty()))
-    effective.lazy = nullptr;
   if (effective.lazy) {
     m.lazy = effective.lazy;
     arch::install_lazy_plt(d.pltgot, &m, options.lazy_entry);

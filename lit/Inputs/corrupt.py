@@ -7,6 +7,7 @@ Usage: corrupt.py LIB CASE
   symbol-name    the dynamic symbol `strlen`'s name offset far past the string table
   strtab-end     the last byte of .dynstr (its terminating NUL) made 'x'
   relro          PT_GNU_RELRO moved onto .text (which it would make read-only, not executable)
+  pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
 """
 import re
 import struct
@@ -68,6 +69,15 @@ def main():
                 break
         else:
             sys.exit("no PT_GNU_RELRO")
+    elif case == "pltgot":
+        _, dyn_off, dyn_size = section(lib, ".dynamic")
+        for at in range(dyn_off, dyn_off + dyn_size, 16):
+            if struct.unpack_from("<q", data, at)[0] == 3:  # DT_PLTGOT
+                value = struct.unpack_from("<Q", data, at + 8)[0]
+                struct.pack_into("<Q", data, at + 8, value + (1 << 40))
+                break
+        else:
+            sys.exit("no DT_PLTGOT")
     else:
         sys.exit("unknown case " + case)
     open(lib, "wb").write(data)
