@@ -13,26 +13,42 @@ void append_arg(rtld::Text<2048>& t, const char*& f, va_list ap) {
   while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
   if (*f == '*') width = va_arg(ap, int), ++f;
   bool is_long = false;
-  while (*f == 'l' || *f == 'z' || *f == 'j') is_long = true, ++f;
+  while (*f == 'l' || *f == 'z') is_long = true, ++f;
   rtld::Text<32> num;
-  switch (*f) {
+  const char c = *f;
+  if (c == '%' || !(c == 's' || c == 'c' || c == 'd' || c == 'u' || c == 'x' || c == 'p')) {
+    t.add_char('%');
+    if (c != '%') t.add_char(c);
+    return;
+  }
+  // Every other conversion takes one argument, which an int, a long, a size_t and a pointer
+  // each pass in one word-sized slot on the ABIs ld.so is built for (LP64 and ILP32): read as
+  // that word, then narrowed for an int (one va_arg expansion instead of seven).
+  const uintptr_t a = va_arg(ap, uintptr_t);
+  switch (c) {
     case 's': {
-      const char* s = va_arg(ap, const char*);
+      const char* s = reinterpret_cast<const char*>(a);
       t.add(s ? s : "(null)");
       return;
     }
-    case 'c': t.add_char(static_cast<char>(va_arg(ap, int))); return;
-    case '%': t.add_char('%'); return;
+    case 'c':
+      t.add_char(static_cast<char>(a));
+      return;
     case 'd': {
-      long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
+      long v = is_long ? static_cast<long>(a) : static_cast<int>(a);
       if (v < 0) num.add_char('-'), v = -v;
       num.add_dec(static_cast<uint64_t>(v));
       break;
     }
-    case 'u': num.add_dec(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
-    case 'x': num.add_hex(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned)); break;
-    case 'p': num.add("0x").add_hex(reinterpret_cast<uintptr_t>(va_arg(ap, void*))); break;
-    default: t.add_char('%').add_char(*f); return;
+    case 'p':
+      num.add("0x");
+      [[fallthrough]];
+    case 'x':
+      num.add_hex(is_long || c == 'p' ? a : static_cast<unsigned>(a));
+      break;
+    default:
+      num.add_dec(is_long ? a : static_cast<unsigned>(a));
+      break;  // 'u'
   }
   for (int i = static_cast<int>(num.len); i < width; ++i) t.add_char(zero ? '0' : ' ');
   t.add(num.c_str());

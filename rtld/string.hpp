@@ -125,18 +125,21 @@ inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a -
 }
 
 // A fixed-capacity text builder: never overflows, silently truncates.
+// The length and capacity come first and the code reads the capacity from the object: every
+// capacity's methods are the same instructions, which the linker folds into one copy.
 template <size_t N>
 struct Text {
   Text() { data[0] = 0; }  // no zero fill: these live on hot paths' stacks
-  char data[N];
   size_t len = 0;
+  size_t cap = N;
+  char data[N];
   Text& add(const char* s) { return s ? add(s, str_len(s)) : *this; }
   Text& add(const char* s, size_t n) {  // n bytes of s (truncated to what fits)
-    len = text_append(data, N, len, s, n);
+    len = text_append(data, cap, len, s, n);
     return *this;
   }
   Text& add_char(char c) {
-    if (len + 1 < N) data[len++] = c;
+    if (len + 1 < cap) data[len++] = c;
     data[len] = 0;
     return *this;
   }
