@@ -50,6 +50,11 @@ bool LdCache::open(const char* path) {
   }
   data_ = d;
   size_ = id.size;
+  // Strings are read up to their NUL: one starting in the file must end in the mapping. Past
+  // the end of the file the last page reads as zeros; a file that fills its last page has its
+  // strings counted only up to its last NUL (ldconfig ends the file with a string of its own).
+  if (size_ % platform::page_size() == 0)
+    while (size_ > kHeaderSize && d[size_ - 1] != '\0') --size_;
   count_ = n;
   entries_ = reinterpret_cast<const Entry*>(d + kHeaderSize);
   return true;

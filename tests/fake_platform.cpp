@@ -257,10 +257,16 @@ intptr_t map_file(uintptr_t addr, size_t length, int prot, int fd, uint64_t offs
     return fake::record(c);
   }
   intptr_t r;
-  if (addr == 0) {  // anywhere
-    void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (addr == 0) {  // anywhere, with an inaccessible page after it: a read past the mapping
+                    // faults at once, whatever the kernel happened to place there
+    const size_t span = fake::round_up(length);
+    void* p = mmap(nullptr, span + fake::kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
     r = p == MAP_FAILED ? -errno : reinterpret_cast<intptr_t>(p);
-    if (r > 0) addr = static_cast<uintptr_t>(r);
+    if (r > 0) {
+      addr = static_cast<uintptr_t>(r);
+      mprotect(reinterpret_cast<char*>(p) + span, fake::kPage, PROT_NONE);
+    }
   } else {
     r = fake::fixed_anonymous(addr, length, "map_file");
   }
