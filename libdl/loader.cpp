@@ -222,6 +222,9 @@ rtld::SymbolMatch unique_definition(Loader& loader, const rtld::SymbolName& name
     const State::Unique& u = st->unique[i];
     if (u.hash == name.gnu && rtld::str_eq(u.name, name.name)) return {u.sym, u.module};
   }
+  // (the definition's own name is kept, in its object, which stays: a damaged object's name
+  // outside its string table is not)
+  if (match.sym->st_name >= match.module->dyn.strsz) return match;
   if (st->unique_count == st->unique_capacity) {
     size_t cap = st->unique_capacity ? st->unique_capacity * 2 : 16;
     auto* grown = loader.set->arena->make<State::Unique>(cap);

@@ -8,6 +8,7 @@ Usage: corrupt.py LIB CASE
   strtab-end     the last byte of .dynstr (its terminating NUL) made 'x'
   relro          PT_GNU_RELRO moved onto .text (which it would make read-only, not executable)
   pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
+  symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
 """
 import re
 import struct
@@ -69,15 +70,16 @@ def main():
                 break
         else:
             sys.exit("no PT_GNU_RELRO")
-    elif case == "pltgot":
+    elif case in ("pltgot", "symtab-back"):
+        tag, change = (3, 1 << 40) if case == "pltgot" else (6, -0x1000)  # DT_PLTGOT, DT_SYMTAB
         _, dyn_off, dyn_size = section(lib, ".dynamic")
         for at in range(dyn_off, dyn_off + dyn_size, 16):
-            if struct.unpack_from("<q", data, at)[0] == 3:  # DT_PLTGOT
+            if struct.unpack_from("<q", data, at)[0] == tag:
                 value = struct.unpack_from("<Q", data, at + 8)[0]
-                struct.pack_into("<Q", data, at + 8, value + (1 << 40))
+                struct.pack_into("<Q", data, at + 8, value + change)
                 break
         else:
-            sys.exit("no DT_PLTGOT")
+            sys.exit("no such dynamic entry")
     else:
         sys.exit("unknown case " + case)
     open(lib, "wb").write(data)
