@@ -184,7 +184,7 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
         if (p.p_memsz == 0) break;
         out.has_tls = true;
         out.tls.init_image = bias + p.p_vaddr;
-        out.tls.init_size = p.p_filesz;
+        out.tls.init_size = p.p_filesz <= p.p_memsz ? p.p_filesz : p.p_memsz;  // (a damaged one)
         out.tls.mem_size = p.p_memsz;
         out.tls.align = p.p_align ? p.p_align : 1;
         out.tls.first_byte_offset = p.p_vaddr & (out.tls.align - 1);

@@ -7,6 +7,7 @@ Usage: corrupt.py LIB CASE
   symbol-name    the dynamic symbol `strlen`'s name offset far past the string table
   strtab-end     the last byte of .dynstr (its terminating NUL) made 'x'
   relro          PT_GNU_RELRO moved onto .text (which it would make read-only, not executable)
+  tls-filesz     PT_TLS's file size made 0x100 bytes more than its memory size
   pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
 """
@@ -59,6 +60,17 @@ def main():
     elif case == "strtab-end":
         _, dynstr_off, dynstr_size = section(lib, ".dynstr")
         data[dynstr_off + dynstr_size - 1] = ord("x")
+    elif case == "tls-filesz":
+        phoff = struct.unpack_from("<Q", data, 32)[0]
+        phnum = struct.unpack_from("<H", data, 56)[0]
+        for i in range(phnum):
+            at = phoff + 56 * i
+            if struct.unpack_from("<I", data, at)[0] == 7:  # PT_TLS
+                memsz = struct.unpack_from("<Q", data, at + 40)[0]
+                struct.pack_into("<Q", data, at + 32, memsz + 0x100)  # p_filesz
+                break
+        else:
+            sys.exit("no PT_TLS")
     elif case == "relro":
         phoff = struct.unpack_from("<Q", data, 32)[0]
         phnum = struct.unpack_from("<H", data, 56)[0]
