@@ -138,6 +138,8 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
     if (p.p_type != elf::PT_DYNAMIC && p.p_type != elf::PT_TLS) continue;
     if (p.p_type == elf::PT_TLS && p.p_align > 1 && (p.p_align & (p.p_align - 1)))
       return diag.fail(name, "PT_TLS alignment not a power of two");
+    if (p.p_type == elf::PT_TLS && p.p_filesz > p.p_memsz)
+      return diag.fail(name, "PT_TLS filesz exceeds memsz");
     bool inside = false;
     for (size_t j = 0; j < phnum && !inside; ++j) {
       const Phdr& l = phdr[j];
@@ -184,7 +186,8 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
         if (p.p_memsz == 0) break;
         out.has_tls = true;
         out.tls.init_image = bias + p.p_vaddr;
-        out.tls.init_size = p.p_filesz <= p.p_memsz ? p.p_filesz : p.p_memsz;  // (a damaged one)
+        // (loaded objects with a larger file size are refused; the kernel maps one)
+        out.tls.init_size = p.p_filesz <= p.p_memsz ? p.p_filesz : p.p_memsz;
         out.tls.mem_size = p.p_memsz;
         out.tls.align = p.p_align ? p.p_align : 1;
         out.tls.first_byte_offset = p.p_vaddr & (out.tls.align - 1);
