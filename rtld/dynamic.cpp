@@ -1,5 +1,6 @@
 #include "dynamic.hpp"
 
+#include "readable.hpp"
 #include "string.hpp"
 
 namespace rtld {
@@ -93,7 +94,9 @@ constexpr Check kChecks[] = {
     {kInit, kConstant | 1},
     {kFini, kConstant | 1},
 };
-constexpr size_t kCheckStrtab = 0, kCheckSymtab = 1, kCheckPltrel = sizeof(kChecks) / sizeof(Check);
+constexpr size_t kCheckStrtab = 0, kCheckSymtab = 1, kCheckInit = 14,
+                 kCheckPltrel = sizeof(kChecks) / sizeof(Check);
+static_assert(kChecks[kCheckInit].address == kInit);
 // One name per check, then DT_PLTREL's.
 constexpr char kCheckNames[] =
     "DT_STRTAB\0DT_SYMTAB\0DT_HASH\0DT_GNU_HASH\0DT_RELA\0DT_REL\0DT_RELR\0DT_JMPREL\0"
@@ -108,7 +111,8 @@ Table<T> table(uintptr_t address, size_t bytes) {
 }  // namespace
 
 bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, size_t count,
-                    uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out) {
+                    uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out,
+                    const Image* image) {
   using namespace elf;
   out = DynamicInfo{};
   uintptr_t raw[kSlots] = {};
@@ -178,12 +182,17 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   out.bind_now = (seen >> kBindNow & 1) || (out.flags & DF_BIND_NOW) || (out.flags_1 & DF_1_NOW);
 
   size_t bad = kCheckPltrel + 1;  // above every name's index: all in bounds
+  // Tables also in a readable segment (the span may have gaps, or a damaged segment end
+  // early); DT_INIT and DT_FINI are code, which need not be readable.
+  Readable readable(image);
   for (size_t i = 0; i < kCheckPltrel; ++i) {
     const Check& c = kChecks[i];
     uintptr_t address = raw[c.address & ~kSized];
     size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];
     if (!address && !(c.address & kSized && bytes)) continue;
-    if (address < span_start || address > span_end || bytes > span_end - address) {
+    if (address < span_start || address > span_end || bytes > span_end - address ||
+        (image && i < kCheckInit &&
+         readable.room(reinterpret_cast<const void*>(address), bytes) < bytes)) {
       bad = i;
       break;
     }

@@ -47,9 +47,13 @@ struct DynamicInfo {
   elf::Dyn* debug = nullptr;  // the DT_DEBUG entry, for r_debug
 };
 
+struct Image;
+
 // Decodes `count` entries at `dyn` (runtime addresses = bias + d_ptr); checks that every pointer
-// and table lies inside [span_start, span_end). The DT_NEEDED names are walked separately.
+// and table lies inside [span_start, span_end), and every table inside one of `image`'s readable
+// segments when it is given. The DT_NEEDED names are walked separately.
 bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, size_t count,
-                    uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out);
+                    uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out,
+                    const Image* image = nullptr);
 
 }  // namespace rtld

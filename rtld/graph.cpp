@@ -103,7 +103,7 @@ Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const
     }
   }
   if (!decode_dynamic(diag, path, image.dynamic, image.dynamic_count, image.bias, image.start,
-                      image.start + image.size, m->dyn) ||
+                      image.start + image.size, m->dyn, &image) ||
       !prepare_module(diag, *set.arena, *m)) {
     set.arena->release(m);
     return nullptr;

@@ -1,46 +1,10 @@
 #include "module.hpp"
 
+#include "readable.hpp"
 #include "string.hpp"
 
 namespace rtld {
 namespace {
-
-// Whether [p, p + len) lies inside one readable segment of m. Tables checked piece by piece
-// (version definitions and requirements) ask about the same segment again and again: the
-// segment of the last answer is tried first.
-class Readable {
- public:
-  explicit Readable(const Module& m) : m_(m) {}
-  [[gnu::always_inline]] bool holds(const void* p, size_t len) {
-    auto a = reinterpret_cast<uintptr_t>(p);
-    return (a >= lo_ && a <= hi_ && len <= hi_ - a) || room(p, len) >= len;
-  }
-
-  // How many bytes from p on are in the readable segment holding [p, p + len); 0 when none
-  // holds them (and len is not 0).
-  [[gnu::noinline]] size_t room(const void* p, size_t len) {
-    auto a = reinterpret_cast<uintptr_t>(p);
-    if (a >= lo_ && a <= hi_ && len <= hi_ - a) return hi_ - a;
-    if (!m_.image.phdr) {
-      lo_ = m_.image.start, hi_ = m_.image.start + m_.image.size;
-      return a >= lo_ && a <= hi_ && len <= hi_ - a ? hi_ - a : 0;
-    }
-    for (size_t i = 0; i < m_.image.phnum; ++i) {
-      const elf::Phdr& ph = m_.image.phdr[i];
-      if (ph.p_type != elf::PT_LOAD || !(ph.p_flags & elf::PF_R)) continue;
-      uintptr_t lo = m_.image.bias + ph.p_vaddr, hi = lo + ph.p_memsz;
-      if (a >= lo && a <= hi && len <= hi - a) {
-        lo_ = lo, hi_ = hi;
-        return hi - a;
-      }
-    }
-    return 0;
-  }
-
- private:
-  const Module& m_;
-  uintptr_t lo_ = 1, hi_ = 0;  // empty
-};
 
 // The largest of n values, eight at a time while they are all below 32768 (every object but the
 // very largest has fewer symbols): the 16-bit halves of the values compared as signed numbers
@@ -79,7 +43,7 @@ uint32_t max_of(const uint32_t* v, size_t n) {
 
 bool prepare_hashes(Diagnostics& diag, Module& m) {
   const char* name = m.path;
-  Readable readable(m);
+  Readable readable(&m.image);
   auto inside = [&](const void* p, size_t len) { return readable.holds(p, len); };
   if (const uint32_t* h = m.dyn.gnu_hash) {
     if (!inside(h, 16)) return diag.fail(name, "invalid DT_GNU_HASH table");
@@ -130,7 +94,7 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
 }
 
 bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
-  Readable readable(m);
+  Readable readable(&m.image);
   const DynamicInfo& d = m.dyn;
   if (!d.verdef && !d.verneed) return true;
   const char* name = m.path;
@@ -201,7 +165,8 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
 bool prepare_module(Diagnostics& diag, Arena& arena, Module& m) {
   // Every name ends inside the string table: it is readable, and its last byte is a NUL.
   if (const size_t n = m.dyn.strsz;
-      n && m.dyn.strtab && (!Readable(m).holds(m.dyn.strtab, n) || m.dyn.strtab[n - 1] != '\0'))
+      n && m.dyn.strtab &&
+      (!Readable(&m.image).holds(m.dyn.strtab, n) || m.dyn.strtab[n - 1] != '\0'))
     return diag.fail(m.path, "invalid string table");
   if (m.dyn.has_soname) m.soname = m.str(m.dyn.soname);
   if (!prepare_hashes(diag, m)) return false;

@@ -8,6 +8,8 @@ Usage: corrupt.py LIB CASE
   strtab-end     the last byte of .dynstr (its terminating NUL) made 'x'
   relro          PT_GNU_RELRO moved onto .text (which it would make read-only, not executable)
   tls-filesz     PT_TLS's file size made 0x100 bytes more than its memory size
+  first-load-short  the first PT_LOAD 0x8000 bytes shorter (libstdc++.so.6: its relocation
+                 table then runs past it, into the unmapped gap before the code)
   pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
 """
@@ -60,6 +62,15 @@ def main():
     elif case == "strtab-end":
         _, dynstr_off, dynstr_size = section(lib, ".dynstr")
         data[dynstr_off + dynstr_size - 1] = ord("x")
+    elif case == "first-load-short":
+        phoff = struct.unpack_from("<Q", data, 32)[0]
+        phnum = struct.unpack_from("<H", data, 56)[0]
+        for i in range(phnum):
+            at = phoff + 56 * i
+            if struct.unpack_from("<I", data, at)[0] == 1:  # PT_LOAD
+                for field in (32, 40):  # p_filesz, p_memsz
+                    struct.pack_into("<Q", data, at + field, struct.unpack_from("<Q", data, at + field)[0] - 0x8000)
+                break
     elif case == "tls-filesz":
         phoff = struct.unpack_from("<Q", data, 32)[0]
         phnum = struct.unpack_from("<H", data, 56)[0]
