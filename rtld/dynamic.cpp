@@ -94,9 +94,10 @@ constexpr Check kChecks[] = {
     {kInit, kConstant | 1},
     {kFini, kConstant | 1},
 };
-constexpr size_t kCheckStrtab = 0, kCheckSymtab = 1, kCheckInit = 14,
+constexpr size_t kCheckStrtab = 0, kCheckSymtab = 1, kCheckRela = 4, kCheckVersym = 11,
                  kCheckPltrel = sizeof(kChecks) / sizeof(Check);
-static_assert(kChecks[kCheckInit].address == kInit);
+static_assert(kChecks[kCheckRela].address == (kRela | kSized) &&
+              kChecks[kCheckVersym].address == kVersym);
 // One name per check, then DT_PLTREL's.
 constexpr char kCheckNames[] =
     "DT_STRTAB\0DT_SYMTAB\0DT_HASH\0DT_GNU_HASH\0DT_RELA\0DT_REL\0DT_RELR\0DT_JMPREL\0"
@@ -182,8 +183,9 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   out.bind_now = (seen >> kBindNow & 1) || (out.flags & DF_BIND_NOW) || (out.flags_1 & DF_1_NOW);
 
   size_t bad = kCheckPltrel + 1;  // above every name's index: all in bounds
-  // Tables also in a readable segment (the span may have gaps, or a damaged segment end
-  // early); DT_INIT and DT_FINI are code, which need not be readable.
+  // The relocation tables and initializer arrays also in a readable segment (the span may have
+  // gaps, or a damaged segment end early). prepare_module checks the symbol, string, hash and
+  // version tables so; DT_INIT and DT_FINI are code, which need not be readable.
   Readable readable(image);
   for (size_t i = 0; i < kCheckPltrel; ++i) {
     const Check& c = kChecks[i];
@@ -191,7 +193,7 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
     size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];
     if (!address && !(c.address & kSized && bytes)) continue;
     if (address < span_start || address > span_end || bytes > span_end - address ||
-        (image && i < kCheckInit &&
+        (image && i - kCheckRela < kCheckVersym - kCheckRela &&
          readable.room(reinterpret_cast<const void*>(address), bytes) < bytes)) {
       bad = i;
       break;
