@@ -570,6 +570,15 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
   }
   Resolved def;
   Diagnostics diag;
+  // The slot and the symbol as the eager path checks them (a damaged entry: an error, not a
+  // write or a read elsewhere). The writable pages hold the GOT at least (relocate_module
+  // checked DT_PLTGOT before installing lazy binding).
+  const Writable w = writable_pages(*m);
+  if (where - (m->bias() + w.lo) > w.size - sizeof(uintptr_t) ||
+      (m->symbol_count && sym >= m->symbol_count)) {
+    diag.fail(m->path, "relocation outside the object");
+    lazy.fail(diag);
+  }
   if (lazy.stats) ++lazy.stats->lookups;
   if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def)) lazy.fail(diag);
   if (!def.found) {

@@ -929,19 +929,16 @@ void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const c
     }
   }
   const char* legacy[4];
-  size_t length[4];
   uint32_t n = 0;
   uint64_t masked = hwcap & static_cast<uint64_t>(tunable_value("glibc.cpu.hwcap_mask"));
-  if (masked & 2)
-    legacy[n] = "x86_64", length[n++] = 6;  // HWCAP_X86_64 (dl_hwcap never has SSE2 here)
-  if (masked & 4) legacy[n] = "avx512_1", length[n++] = 8;  // HWCAP_X86_AVX512_1
-  if (platform)
-    legacy[n] = platform, length[n++] = rtld::str_len(platform) < 64 ? rtld::str_len(platform) : 64;
-  legacy[n] = "tls", length[n++] = 3;
+  if (masked & 2) legacy[n++] = "x86_64";    // HWCAP_X86_64 (dl_hwcap never has SSE2 here)
+  if (masked & 4) legacy[n++] = "avx512_1";  // HWCAP_X86_AVX512_1
+  if (platform) legacy[n++] = platform;
+  legacy[n++] = "tls";
   for (uint32_t set = (1u << n) - 1; set > 0; --set) {
     subdirs[count++] = w;
     for (uint32_t b = n; b-- > 0;)
-      if (set & (1u << b)) put(legacy[b], length[b]), *w++ = '/';
+      if (set & (1u << b)) put(legacy[b], rtld::str_len(legacy[b])), *w++ = '/';
     *w++ = '\0';
   }
   rt.search.subdirs = subdirs;

@@ -11,6 +11,7 @@ Usage: corrupt.py LIB CASE
   first-load-short  the first PT_LOAD 0x8000 bytes shorter (libstdc++.so.6: its relocation
                  table then runs past it, into the unmapped gap before the code)
   pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
+  plt-symbol     the first .rela.plt entry's symbol index made 0x4000000 (bound at the first call)
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
 """
 import re
@@ -47,6 +48,10 @@ def main():
                 break
         else:
             sys.exit("no " + kind)
+    elif case == "plt-symbol":
+        _, plt_off, _ = section(lib, ".rela.plt")
+        info = struct.unpack_from("<Q", data, plt_off + 8)[0]
+        struct.pack_into("<Q", data, plt_off + 8, (info & 0xffffffff) | (0x4000000 << 32))
     elif case == "symbol-name":
         _, dynsym_off, dynsym_size = section(lib, ".dynsym")
         _, dynstr_off, dynstr_size = section(lib, ".dynstr")
