@@ -570,11 +570,12 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
   }
   Resolved def;
   Diagnostics diag;
-  // The slot and the symbol as the eager path checks them (a damaged entry: an error, not a
-  // write or a read elsewhere). The writable pages hold the GOT at least (relocate_module
-  // checked DT_PLTGOT before installing lazy binding).
+  // The slot and the symbol as the eager path checks them, and the slot outside RELRO, which
+  // is read-only by now (a damaged entry: an error, not a write or a read elsewhere). The
+  // writable pages hold the GOT at least (relocate_module checked DT_PLTGOT).
   const Writable w = writable_pages(*m);
   if (where - (m->bias() + w.lo) > w.size - sizeof(uintptr_t) ||
+      where - m->image.relro_start < m->image.relro_end - m->image.relro_start ||  // read-only now
       (m->symbol_count && sym >= m->symbol_count)) {
     diag.fail(m->path, "relocation outside the object");
     lazy.fail(diag);

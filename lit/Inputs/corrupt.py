@@ -7,6 +7,7 @@ Usage: corrupt.py LIB CASE
   symbol-name    the dynamic symbol `strlen`'s name offset far past the string table
   strtab-end     the last byte of .dynstr (its terminating NUL) made 'x'
   relro          PT_GNU_RELRO moved onto .text (which it would make read-only, not executable)
+  relro-longer   PT_GNU_RELRO a page longer (over the PLT slots that lazy binding writes)
   tls-filesz     PT_TLS's file size made 0x100 bytes more than its memory size
   first-load-short  the first PT_LOAD 0x8000 bytes shorter (libstdc++.so.6: its relocation
                  table then runs past it, into the unmapped gap before the code)
@@ -87,6 +88,14 @@ def main():
                 break
         else:
             sys.exit("no PT_TLS")
+    elif case == "relro-longer":
+        phoff = struct.unpack_from("<Q", data, 32)[0]
+        phnum = struct.unpack_from("<H", data, 56)[0]
+        for i in range(phnum):
+            at = phoff + 56 * i
+            if struct.unpack_from("<I", data, at)[0] == 0x6474e552:  # PT_GNU_RELRO
+                struct.pack_into("<Q", data, at + 40, struct.unpack_from("<Q", data, at + 40)[0] + 0x1000)
+                break
     elif case == "relro":
         phoff = struct.unpack_from("<Q", data, 32)[0]
         phnum = struct.unpack_from("<H", data, 56)[0]
