@@ -554,6 +554,20 @@ uintptr_t symbol_address(const Resolved& r) {
   return a;
 }
 
+namespace {
+// A lazy binding that cannot be made: its message (the damaged entry's, or the undefined
+// symbol's) to the program's handler, which does not return. The diagnostics are built here
+// only, not at every call.
+[[noreturn, gnu::noinline]] void lazy_failure(const Module& m, uint32_t sym, bool damaged) {
+  Diagnostics diag;
+  if (damaged)
+    diag.fail(m.path, "relocation outside the object");
+  else
+    undefined_symbol(diag, m, sym);
+  m.lazy->fail(diag);
+}
+}  // namespace
+
 extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
   const LazyBinding& lazy = *m->lazy;
   size_t index = arch::lazy_reloc_index(arg);
@@ -569,23 +583,18 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
     where = m->bias() + r.r_offset, sym = Native::r_sym(r.r_info);
   }
   Resolved def;
-  Diagnostics diag;
   // The slot and the symbol as the eager path checks them, and the slot outside RELRO, which
   // is read-only by now (a damaged entry: an error, not a write or a read elsewhere). The
   // writable pages hold the GOT at least (relocate_module checked DT_PLTGOT).
-  const Writable w = writable_pages(*m);
-  if (where - (m->bias() + w.lo) > w.size - sizeof(uintptr_t) ||
-      where - m->image.relro_start < m->image.relro_end - m->image.relro_start ||  // read-only now
-      (m->symbol_count && sym >= m->symbol_count)) {
-    diag.fail(m->path, "relocation outside the object");
-    lazy.fail(diag);
-  }
+  const Image& im = m->image;
+  if (where - im.write_start > im.write_end - im.write_start - sizeof(uintptr_t) ||
+      where - im.relro_start < im.relro_end - im.relro_start ||  // read-only now
+      (m->symbol_count && sym >= m->symbol_count))
+    lazy_failure(*m, sym, true);
   if (lazy.stats) ++lazy.stats->lookups;
-  if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def)) lazy.fail(diag);
-  if (!def.found) {
-    undefined_symbol(diag, *m, sym);
-    lazy.fail(diag);
-  }
+  // (a resolver that fails found nothing either)
+  if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def) || !def.found)
+    lazy_failure(*m, sym, false);
   if (lazy.bound) lazy.bound(*m, sym, def);
   uintptr_t value = symbol_address(def) + (arch::kGotAddsAddend ? addend : 0);
   if (!lazy.bind_not) __atomic_store_n(reinterpret_cast<uintptr_t*>(where), value, __ATOMIC_RELEASE);
