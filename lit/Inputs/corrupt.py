@@ -34,6 +34,18 @@ def section(lib, name):  # (address, file offset, size)
     sys.exit("no section " + name)
 
 
+def program_header(data, p_type):  # file offset of the first program header of that type
+    phoff = struct.unpack_from("<Q", data, 32)[0]
+    for i in range(struct.unpack_from("<H", data, 56)[0]):
+        if struct.unpack_from("<I", data, phoff + 56 * i)[0] == p_type:
+            return phoff + 56 * i
+    sys.exit("no program header of type %#x" % p_type)
+
+
+def add(data, at, delta):  # to the 64-bit field at `at`
+    struct.pack_into("<Q", data, at, (struct.unpack_from("<Q", data, at)[0] + delta) % (1 << 64))
+
+
 def main():
     lib, case = sys.argv[1], sys.argv[2]
     data = bytearray(open(lib, "rb").read())
@@ -69,51 +81,24 @@ def main():
         _, dynstr_off, dynstr_size = section(lib, ".dynstr")
         data[dynstr_off + dynstr_size - 1] = ord("x")
     elif case == "first-load-short":
-        phoff = struct.unpack_from("<Q", data, 32)[0]
-        phnum = struct.unpack_from("<H", data, 56)[0]
-        for i in range(phnum):
-            at = phoff + 56 * i
-            if struct.unpack_from("<I", data, at)[0] == 1:  # PT_LOAD
-                for field in (32, 40):  # p_filesz, p_memsz
-                    struct.pack_into("<Q", data, at + field, struct.unpack_from("<Q", data, at + field)[0] - 0x8000)
-                break
+        at = program_header(data, 1)  # PT_LOAD
+        add(data, at + 32, -0x8000)  # p_filesz
+        add(data, at + 40, -0x8000)  # p_memsz
     elif case == "tls-filesz":
-        phoff = struct.unpack_from("<Q", data, 32)[0]
-        phnum = struct.unpack_from("<H", data, 56)[0]
-        for i in range(phnum):
-            at = phoff + 56 * i
-            if struct.unpack_from("<I", data, at)[0] == 7:  # PT_TLS
-                memsz = struct.unpack_from("<Q", data, at + 40)[0]
-                struct.pack_into("<Q", data, at + 32, memsz + 0x100)  # p_filesz
-                break
-        else:
-            sys.exit("no PT_TLS")
+        at = program_header(data, 7)  # PT_TLS
+        struct.pack_into("<Q", data, at + 32, struct.unpack_from("<Q", data, at + 40)[0] + 0x100)
     elif case == "relro-longer":
-        phoff = struct.unpack_from("<Q", data, 32)[0]
-        phnum = struct.unpack_from("<H", data, 56)[0]
-        for i in range(phnum):
-            at = phoff + 56 * i
-            if struct.unpack_from("<I", data, at)[0] == 0x6474e552:  # PT_GNU_RELRO
-                struct.pack_into("<Q", data, at + 40, struct.unpack_from("<Q", data, at + 40)[0] + 0x1000)
-                break
+        add(data, program_header(data, 0x6474e552) + 40, 0x1000)  # PT_GNU_RELRO's p_memsz
     elif case == "relro":
-        phoff = struct.unpack_from("<Q", data, 32)[0]
-        phnum = struct.unpack_from("<H", data, 56)[0]
-        for i in range(phnum):
-            at = phoff + 56 * i
-            if struct.unpack_from("<I", data, at)[0] == 0x6474e552:  # PT_GNU_RELRO
-                struct.pack_into("<Q", data, at + 16, section(lib, ".text")[0])  # p_vaddr
-                struct.pack_into("<Q", data, at + 40, 0x1000)  # p_memsz: a page from there
-                break
-        else:
-            sys.exit("no PT_GNU_RELRO")
+        at = program_header(data, 0x6474e552)
+        struct.pack_into("<Q", data, at + 16, section(lib, ".text")[0])  # p_vaddr
+        struct.pack_into("<Q", data, at + 40, 0x1000)  # p_memsz: a page from there
     elif case in ("pltgot", "symtab-back"):
         tag, change = (3, 1 << 40) if case == "pltgot" else (6, -0x1000)  # DT_PLTGOT, DT_SYMTAB
         _, dyn_off, dyn_size = section(lib, ".dynamic")
         for at in range(dyn_off, dyn_off + dyn_size, 16):
             if struct.unpack_from("<q", data, at)[0] == tag:
-                value = struct.unpack_from("<Q", data, at + 8)[0]
-                struct.pack_into("<Q", data, at + 8, value + change)
+                add(data, at + 8, change)
                 break
         else:
             sys.exit("no such dynamic entry")
