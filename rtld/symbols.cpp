@@ -168,8 +168,9 @@ SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& 
   const BloomProbe probe(name.gnu);
   for (size_t i = 0; i < count; ++i) {
     const Module* m = scope[i];
-    // Most objects of a scope do not define the name: their bloom filter says so without a call.
-    if (m == skip || probe.rejects(*m)) continue;
+    // Most objects of a scope do not define the name: their bloom filter says so without a call
+    // (and first: `skip` matters only for an object it lets through).
+    if (probe.rejects(*m) || m == skip) continue;
     if (const elf::Sym* s = search_module(*m, name, want, flags)) return {s, m};
   }
   return {};
