@@ -84,13 +84,14 @@ constexpr uint32_t kTpOffsetWordType = type_of(RelocKind::TlsTpOffset, true);
   return false;
 }
 
-// The pages relocations may write, as offsets from the load bias: [lo, lo + size). Those of the
+// The pages relocations may write, as offsets from the load bias: [lo, lo + size) (not graph.cpp's
+// writable_pages, which saves and restores kept mappings). Those of the
 // writable segments (a relocation anywhere else would fault on a read-only page), all of the
 // image while text relocations make the rest writable too.
 struct Writable {
   uintptr_t lo, size;
 };
-Writable writable_pages(const Module& m) {
+Writable relocatable_span(const Module& m) {
   const uintptr_t base = m.bias();
   if (m.dyn.textrel || !m.image.phdr) return {m.image.start - base, m.image.size};
   return {m.image.write_start - base, m.image.write_end - m.image.write_start};
@@ -125,11 +126,11 @@ Writable writable_pages(const Module& m) {
 
 // DT_RELR: an even entry is the address of a word to relocate, an odd one a bitmap of the 63
 // (31) words after the last word named so far. Each address, and the last word of each bitmap,
-// is checked against the object's bounds: a corrupt table is an error before anything is
-// written outside the object.
+// is checked against the object's writable pages: a corrupt table is an error before anything
+// is written elsewhere.
 [[gnu::noinline]] bool relocate_relr(Diagnostics& diag, const Module& m) {
   constexpr size_t kWord = sizeof(uintptr_t), kBits = kWord * 8;
-  const Writable w = writable_pages(m);
+  const Writable w = relocatable_span(m);
   if (w.size < kWord) return diag.fail(m.path, "relocation outside the object");
   const uintptr_t base = m.bias(), lo = base + w.lo, span = w.size - kWord;
   uintptr_t where = 0;  // the word bit 0 of the next bitmap stands for (0: none named yet)
@@ -509,7 +510,7 @@ class Driver {
   Module& m_;
   const RelocationOptions& opt_;
   const bool direct_ = opt_.scope && !m_.dyn.symbolic && !(m_.scope_root && m_.scope_root->deepbind);
-  const Writable writable_ = writable_pages(m_);  // (at least a page, or nothing)
+  const Writable writable_ = relocatable_span(m_);  // (at least a page, or nothing)
   // The objects a lookup from m_ asks before m_ itself, in find_directly's order: those ahead of
   // it in opt_.scope, or all of opt_.scope and those ahead of it in its local scope (copied into
   // one array, when they fit).
@@ -608,7 +609,7 @@ bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& opti
       (d.plt_rela.empty() && d.plt_rel.empty()))
     effective.lazy = nullptr;
   // Lazy binding writes the first GOT words (install_lazy_plt): they must be the object's own.
-  if (const Writable w = writable_pages(m);
+  if (const Writable w = relocatable_span(m);
       effective.lazy && (w.size < 3 * sizeof(uintptr_t) ||
                          d.pltgot - (m.bias() + w.lo) > w.size - 3 * sizeof(uintptr_t)))
     return diag.fail(m.path, "relocation outside the object");  // (the GOT's first words)
