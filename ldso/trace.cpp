@@ -61,7 +61,7 @@ void list_versions(Runtime& rt) {
 
 void list_objects(Runtime& rt) {
   const rtld::Module* main = rt.objects.main;
-  if (main->dyn.needed_count == 0 && !rt.options.preload) {
+  if (main->dyn.needed_end == 0 && !rt.options.preload) {
     write_out("\tstatically linked\n", 19);
     exit_process(0);
   }

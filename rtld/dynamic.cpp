@@ -134,10 +134,8 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
       seen |= uint64_t{1} << slot;
       continue;
     }
+    if (tag == DT_NEEDED || (tag | 2) == DT_FILTER) out.needed_end = i + 1;  // (or DT_AUXILIARY)
     switch (tag) {
-      case DT_NEEDED:
-        ++out.needed_count;
-        break;
       case DT_SYMENT:
         if (v != sizeof(Sym)) return diag.fail(name, "unexpected DT_SYMENT");
         break;
@@ -220,7 +218,7 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   if ((out.soname && out.soname >= out.strsz) || (out.rpath && out.rpath >= out.strsz) ||
       (out.runpath && out.runpath >= out.strsz))
     return diag.fail(name, "dynamic entry points outside the object", "string table offset");
-  if (out.needed_count && !out.strtab) return diag.fail(name, "DT_NEEDED without DT_STRTAB");
+  if (out.needed_end && !out.strtab) return diag.fail(name, "DT_NEEDED without DT_STRTAB");
   return true;
 }
 

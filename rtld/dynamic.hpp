@@ -43,7 +43,9 @@ struct DynamicInfo {
   size_t verdefnum = 0;
   const elf::Verneed* verneed = nullptr;
   size_t verneednum = 0;
-  size_t needed_count = 0;
+  // One past the index of the last DT_NEEDED, DT_FILTER or DT_AUXILIARY entry (0: none), which is
+  // also at least how many there are.
+  size_t needed_end = 0;
   elf::Dyn* debug = nullptr;  // the DT_DEBUG entry, for r_debug
 };
 
@@ -51,7 +53,7 @@ struct Image;
 
 // Decodes `count` entries at `dyn` (runtime addresses = bias + d_ptr); checks that every pointer
 // and table lies inside [span_start, span_end), and every table inside one of `image`'s readable
-// segments when it is given. The DT_NEEDED names are walked separately.
+// segments when it is given. The DT_NEEDED names are walked separately (up to needed_end).
 bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, size_t count,
                     uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out,
                     const Image* image = nullptr);

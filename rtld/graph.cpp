@@ -283,20 +283,13 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
 bool load_dependencies(Diagnostics& diag, ObjectSet& set, const SearchConfig& config,
                        Module* from, bool tolerate_missing) {
   for (Module* m = from; m; m = m->next) {
-    if (m->deps) continue;
-    size_t count = 0;  // DT_NEEDED, DT_FILTER and DT_AUXILIARY entries
-    for (size_t i = 0; i < m->image.dynamic_count && m->image.dynamic[i].d_tag != elf::DT_NULL; ++i) {
-      int64_t t = m->image.dynamic[i].d_tag;
-      count += t == elf::DT_NEEDED || t == elf::DT_FILTER || t == elf::DT_AUXILIARY;
-    }
-    if (count == 0) continue;
-    m->deps = set.arena->make<Module*>(count);
+    if (m->deps || !m->dyn.needed_end) continue;
+    m->deps = set.arena->make<Module*>(m->dyn.needed_end);
     if (!m->deps) return diag.fail(m->path, "cannot allocate dependency list");
     Module* moved = nullptr;
-    for (size_t i = 0; i < m->image.dynamic_count; ++i) {
+    for (size_t i = 0; i < m->dyn.needed_end; ++i) {
       const elf::Dyn& d = m->image.dynamic[i];
-      if (d.d_tag == elf::DT_NULL) break;
-      bool filter = d.d_tag == elf::DT_FILTER || d.d_tag == elf::DT_AUXILIARY;
+      bool filter = (d.d_tag | 2) == elf::DT_FILTER;  // or DT_AUXILIARY
       if (d.d_tag != elf::DT_NEEDED && !filter) continue;
       if (d.d_val >= m->dyn.strsz) return diag.fail(m->path, "DT_NEEDED outside the string table");
       const char* name = m->str(static_cast<uint32_t>(d.d_val));

@@ -84,7 +84,7 @@ TEST(DecodeDynamic, FullSectionDecoded) {
   ASSERT_TRUE(c.decode()) << c.diag.message();
   const rtld::DynamicInfo& d = c.info;
   uintptr_t b = c.base();
-  EXPECT_EQ(d.needed_count, 2u);
+  EXPECT_EQ(d.needed_end, 2u);
   EXPECT_TRUE(d.has_soname);
   EXPECT_EQ(d.soname, 20u);
   EXPECT_TRUE(d.has_runpath);
@@ -129,7 +129,7 @@ TEST(DecodeDynamic, EmptySectionIsValid) {
   ASSERT_TRUE(c.decode()) << c.diag.message();
   EXPECT_EQ(c.info.strtab, nullptr);
   EXPECT_EQ(c.info.symtab, nullptr);
-  EXPECT_EQ(c.info.needed_count, 0u);
+  EXPECT_EQ(c.info.needed_end, 0u);
 }
 
 TEST(DecodeDynamic, ResetsOutput) {
@@ -139,7 +139,7 @@ TEST(DecodeDynamic, ResetsOutput) {
   e.info = c.info;  // stale contents must not survive
   ASSERT_TRUE(e.decode());
   EXPECT_EQ(e.info.strtab, nullptr);
-  EXPECT_EQ(e.info.needed_count, 0u);
+  EXPECT_EQ(e.info.needed_end, 0u);
   EXPECT_TRUE(e.info.rela.empty());
 }
 
@@ -148,14 +148,27 @@ TEST(DecodeDynamic, StopsAtNull) {
   c.add(elf::DT_STRTAB, 0x100).add(elf::DT_STRSZ, 0x10).add(elf::DT_NULL, 0).add(elf::DT_NEEDED, 1)
       .add(elf::DT_SYMENT, 1);  // after DT_NULL: neither counted nor checked
   ASSERT_TRUE(c.decode()) << c.diag.message();
-  EXPECT_EQ(c.info.needed_count, 0u);
+  EXPECT_EQ(c.info.needed_end, 0u);
+}
+
+TEST(DecodeDynamic, FiltersAreDependencies) {
+  DynCase c;
+  c.add(elf::DT_STRTAB, 0x100)
+      .add(elf::DT_STRSZ, 0x10)
+      .add(elf::DT_NEEDED, 1)
+      .add(elf::DT_FILTER, 2)
+      .add(elf::DT_SYMENT, sizeof(elf::Sym))
+      .add(elf::DT_AUXILIARY, 3)
+      .add(elf::DT_FLAGS, 0);
+  ASSERT_TRUE(c.decode()) << c.diag.message();
+  EXPECT_EQ(c.info.needed_end, 6u);  // the walk of the names stops after the DT_AUXILIARY
 }
 
 TEST(DecodeDynamic, StopsAtCount) {
   DynCase c;
   c.add(elf::DT_NEEDED, 1).add(elf::DT_STRTAB, 0x100).add(elf::DT_NEEDED, 2).add(elf::DT_SYMENT, 1);
   ASSERT_TRUE(c.decode(3)) << c.diag.message();  // the bad DT_SYMENT is the 4th entry
-  EXPECT_EQ(c.info.needed_count, 2u);
+  EXPECT_EQ(c.info.needed_end, 3u);
 }
 
 TEST(DecodeDynamic, FlagsImplyBooleans) {
@@ -311,7 +324,7 @@ TEST(DecodeDynamic, Libc) {
   const rtld::DynamicInfo& d = l->module.dyn;
   ASSERT_TRUE(d.has_soname);
   EXPECT_STREQ(l->module.str(d.soname), "libc.so.6");
-  EXPECT_EQ(d.needed_count, 1u);  // ld-linux-x86-64.so.2
+  EXPECT_EQ(d.needed_end, 1u);  // ld-linux-x86-64.so.2, the first entry
   EXPECT_NE(d.symtab, nullptr);
   EXPECT_NE(d.gnu_hash, nullptr);
   EXPECT_NE(d.versym, nullptr);
@@ -355,7 +368,7 @@ TEST(DecodeDynamic, UnversionedLibraryHasNoVersionTables) {
   EXPECT_EQ(l->module.dyn.versym, nullptr);
   EXPECT_EQ(l->module.dyn.verdef, nullptr);
   EXPECT_EQ(l->module.dyn.verneed, nullptr);
-  EXPECT_EQ(l->module.dyn.needed_count, 0u);
+  EXPECT_EQ(l->module.dyn.needed_end, 0u);
 }
 
 }  // namespace
