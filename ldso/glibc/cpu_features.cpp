@@ -472,83 +472,89 @@ struct CacheValues {
   void set(long size, long assoc, long line) { v[0] = size, v[1] = assoc, v[2] = line; }
 };
 
-// Looks for the cache FOLDED (its _SIZE name) in CPUID leaf 4; level 4 only when with_l4 (Intel).
-bool leaf4_lookup(int folded, bool with_l4, CacheValues& out) {
+// CPUID leaf 4's caches, by _SIZE name / 3 (L1I, L1D, L2, L3, L4): the first subleaf that
+// describes each, level 4 only when with_l4 (Intel); -1s for one none describes. Bit k of the
+// result: cache k was found.
+unsigned leaf4_caches(bool with_l4, CacheValues (&found)[5]) {
+  unsigned mask = 0;
+  for (CacheValues& v : found) v.set(-1, -1, -1);
   for (uint32_t round = 0;; ++round) {
     Regs x = cpuid(4, round);
-    uint32_t type = x.r[EAX] & 0x1f;
-    if (type == 0) return false;
-    uint32_t level = (x.r[EAX] >> 5) & 0x7;
-    if ((level == 1 && type == 1 && folded == L1D_SIZE) ||
-        (level == 1 && type == 2 && folded == L1I_SIZE) || (level == 2 && folded == L2_SIZE) ||
-        (level == 3 && folded == L3_SIZE) || (with_l4 && level == 4 && folded == L4_SIZE)) {
-      uint32_t ebx = x.r[EBX], ecx = x.r[ECX];
-      out.set(static_cast<long>((uint64_t{(ebx >> 22) + 1}) * (((ebx >> 12) & 0x3ff) + 1) *
-                                ((ebx & 0xfff) + 1) * (uint64_t{ecx} + 1)),
-              (ebx >> 22) + 1, (ebx & 0xfff) + 1);
-      return true;
-    }
+    const uint32_t type = x.r[EAX] & 0x1f, level = (x.r[EAX] >> 5) & 0x7;
+    if (type == 0) return mask;
+    const unsigned k = level == 1                                              ? (type == 1   ? 1
+                                                                                  : type == 2 ? 0
+                                                                                              : 5)
+                       : (level == 2 || level == 3 || (with_l4 && level == 4)) ? level
+                                                                               : 5;
+    if (k == 5 || (mask >> k & 1)) continue;
+    mask |= 1u << k;
+    const uint32_t ebx = x.r[EBX], ecx = x.r[ECX];
+    found[k].set(static_cast<long>((uint64_t{(ebx >> 22) + 1}) * (((ebx >> 12) & 0x3ff) + 1) *
+                                   ((ebx & 0xfff) + 1) * (uint64_t{ecx} + 1)),
+                 (ebx >> 22) + 1, (ebx & 0xfff) + 1);
   }
 }
 
-// One register of leaf 2; true when it settles the cache FOLDED (glibc's intel_check_word
-// returning non-zero), with OUT set.
-bool intel_check_word(int folded, uint32_t value, bool& no_level_2_or_3, const CpuFeatures& c,
-                      CacheValues& out) {
-  if (value & 0x80000000) return false;  // reserved
-  while (value != 0) {
-    uint32_t byte = value & 0xff;
-    if (byte == 0x40) {
-      no_level_2_or_3 = true;
-      if (folded == L3_SIZE) break;
-    } else if (byte == 0xff) {  // everything is in leaf 4
-      if (!leaf4_lookup(folded, true, out)) out.set(-1, -1, -1);
-      return true;
-    } else {
-      if (byte == 0x49 && folded == L3_SIZE && c.family == 15 && c.model == 6)
-        folded = L2_SIZE;  // this model's L3 is encoded like an L2
-      // The table is sorted by descriptor byte: binary search.
-      size_t lo = 0, hi = sizeof(kIntel02) / sizeof(kIntel02[0]);
-      while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (kIntel02[mid].idx < byte) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < sizeof(kIntel02) / sizeof(kIntel02[0]) && kIntel02[lo].idx == byte &&
-          kIntel02[lo].rel_name() == folded) {
-        out.set(kIntel02[lo].size(), kIntel02[lo].assoc, kIntel02[lo].linesize());
-        return true;
-      }
-    }
-    value >>= 8;
-  }
-  return false;
-}
-
-CacheValues handle_intel(int folded, const CpuFeatures& c) {
-  CacheValues out;
-  if (c.max_cpuid < 2) {
-    out.set(-1, -1, -1);
-    return out;
-  }
+// glibc's handle_intel for the five caches at once, from one pass over CPUID leaf 2's descriptor
+// bytes: for each cache, what glibc's scan of those bytes for that cache alone settles it with.
+// A cache's scan of a register ends at the byte that settles it, for the level 3 cache at a 0x40
+// byte too ("no level 2 or 3 cache"), and at a 0xff byte ("see leaf 4"), which settles every cache
+// still scanning the register. For family 15 model 6, a 0x49 byte turns the rest of the level 3
+// cache's scan of the register into a level 2 one (that model's L3 is encoded so).
+void handle_intel(const CpuFeatures& c, CacheValues (&out)[5]) {
+  unsigned pending = 0x1f;  // caches not settled
   bool no_level_2_or_3 = false;
-  Regs x = cpuid(2);
-  if ((x.r[EAX] & 0xff) != 1) {
-    intel_check_word(folded, 0xff, no_level_2_or_3, c, out);  // always settles
-    return out;
+  Regs x{};  // (below leaf 2: nothing settles, and every value is -1)
+  long none = -1;
+  if (c.max_cpuid >= 2) {
+    x = cpuid(2), none = 0;
+    if ((x.r[EAX] & 0xff) == 1)
+      x.r[EAX] &= 0xffffff00;  // (the low byte: how many times to ask)
+    else
+      x = Regs{{0xff, 0, 0, 0}};  // else: see leaf 4
   }
-  x.r[EAX] &= 0xffffff00;
-  for (uint32_t word : x.r)
-    if (intel_check_word(folded, word, no_level_2_or_3, c, out)) return out;
-  long none = (folded == L2_SIZE || folded == L3_SIZE) && no_level_2_or_3 ? -1 : 0;
-  out.set(none, none, none);
-  return out;
-}
-
-CacheValues handle_zhaoxin(int folded) {
-  CacheValues out;
-  if (!leaf4_lookup(folded, false, out)) out.set(0, 0, 0);
-  return out;
+  for (CacheValues& v : out) v.set(none, none, none);
+  CacheValues leaf4[5], found;
+  for (uint32_t word : x.r) {
+    if (word & 0x80000000) continue;  // reserved
+    bool l3_as_l2 = false;
+    for (unsigned active = pending; word && active; word >>= 8) {
+      const uint32_t byte = word & 0xff;
+      if (byte == 0x40) {
+        no_level_2_or_3 = true;
+        active &= ~8u;
+        continue;
+      }
+      if (byte == 0x49 && c.family == 15 && c.model == 6) l3_as_l2 = true;
+      // The table is sorted by descriptor byte: binary search. (0xff: every active cache.)
+      int rel_name = -1;
+      if (byte != 0xff) {
+        size_t lo = 0, hi = sizeof(kIntel02) / sizeof(kIntel02[0]);
+        while (lo < hi) {
+          size_t mid = (lo + hi) / 2;
+          if (kIntel02[mid].idx < byte)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+        if (lo == sizeof(kIntel02) / sizeof(kIntel02[0]) || kIntel02[lo].idx != byte) continue;
+        const Intel02& e = kIntel02[lo];
+        found.set(e.size(), e.assoc, e.linesize()), rel_name = e.rel_name();
+      } else {
+        leaf4_caches(true, leaf4);  // (read again for a later 0xff: only when a 0x40 came first)
+      }
+      for (unsigned k = 0; k < 5; ++k) {
+        const unsigned as = k == 3 && l3_as_l2 ? 2 : k;  // the cache the scan looks for
+        if (!(active >> k & 1) || (rel_name >= 0 && rel_name != static_cast<int>(3 * as))) continue;
+        out[k] = rel_name >= 0 ? found : leaf4[as];
+        active &= ~(1u << k), pending &= ~(1u << k);
+      }
+    }
+  }
+  // A level 2 or 3 cache left unsettled is -1 after a 0x40 byte.
+  for (unsigned k = 2; k < 4; ++k)
+    if (pending >> k & 1 && no_level_2_or_3) out[k].set(-1, -1, -1);
 }
 
 long amd_assoc(uint32_t field, uint32_t size, uint32_t line) {
@@ -704,32 +710,30 @@ void get_common_cache_info(const CpuFeatures& c, long& shared, long& shared_per_
 }
 
 void init_cacheinfo(CpuFeatures& c, void* r) {
-  long data = -1, shared = -1, shared_per_thread = -1, core = -1;
+  long data, shared, shared_per_thread, core;
   uint32_t threads = 0;
-  long level[L4_SIZE + 3];  // by _SC name; the two after L4_SIZE are not used
-  for (long& v : level) v = -1;
-  // HANDLE gives a cache's values or (AMD) one name's value.
-  auto fill = [&](auto&& handle, int last) {
-    for (int n = L1I_SIZE; n <= last; n += 3) {
-      if constexpr (requires { handle(n).v; }) {
-        CacheValues x = handle(n);
-        for (int i = 0; i < 3; ++i) level[n + i] = x.v[i];
-      } else {
-        for (int i = 0; i < 3; ++i) level[n + i] = handle(n + i);
-      }
+  CacheValues caches[5];  // L1I, L1D, L2, L3, L4
+  for (CacheValues& v : caches) v.set(-1, -1, -1);
+  auto level = [&](int name) -> long& { return caches[name / 3].v[name % 3]; };  // by _SC name
+  const bool intel_like = c.kind == kIntel || c.kind == kZhaoxin;
+  if (intel_like) {
+    if (c.kind == kIntel) {
+      handle_intel(c, caches);
+    } else {
+      // (glibc asks for no level 4 cache: -1; a level missing from leaf 4 is 0)
+      const unsigned found = leaf4_caches(false, caches);
+      for (unsigned k = 0; k < 4; ++k)
+        if (!(found >> k & 1)) caches[k].set(0, 0, 0);
     }
-    data = level[L1D_SIZE];
-    core = level[L2_SIZE];
-    shared = shared_per_thread = level[L3_SIZE];
-  };
-  if (c.kind == kIntel) {
-    fill([&](int n) { return handle_intel(n, c); }, L4_SIZE);
-    get_common_cache_info(c, shared, shared_per_thread, threads, core);
-  } else if (c.kind == kZhaoxin) {
-    fill([](int n) { return handle_zhaoxin(n); }, L3_SIZE);
+  } else if (c.kind == kAmd) {
+    for (int n = L1I_SIZE; n <= L3_LINESIZE; ++n) level(n) = handle_amd(n);
+  }
+  data = level(L1D_SIZE);
+  core = level(L2_SIZE);
+  shared = shared_per_thread = level(L3_SIZE);
+  if (intel_like) {
     get_common_cache_info(c, shared, shared_per_thread, threads, core);
   } else if (c.kind == kAmd) {
-    fill([](int n) { return handle_amd(n); }, L3_SIZE);
     uint32_t max_ex = cpuid(0x80000000).r[EAX];
     if (shared <= 0) {
       shared = core;  // no shared L3: all we have is L2
@@ -752,18 +756,27 @@ void init_cacheinfo(CpuFeatures& c, void* r) {
   }
 
   namespace F = L::rtld_global_ro;
-  at<F::dl_x86_cpu_features_level1_icache_size, uint64_t>(r) = static_cast<uint64_t>(level[L1I_SIZE]);
-  at<F::dl_x86_cpu_features_level1_icache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L1I_LINESIZE]);
-  at<F::dl_x86_cpu_features_level1_dcache_size, uint64_t>(r) = static_cast<uint64_t>(level[L1D_SIZE]);
-  at<F::dl_x86_cpu_features_level1_dcache_assoc, uint64_t>(r) = static_cast<uint64_t>(level[L1D_ASSOC]);
-  at<F::dl_x86_cpu_features_level1_dcache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L1D_LINESIZE]);
-  at<F::dl_x86_cpu_features_level2_cache_size, uint64_t>(r) = static_cast<uint64_t>(level[L2_SIZE]);
-  at<F::dl_x86_cpu_features_level2_cache_assoc, uint64_t>(r) = static_cast<uint64_t>(level[L2_ASSOC]);
-  at<F::dl_x86_cpu_features_level2_cache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L2_LINESIZE]);
-  at<F::dl_x86_cpu_features_level3_cache_size, uint64_t>(r) = static_cast<uint64_t>(level[L3_SIZE]);
-  at<F::dl_x86_cpu_features_level3_cache_assoc, uint64_t>(r) = static_cast<uint64_t>(level[L3_ASSOC]);
-  at<F::dl_x86_cpu_features_level3_cache_linesize, uint64_t>(r) = static_cast<uint64_t>(level[L3_LINESIZE]);
-  at<F::dl_x86_cpu_features_level4_cache_size, uint64_t>(r) = static_cast<uint64_t>(level[L4_SIZE]);
+  at<F::dl_x86_cpu_features_level1_icache_size, uint64_t>(r) =
+      static_cast<uint64_t>(level(L1I_SIZE));
+  at<F::dl_x86_cpu_features_level1_icache_linesize, uint64_t>(r) =
+      static_cast<uint64_t>(level(L1I_LINESIZE));
+  at<F::dl_x86_cpu_features_level1_dcache_size, uint64_t>(r) =
+      static_cast<uint64_t>(level(L1D_SIZE));
+  at<F::dl_x86_cpu_features_level1_dcache_assoc, uint64_t>(r) =
+      static_cast<uint64_t>(level(L1D_ASSOC));
+  at<F::dl_x86_cpu_features_level1_dcache_linesize, uint64_t>(r) =
+      static_cast<uint64_t>(level(L1D_LINESIZE));
+  at<F::dl_x86_cpu_features_level2_cache_size, uint64_t>(r) = static_cast<uint64_t>(level(L2_SIZE));
+  at<F::dl_x86_cpu_features_level2_cache_assoc, uint64_t>(r) =
+      static_cast<uint64_t>(level(L2_ASSOC));
+  at<F::dl_x86_cpu_features_level2_cache_linesize, uint64_t>(r) =
+      static_cast<uint64_t>(level(L2_LINESIZE));
+  at<F::dl_x86_cpu_features_level3_cache_size, uint64_t>(r) = static_cast<uint64_t>(level(L3_SIZE));
+  at<F::dl_x86_cpu_features_level3_cache_assoc, uint64_t>(r) =
+      static_cast<uint64_t>(level(L3_ASSOC));
+  at<F::dl_x86_cpu_features_level3_cache_linesize, uint64_t>(r) =
+      static_cast<uint64_t>(level(L3_LINESIZE));
+  at<F::dl_x86_cpu_features_level4_cache_size, uint64_t>(r) = static_cast<uint64_t>(level(L4_SIZE));
 
   // Non-temporal stores from a quarter of the shared cache, at least 3/4 of a thread's share
   // (only that without ERMS).
