@@ -195,12 +195,12 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
     to[0] = from[0], to[1] = from[1];
     to += 2, from += 2;
   } while (to[-2] != rtld::elf::AT_NULL);
-  read_process(p, s);
   for (uintptr_t* a = auxv; a[0] != rtld::elf::AT_NULL; a += 2) {
     if (a[0] == rtld::elf::AT_PHDR) a[1] = reinterpret_cast<uintptr_t>(m->image.phdr);
     else if (a[0] == rtld::elf::AT_PHNUM) a[1] = m->image.phnum;
     else if (a[0] == rtld::elf::AT_ENTRY) a[1] = m->image.entry;
-    else if (a[0] == rtld::elf::AT_EXECFN) a[1] = reinterpret_cast<uintptr_t>(p.argv[0]);
+    else if (a[0] == rtld::elf::AT_EXECFN)
+      a[1] = s[1];  // the program's argv[0]
   }
   read_process(p, s);
   return m;

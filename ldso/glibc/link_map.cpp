@@ -70,11 +70,11 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
     at<lm::l_libname, void*>(l) = libname;
   }
   auto* info = static_cast<const rtld::elf::Dyn**>(address_of<lm::l_info>(l));
-  for (size_t i = 0; m.image.dynamic && i < m.image.dynamic_count; ++i) {
-    const rtld::elf::Dyn& d = m.image.dynamic[i];
-    if (d.d_tag == rtld::elf::DT_NULL) break;
-    int idx = info_index(d.d_tag);
-    if (idx >= 0 && idx < 80) info[idx] = &d;
+  // (the bounds in locals: the stores to info could alias them)
+  for (const rtld::elf::Dyn *d = m.image.dynamic, *end = d + m.image.dynamic_count;
+       d && d != end && d->d_tag != rtld::elf::DT_NULL; ++d) {
+    int idx = info_index(d->d_tag);
+    if (idx >= 0 && idx < 80) info[idx] = d;
   }
   at<lm::l_phdr, const void*>(l) = m.image.phdr;
   at<lm::l_phnum, uint16_t>(l) = static_cast<uint16_t>(m.image.phnum);
