@@ -354,7 +354,9 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
                                       align_down(p.p_offset, page));
       if (platform::is_error(r)) { unmap_image(out); arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
       if (zero_tail) {
-        mem_zero(reinterpret_cast<void*>(file_end), file_page_end - file_end);
+        // The bss part of that page (as glibc: the rest of it belongs to no segment).
+        mem_zero(reinterpret_cast<void*>(file_end),
+                 (mem_end < file_page_end ? mem_end : file_page_end) - file_end);
         if (!(prot & platform::kWrite)) platform::protect(map_start, file_page_end - map_start, prot);
       }
     } else {
