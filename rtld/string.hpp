@@ -87,11 +87,11 @@ inline bool str_eq_n(const char* a, const char* b, size_t n) {
   }
   return true;
 }
+// (the length a word at a time, then back from the end: the last '/' of a path is near it)
 inline const char* str_rchr(const char* s, char c) {
-  const char* last = nullptr;
-  for (; *s; ++s)
-    if (*s == c) last = s;
-  return last;
+  for (size_t n = str_len(s); n--;)
+    if (s[n] == c) return s + n;
+  return nullptr;
 }
 inline bool has_slash(const char* s) {
   for (; *s; ++s)
@@ -134,7 +134,9 @@ struct Text {
   size_t cap = N;
   char data[N];
   Text& add(const char* s) { return s ? add(s, str_len(s)) : *this; }
-  Text& add(const char* s, size_t n) {  // n bytes of s (truncated to what fits)
+  // (out of line everywhere, so that every N's add(const char*) compiles to the same code, which
+  // the linker folds into one)
+  [[gnu::noinline]] Text& add(const char* s, size_t n) {  // n bytes of s (truncated to what fits)
     len = text_append(data, cap, len, s, n);
     return *this;
   }
