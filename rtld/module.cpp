@@ -90,6 +90,11 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     return diag.fail(name, "symbol table outside the object");
   if (m.symbol_count && m.dyn.versym && !inside(m.dyn.versym, m.symbol_count * 2))
     return diag.fail(name, "invalid DT_VERSYM table");
+  // (an undefined symbol with a value, an executable's PLT entry, is found by most lookups)
+  bool defines = false;
+  for (uint32_t i = m.gnu.symoffset, end = m.gnu.symbol_end; i < end && !defines; ++i)
+    defines = m.dyn.symtab[i].st_shndx != elf::SHN_UNDEF || m.dyn.symtab[i].st_value;
+  m.gnu.holds_definitions = defines;
   return true;
 }
 

@@ -30,6 +30,9 @@ struct GnuHash {
   // The bloom filter: bloom_mask + 1 words. Objects without one (no GNU hash table, or a
   // shift of 0) get a word that lets every name through, so scope walks need no test for it.
   uint32_t bloom_mask = 0, bloom_shift = 0;
+  // Whether a symbol the chains hold may be found by a lookup (an executable's may hold only
+  // undefined ones): else searching the object finds nothing.
+  bool holds_definitions = false;
   const uintptr_t* bloom = &kBloomPassAll;
   const uint32_t* buckets = nullptr;
   const uint32_t* chain = nullptr;  // indexed by symbol index - symoffset

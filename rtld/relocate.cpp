@@ -159,13 +159,18 @@ class Driver {
   Driver(Diagnostics& d, Module& m, const RelocationOptions& o) : diag_(d), m_(m), opt_(o) {
     if (!direct_) return;
     const size_t n = opt_.scope_count, i = place(opt_.scope, n);
-    ahead_ = opt_.scope, ahead_count_ = i, own_ = i < n;
+    // Leading objects whose GNU hash table holds no definition are not asked (the executable,
+    // which mostly exports nothing, comes first).
+    size_t s = 0;
+    while (s < i && opt_.scope[s]->gnu.buckets && !opt_.scope[s]->gnu.holds_definitions) ++s;
+    ahead_ = opt_.scope + s, ahead_count_ = i - s, own_ = i < n;
     const Module* root = m_.scope_root;
     if (own_ || !root || !root->closure) return;
     const size_t j = place(root->closure, root->closure_count);
     if (j == root->closure_count || n + j > sizeof copied_ / sizeof *copied_) return;
-    for (size_t k = 0; k < n + j; ++k) copied_[k] = k < n ? opt_.scope[k] : root->closure[k - n];
-    ahead_ = copied_, ahead_count_ = n + j, own_ = true;
+    for (size_t k = s; k < n + j; ++k)
+      copied_[k - s] = k < n ? opt_.scope[k] : root->closure[k - n];
+    ahead_ = copied_, ahead_count_ = n + j - s, own_ = true;
   }
 
   // The first pass over a table: everything but (when deferred) IRELATIVE, whose positions
