@@ -56,20 +56,31 @@ void build_id_of(const rtld::Module& m, rtld::Text<80>& out) {
       out.add_char(kHexDigits[id[j] >> 4]).add_char(kHexDigits[id[j] & 15]);
 }
 
-// Whether the build ID is the one `hex` spells (lowercase), compared without formatting it.
-bool build_id_is(const rtld::Module& m, const char* hex) {
+// The build ID of the libc.so.6 whose private ABI this ld.so implements, as bytes.
+struct LibcBuildId {
+  uint8_t bytes[(sizeof L::kLibcBuildId - 1) / 2] = {};
+};
+constexpr LibcBuildId kLibcBuildId = [] {
+  LibcBuildId id;
+  auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (size_t i = 0; i < sizeof id.bytes; ++i)
+    id.bytes[i] = static_cast<uint8_t>(digit(L::kLibcBuildId[2 * i]) << 4 |
+                                       digit(L::kLibcBuildId[2 * i + 1]));
+  return id;
+}();
+
+// Whether the object's build ID is that libc's.
+bool is_known_libc_build(const rtld::Module& m) {
   uint32_t size = 0;
   const uint8_t* id = build_id(m, size);
-  if (!id) return false;
-  for (uint32_t j = 0; j < size; ++j, hex += 2)
-    if (hex[0] != kHexDigits[id[j] >> 4] || hex[1] != kHexDigits[id[j] & 15]) return false;
-  return *hex == '\0';
+  return id && size == sizeof kLibcBuildId.bytes && rtld::mem_eq(id, kLibcBuildId.bytes, size);
 }
 
 // Whether an object needs ld.so's GLIBC_PRIVATE version: glibc's libc.so.6 does; a libc.so.6
 // that does not (a test's stand-in) is an ordinary library whose internals are not ours to touch.
 bool uses_private_abi(const rtld::Module& m) {
-  for (size_t i = 0; i < m.version_count; ++i)
+  // (from the last: the requirements follow the object's own definitions)
+  for (size_t i = m.version_count; i-- > 0;)
     if (m.versions[i].file && rtld::str_eq(m.versions[i].name, "GLIBC_PRIVATE")) return true;
   return false;
 }
@@ -148,7 +159,7 @@ bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
     if (m->soname && rtld::str_eq(m->soname, "libc.so.6") && uses_private_abi(*m)) libc_module = m;
   }
   if (libc_module) {
-    if (!build_id_is(*libc_module, L::kLibcBuildId)) {
+    if (!is_known_libc_build(*libc_module)) {
       rtld::Text<80> id;
       build_id_of(*libc_module, id);
       diag.fail(libc_module->path, "unsupported glibc build (build-id ");
@@ -234,7 +245,7 @@ void namespace_ready(const dl::Loader& ns) {
   if (!m || early_initialized[ns.id] == l) return;
   early_initialized[ns.id] = l;
   // Only glibc's libc.so.6 of the build this ld.so knows (a stand-in is an ordinary library).
-  if (!uses_private_abi(*m) || !build_id_is(*m, L::kLibcBuildId)) return;
+  if (!uses_private_abi(*m) || !is_known_libc_build(*m)) return;
   // Not the initial libc: it must not take over the process (brk heap, single-threaded).
   if (void* early_init = libc_own(*m, named("__libc_early_init"), "GLIBC_PRIVATE", kPrivateHash))
     reinterpret_cast<void (*)(bool)>(early_init)(false);
