@@ -20,24 +20,28 @@ namespace {
 
 int out_fd = 2;
 
-struct Option {
-  const char* name;
-  unsigned bits;
-  const char* help;
-};
-// glibc's words, in its order, with the help text it prints (LD_DEBUG=help).
-constexpr Option kOptions[] = {
-    {"libs", kLibs, "display library search paths"},
-    {"reloc", kReloc, "display relocation processing"},
-    {"files", kFiles, "display progress for input file"},
-    {"symbols", kSymbols, "display symbol table processing"},
-    {"bindings", kBindings, "display information about symbol binding"},
-    {"versions", kVersions, "display version dependencies"},
-    {"scopes", kScopes, "display scope information"},
-    {"all", kLibs | kReloc | kFiles | kSymbols | kBindings | kVersions | kScopes, "all previous options combined"},
-    {"statistics", kStatistics, "display relocation statistics"},
-    {"unused", kUnused, "determined unused DSOs"},
-    {"help", 0, "display this help message and exit"},
+// glibc's words, in its order, each followed by the help text it prints (LD_DEBUG=help), all
+// ending with a NUL (strings, not a table of pointers, which would need relocating); and what
+// each word turns on.
+constexpr char kOptionText[] =
+    "libs\0display library search paths\0"
+    "reloc\0display relocation processing\0"
+    "files\0display progress for input file\0"
+    "symbols\0display symbol table processing\0"
+    "bindings\0display information about symbol binding\0"
+    "versions\0display version dependencies\0"
+    "scopes\0display scope information\0"
+    "all\0all previous options combined\0"
+    "statistics\0display relocation statistics\0"
+    "unused\0determined unused DSOs\0"
+    "help\0display this help message and exit\0";
+constexpr uint16_t kOptionBits[] = {
+    kLibs,       kReloc,
+    kFiles,      kSymbols,
+    kBindings,   kVersions,
+    kScopes,     kLibs | kReloc | kFiles | kSymbols | kBindings | kVersions | kScopes,
+    kStatistics, kUnused,
+    0,
 };
 
 void write_all(int fd, const char* s, size_t n) {
@@ -106,8 +110,12 @@ namespace {
     size_t n = static_cast<size_t>(e - p);
     help |= n == 4 && rtld::str_eq_n(p, "help", 4);
     bool known = false;
-    for (const Option& o : kOptions)
-      if (n && rtld::str_len(o.name) == n && rtld::str_eq_n(p, o.name, n)) mask |= o.bits, known = true;
+    const char* o = kOptionText;
+    for (uint16_t bits : kOptionBits) {
+      const size_t len = rtld::str_len(o);
+      if (n && len == n && rtld::str_eq_n(p, o, n)) mask |= bits, known = true;
+      o += len + 1, o += rtld::str_len(o) + 1;  // the word, its help
+    }
     if (n && !known) {
       rtld::Text<256> w;
       w.add("warning: debug option `").add(p, n).add("' unknown; try LD_DEBUG=help\n");
@@ -119,10 +127,13 @@ namespace {
   if (help) {
     rtld::Text<2048> t;
     t.add("Valid options for the LD_DEBUG environment variable are:\n\n");
-    for (const Option& o : kOptions) {
-      t.add("  ").add(o.name);
-      for (size_t i = rtld::str_len(o.name); i < 12; ++i) t.add_char(' ');
-      t.add(o.help).add("\n");
+    for (const char* o = kOptionText; o < kOptionText + sizeof kOptionText - 1;) {
+      const size_t len = rtld::str_len(o);
+      t.add("  ").add(o, len);
+      for (size_t i = len; i < 12; ++i) t.add_char(' ');
+      o += len + 1;
+      t.add(o).add("\n");
+      o += rtld::str_len(o) + 1;
     }
     t.add("\nTo direct the debugging output into a file instead of standard output\n"
           "a filename can be specified using the LD_DEBUG_OUTPUT environment variable.\n");

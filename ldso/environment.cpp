@@ -16,35 +16,26 @@ enum class Var {
   LibraryPath, Preload, BindNow, BindNot, TraceLoadedObjects, Warn, Verbose, Debug, DebugOutput
 };
 
-struct EnvVar {
-  const char* name;
-  Var var;
-  bool secure_ok;  // honoured for setuid/setgid programs
+// The variables, by Var (fixed-size names: a table of pointers would need relocating).
+constexpr char kVariables[][24] = {
+    "LD_LIBRARY_PATH", "LD_PRELOAD", "LD_BIND_NOW", "LD_BIND_NOT",     "LD_TRACE_LOADED_OBJECTS",
+    "LD_WARN",         "LD_VERBOSE", "LD_DEBUG",    "LD_DEBUG_OUTPUT",
 };
+static_assert(sizeof kVariables / sizeof *kVariables == static_cast<size_t>(Var::DebugOutput) + 1);
+// Those honoured for setuid/setgid programs (LD_PRELOAD restricted, not ignored: see
+// load_preloads).
+constexpr unsigned kSecureOk =
+    1u << static_cast<int>(Var::Preload) | 1u << static_cast<int>(Var::BindNow) |
+    1u << static_cast<int>(Var::BindNot) | 1u << static_cast<int>(Var::TraceLoadedObjects) |
+    1u << static_cast<int>(Var::Warn) | 1u << static_cast<int>(Var::Verbose);
 
-constexpr EnvVar kVariables[] = {
-    {"LD_LIBRARY_PATH", Var::LibraryPath, false},
-    {"LD_PRELOAD", Var::Preload, true},  // restricted, not ignored (see load_preloads)
-    {"LD_BIND_NOW", Var::BindNow, true},
-    {"LD_BIND_NOT", Var::BindNot, true},
-    {"LD_TRACE_LOADED_OBJECTS", Var::TraceLoadedObjects, true},
-    {"LD_WARN", Var::Warn, true},
-    {"LD_VERBOSE", Var::Verbose, true},
-    {"LD_DEBUG", Var::Debug, false},
-    {"LD_DEBUG_OUTPUT", Var::DebugOutput, false},
-};
-
-// glibc's UNSECURE_ENVVARS: removed from the environment of setuid/setgid programs.
-constexpr const char* kUnsafe[] = {
-    "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LD_AUDIT", "LD_DEBUG", "LD_DEBUG_OUTPUT",
-    "LD_DYNAMIC_WEAK", "LD_HWCAP_MASK", "LD_LIBRARY_PATH", "LD_ORIGIN_PATH", "LD_PRELOAD",
-    "LD_PROFILE", "LD_SHOW_AUXV", "LD_USE_LOAD_BIAS", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE",
-    "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"};
-
-bool name_is(const char* entry, const char* name) {
-  size_t n = rtld::str_len(name);
-  return rtld::str_eq_n(entry, name, n) && entry[n] == '=';
-}
+// glibc's UNSECURE_ENVVARS: removed from the environment of setuid/setgid programs. Each name
+// ends with a NUL; an empty one ends the list.
+constexpr char kUnsafe[] =
+    "GCONV_PATH\0GETCONF_DIR\0HOSTALIASES\0LD_AUDIT\0LD_DEBUG\0LD_DEBUG_OUTPUT\0LD_DYNAMIC_WEAK\0"
+    "LD_HWCAP_MASK\0LD_LIBRARY_PATH\0LD_ORIGIN_PATH\0LD_PRELOAD\0LD_PROFILE\0LD_SHOW_AUXV\0"
+    "LD_USE_LOAD_BIAS\0LOCALDOMAIN\0LOCPATH\0MALLOC_TRACE\0NIS_PATH\0NLSPATH\0RESOLV_HOST_CONF\0"
+    "RES_OPTIONS\0TMPDIR\0TZDIR\0";
 
 void apply(Options& o, Var v, const char* value) {
   bool set = *value != 0;
@@ -80,7 +71,11 @@ void read_environment(Runtime& rt) {
     char** e = p.envp;
     for (; *e; ++e) {
       bool unsafe = false;
-      for (const char* u : kUnsafe) unsafe |= name_is(*e, u);
+      for (const char* u = kUnsafe; *u;) {
+        const size_t n = rtld::str_len(u);
+        unsafe |= rtld::str_eq_n(*e, u, n) && (*e)[n] == '=';
+        u += n + 1;
+      }
       if (!unsafe) *out++ = *e;
     }
     while (out <= e) *out++ = nullptr;
@@ -94,10 +89,11 @@ void read_environment(Runtime& rt) {
     size_t n = 3;  // the name's length
     while (entry[n] && entry[n] != '=') ++n;
     if (!entry[n]) continue;
-    for (const EnvVar& v : kVariables) {
+    for (unsigned v = 0; v < sizeof kVariables / sizeof *kVariables; ++v) {
       // (a longer name differs from the entry at or before its '=')
-      if (!rtld::str_eq_n(entry, v.name, n) || v.name[n]) continue;
-      if (!p.secure || v.secure_ok) apply(rt.options, v.var, entry + n + 1);
+      if (n >= sizeof *kVariables || !rtld::str_eq_n(entry, kVariables[v], n) || kVariables[v][n])
+        continue;
+      if (!p.secure || (kSecureOk >> v & 1)) apply(rt.options, static_cast<Var>(v), entry + n + 1);
     }
   }
 }

@@ -141,8 +141,9 @@ void use_vdso(rtld::Module& vdso) {
 // The vDSO's fast clock functions (glibc looks them up with version LINUX_2.6 as soon as the
 // vDSO is set up, before loading anything: LD_DEBUG=symbols and bindings show them there).
 void* find_vdso_functions(const rtld::Module& vdso) {
-  static constexpr const char* kNames[5] = {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
-                                            "__vdso_getcpu", "__vdso_clock_getres"};
+  // (fixed-size names: a table of pointers would need relocating)
+  static constexpr char kNames[5][24] = {"__vdso_clock_gettime", "__vdso_gettimeofday",
+                                         "__vdso_time", "__vdso_getcpu", "__vdso_clock_getres"};
   rtld::Version v{"LINUX_2.6", rtld::sysv_hash("LINUX_2.6"), true, nullptr};
   for (int i = 0; i < 5; ++i) {
     if (debug::on(debug::kSymbols)) debug::report_lookup(kNames[i], vdso);
