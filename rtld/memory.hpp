@@ -9,6 +9,12 @@
 
 namespace rtld {
 
+// Types whose default construction leaves only zero bytes, so that Arena::make need not run it
+// over allocate()'s zeroes: the trivially default-constructible ones, and those declared so
+// (next to their definition, with a check of their defaults).
+template <class T>
+inline constexpr bool kZeroConstructed = std::is_trivially_default_constructible_v<T>;
+
 class Arena {
  public:
   void* allocate(size_t size);  // 16-byte aligned, zero-filled; nullptr when out of memory
@@ -19,7 +25,7 @@ class Arena {
   template <class T>
   T* make(size_t count = 1) {
     T* p = static_cast<T*>(allocate(sizeof(T) * count));
-    if constexpr (!std::is_trivially_default_constructible_v<T>)
+    if constexpr (!kZeroConstructed<T>)
       if (p)
         for (size_t i = 0; i < count; ++i) new (p + i) T();
     return p;

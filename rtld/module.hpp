@@ -6,6 +6,7 @@
 
 #include "dynamic.hpp"
 #include "image.hpp"
+#include "memory.hpp"
 
 namespace rtld {
 
@@ -21,6 +22,14 @@ struct Version {  // one entry of an object's version index (VERDEF and VERNEED)
   // runs in any thread); a stale value only costs the string comparison.
   mutable const Version* matched = nullptr;
 };
+// (matched, mutable, cannot be read here: its initialiser above is nullptr too)
+template <>
+inline constexpr bool kZeroConstructed<Version> = [] {
+  Version v;
+  return !v.name && !v.hash && !v.hidden && !v.file;
+}();
+static_assert(kZeroConstructed<Version> &&
+              sizeof(Version) == 3 * sizeof(void*) + 8);  // (a new member: check it above)
 
 inline constexpr uintptr_t kBloomPassAll = ~uintptr_t{0};
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rtld/memory.hpp"
+#include "rtld/module.hpp"
 
 namespace {
 
@@ -166,6 +167,15 @@ TEST(Arena, MakeOverAReusedBlock) {
     for (size_t i = 0; i < count; ++i)
       EXPECT_TRUE(w[i].zero == 0 && w[i].seven == 7 && w[i].text[0] == 'x') << i;
     a.release(w);
+    // A type declared zero-constructed is not constructed: the block's zeroes are its defaults.
+    void* used = a.allocate(count * sizeof(rtld::Version));
+    std::memset(used, 0xff, count * sizeof(rtld::Version));
+    a.release(used);
+    rtld::Version* v = a.make<rtld::Version>(count);
+    ASSERT_EQ(static_cast<void*>(v), used) << count;
+    for (size_t i = 0; i < count; ++i)
+      EXPECT_TRUE(!v[i].name && !v[i].hash && !v[i].hidden && !v[i].file && !v[i].matched) << i;
+    a.release(v);
   }
 }
 
