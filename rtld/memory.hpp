@@ -15,6 +15,13 @@ namespace rtld {
 template <class T>
 inline constexpr bool kZeroConstructed = std::is_trivially_default_constructible_v<T>;
 
+// How Arena::make builds a T in allocate()'s zeroes: by its constructor, unless a type
+// supplies its own (setting only what T() would not leave zero; a unit test compares the two).
+template <class T>
+inline void construct_over_zeroes(T* p) {
+  new (p) T();
+}
+
 class Arena {
  public:
   void* allocate(size_t size);  // 16-byte aligned, zero-filled; nullptr when out of memory
@@ -27,7 +34,7 @@ class Arena {
     T* p = static_cast<T*>(allocate(sizeof(T) * count));
     if constexpr (!kZeroConstructed<T>)
       if (p)
-        for (size_t i = 0; i < count; ++i) new (p + i) T();
+        for (size_t i = 0; i < count; ++i) construct_over_zeroes(p + i);
     return p;
   }
   char* copy_string(const char* s);

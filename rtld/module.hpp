@@ -112,6 +112,13 @@ struct Module {
   // Number of symbols in the dynamic symbol table (derived from the hash tables).
   size_t symbol_count = 0;
 };
+// A Module's defaults that are not zero (its ~800 bytes are otherwise written twice).
+template <>
+inline void construct_over_zeroes<Module>(Module* m) {
+  m->image.tls.align = m->tls_segment.align = 1;
+  m->gnu.bloom = &kBloomPassAll;
+  m->global = true;
+}
 
 // Fills the hash table views, the version index and the symbol count from the dynamic info.
 bool prepare_module(Diagnostics& diag, Arena& arena, Module& m);

@@ -229,3 +229,14 @@ TEST(Arena, ImpossibleLargeRequestFails) {
 }
 
 }  // namespace
+
+// construct_over_zeroes<Module> leaves what Module() does (a default that is not zero, added
+// without it, fails here).
+TEST(Arena, ModuleBuiltOverZeroesIsDefault) {
+  alignas(rtld::Module) unsigned char constructed[sizeof(rtld::Module)] = {};
+  alignas(rtld::Module) unsigned char over_zeroes[sizeof(rtld::Module)] = {};
+  new (constructed) rtld::Module();
+  rtld::construct_over_zeroes(reinterpret_cast<rtld::Module*>(over_zeroes));
+  for (size_t i = 0; i < sizeof(rtld::Module); ++i)
+    EXPECT_EQ(constructed[i], over_zeroes[i]) << "byte " << i;
+}
