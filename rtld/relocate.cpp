@@ -266,13 +266,16 @@ class Driver {
       }
       const RelocType t = arch::classify(type);
       if (t.kind == RelocKind::IRelative && opt_.defer_irelative) {
-        size_t i = static_cast<size_t>(r - first);
+        // For the second pass, with those of its type after it (libc's .rela.plt is mostly
+        // IRELATIVE): their range.
+        const size_t i = static_cast<size_t>(r - first);
         if (i < irel_first) irel_first = i;
-        irel_end = i + 1;
-        ++deferred_;
-      } else if (!apply(*r, type, t)) {
-        return false;
+        do ++r, ++deferred_;
+        while (r != end && Native::r_type(r->r_info) == type);
+        irel_end = static_cast<size_t>(r - first);
+        continue;
       }
+      if (!apply(*r, type, t)) return false;
       ++r;
     }
     return true;
