@@ -15,13 +15,15 @@ uint32_t max_of(const uint32_t* v, size_t n) {
   using Quad = uint32_t __attribute__((vector_size(16)));
   size_t i = 0;
   Half8 small{}, seen{};
-  for (; i + 8 <= n; i += 8) {
-    Half8 a, b;
+  for (; i + 16 <= n; i += 16) {  // (sixteen a step: less loop control per value)
+    Half8 a, b, c, d;
     __builtin_memcpy(&a, v + i, sizeof a);
     __builtin_memcpy(&b, v + i + 4, sizeof b);
-    small = a > small ? a : small;
-    small = b > small ? b : small;
-    seen |= a | b;
+    __builtin_memcpy(&c, v + i + 8, sizeof c);
+    __builtin_memcpy(&d, v + i + 12, sizeof d);
+    const Half8 ab = a > b ? a : b, cd = c > d ? c : d, abcd = ab > cd ? ab : cd;
+    small = abcd > small ? abcd : small;
+    seen |= (a | b) | (c | d);
   }
   Quad bits = reinterpret_cast<Quad>(seen);
   uint32_t m = 0;
