@@ -562,7 +562,7 @@ namespace {
 // at the largest bucket, wherever that bucket is, however large it is (the scan takes a faster
 // path while every bucket is below 32768), with the buckets in no particular order.
 TEST(SymbolCount, FromTheLargestBucketAnywhere) {
-  constexpr size_t kBuckets = 21;  // two blocks of eight and a remainder
+  constexpr size_t kBuckets = 37;  // two blocks of sixteen and a remainder
   constexpr uint32_t kSymoffset = 3, kTail = 4;
   constexpr size_t kSpan = 4u << 20;
   void* map = mmap(nullptr, kSpan, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
