@@ -162,7 +162,9 @@ class Driver {
     // Leading objects whose GNU hash table holds no definition are not asked (the executable,
     // which mostly exports nothing, comes first).
     size_t s = 0;
-    while (s < i && opt_.scope[s]->gnu.buckets && !opt_.scope[s]->gnu.holds_definitions) ++s;
+    while (s < n && opt_.scope[s]->gnu.buckets && !opt_.scope[s]->gnu.holds_definitions) ++s;
+    scope_skip_ = s;
+    if (s > i) s = i;
     ahead_ = opt_.scope + s, ahead_count_ = i - s, own_ = i < n;
     const Module* root = m_.scope_root;
     if (own_ || !root || !root->closure) return;
@@ -323,7 +325,8 @@ class Driver {
   // `missing`: nothing along those scopes defines the name.
   SymbolMatch find_directly(uint32_t index, const elf::Sym& ref, unsigned lookup_flags,
                             bool& missing) const {
-    SymbolMatch match = find_reference(opt_.scope, opt_.scope_count, m_, index, lookup_flags);
+    SymbolMatch match = find_reference(opt_.scope + scope_skip_, opt_.scope_count - scope_skip_, m_,
+                                       index, lookup_flags);
     if (const Module* root = m_.scope_root; !match && root && root->closure)
       match = find_reference(root->closure, root->closure_count, m_, index, lookup_flags);
     if (!match) return missing = true, SymbolMatch{};
@@ -523,6 +526,7 @@ class Driver {
   // it in opt_.scope, or all of opt_.scope and those ahead of it in its local scope (copied into
   // one array, when they fit).
   bool own_ = false;
+  size_t scope_skip_ = 0;  // leading objects of opt_.scope that define nothing
   Module* const* ahead_ = nullptr;
   size_t ahead_count_ = 0;
   Module* copied_[48];
