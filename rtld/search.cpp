@@ -87,20 +87,22 @@ int search_dir(Arena& arena, const SearchConfig& cfg, const char* dir, const cha
   SearchMemo::Dir* memo = cfg.memo ? cfg.memo->find(path.data, path.len) : nullptr;
   if (path.data[path.len - 1] != '/') path.add_char('/');
   const size_t dir_end = path.len, name_len = str_len(name);
+  Diagnostics scratch;  // (what a failed try says is not kept)
   for (uint32_t i = 0; i <= cfg.subdir_count; ++i) {
     uint64_t bit = i < 64 ? uint64_t{1} << i : 0;
     if (memo && (memo->missing & bit)) continue;
-    path.len = dir_end;
-    path.add(i < cfg.subdir_count ? cfg.subdirs[i] : "");
-    size_t sub_end = path.len;
+    // dir/subdir/name, composed in place (every subdirectory ends with '/')
+    const char* sub = i < cfg.subdir_count ? cfg.subdirs[i] : "";
+    const size_t sub_len = str_len(sub), sub_end = dir_end + sub_len;
+    if (sub_end + name_len >= sizeof path.data) continue;  // too long to open
+    mem_copy(path.data + dir_end, sub, sub_len);
     if (listing) {
       if (listing->len) listing->add_char(':');
       listing->add(path.data, sub_end > 1 ? sub_end - 1 : sub_end);
       continue;
     }
-    path.add(name, name_len);
-    Diagnostics scratch;
-    int r = try_path(scratch, arena, cfg, path.c_str(), out, true);
+    mem_copy(path.data + sub_end, name, name_len + 1);
+    int r = try_path(scratch, arena, cfg, path.data, out, true);
     if (r != 0) return r;
     if (memo && bit && !(memo->known & bit)) {
       memo->known |= bit;
