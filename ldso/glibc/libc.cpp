@@ -211,11 +211,14 @@ void after_relocation(Runtime& rt) {
   // found through the global scope so that a preloaded malloc is the one used.
   // glibc's ld.so looks these up on behalf of the program (its malloc), then binds its own
   // references to libc's exception functions, in this order.
+  // (calloc and realloc, which ours does not call, only when LD_DEBUG reports the lookups: they
+  // have no other effect)
+  const bool reported = (debug::mask & (debug::kSymbols | debug::kBindings)) != 0;
   const rtld::Module* program = rt.objects.main;
-  libc.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(lookup(named("calloc"), nullptr, program));
+  if (reported) lookup(named("calloc"), nullptr, program);
   libc.free = reinterpret_cast<void (*)(void*)>(lookup(named("free"), nullptr, program));
   libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup(named("malloc"), nullptr, program));
-  libc.realloc = reinterpret_cast<void* (*)(void*, size_t)>(lookup(named("realloc"), nullptr, program));
+  if (reported) lookup(named("realloc"), nullptr, program);
   const rtld::Module* self = rt.objects.ldso;
   debug::report_relocation(*self, false);  // glibc relocates its ld.so's references now
   libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup(named("_dl_catch_exception"), "GLIBC_PRIVATE", self));

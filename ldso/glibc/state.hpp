@@ -33,8 +33,6 @@ inline void* namespace_record(long id) {
 // libc's functions, once libc.so.6 is relocated (null before, or without libc).
 struct LibcFunctions {
   void* (*malloc)(size_t) = nullptr;
-  void* (*calloc)(size_t, size_t) = nullptr;
-  void* (*realloc)(void*, size_t) = nullptr;
   void (*free)(void*) = nullptr;
   void (*signal_error)(int, const char*, const char*, const char*) = nullptr;
   void (*signal_exception)(int, void*, const char*) = nullptr;
