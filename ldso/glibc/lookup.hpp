@@ -71,7 +71,7 @@ class LookupCache {
                e.key.scopes == k.scopes && e.key.skip_map == k.skip_map && e.key.flags == k.flags &&
                e.key.hash == k.hash && e.key.length == k.length && rtld::mem_eq(e.name, k.name, k.length);
     Answer a = e.answer;
-    if (hit && text) rtld::mem_copy(text, e.text, *text_length = e.text_length);
+    if (hit && text && (*text_length = e.text_length)) rtld::mem_copy(text, e.text, e.text_length);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (!hit || __atomic_load_n(&e.seq, __ATOMIC_RELAXED) != seq) return false;
     out = a;
