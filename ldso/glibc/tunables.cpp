@@ -10,13 +10,26 @@ namespace {
 
 constexpr size_t kCount = sizeof(L::kTunables) / sizeof(L::kTunables[0]);
 
+// What was set of each tunable; zero (in .bss, nothing to initialise at start): all at their
+// defaults, which are read from the tables instead.
 struct Value {
-  int64_t number;
-  const char* string;
+  int64_t number;      // when set
+  const char* string;  // when set
   bool set;
-  int64_t min, max;  // the bounds (max -1: the type's largest), narrowed by set_tunable_with_bounds
+  bool narrowed;     // min and max hold set_tunable_with_bounds' bounds, else the defaults'
+  int64_t min, max;  // (max -1: the type's largest)
 };
 Value values[kCount];
+
+int64_t number_of(size_t id) {
+  return values[id].set ? values[id].number : L::kTunableNumbers[L::kTunables[id].initial];
+}
+int64_t min_of(size_t id) {
+  return values[id].narrowed ? values[id].min : L::kTunableNumbers[L::kTunables[id].min];
+}
+int64_t max_of(size_t id) {
+  return values[id].narrowed ? values[id].max : L::kTunableNumbers[L::kTunables[id].max];
+}
 
 bool parse_number(const char* s, const char* end, uint64_t& out) {
   uint64_t v = 0;
@@ -68,9 +81,6 @@ size_t find(const char* name, size_t len) {
 }  // namespace
 
 void init_tunables(Runtime& rt) {
-  for (size_t i = 0; i < kCount; ++i)
-    values[i] = {L::kTunableNumbers[L::kTunables[i].initial], nullptr, false,
-                 L::kTunableNumbers[L::kTunables[i].min], L::kTunableNumbers[L::kTunables[i].max]};
   bool secure = rt.process.secure;
   for (char** e = rt.process.envp; *e; ++e) {
     // Only GLIBC_TUNABLES and the aliases (MALLOC_*, LD_HWCAP_MASK) matter: skip the rest fast.
@@ -113,7 +123,7 @@ void init_tunables(Runtime& rt) {
   }
 }
 
-int64_t tunable_value(TunableId id) { return values[id.index].number; }
+int64_t tunable_value(TunableId id) { return number_of(id.index); }
 
 const char* tunable_string(TunableId id) {
   return values[id.index].set ? values[id.index].string : nullptr;
@@ -121,14 +131,15 @@ const char* tunable_string(TunableId id) {
 
 void set_tunable_with_bounds(TunableId id, uint64_t value, uint64_t min, uint64_t max) {
   Value& v = values[id.index];
-  const auto old_min = static_cast<uint64_t>(v.min), old_max = static_cast<uint64_t>(v.max);
+  const auto old_min = static_cast<uint64_t>(min_of(id.index)),
+             old_max = static_cast<uint64_t>(max_of(id.index));
   if (min < old_min) min = old_min;
   if (max > old_max) max = old_max;
   if (min > max) min = old_min, max = old_max;
   if (value < min || value > max) return;
   v.number = static_cast<int64_t>(value), v.min = static_cast<int64_t>(min),
   v.max = static_cast<int64_t>(max);
-  v.set = true;
+  v.set = v.narrowed = true;
 }
 
 void print_tunables() {
@@ -138,15 +149,15 @@ void print_tunables() {
     switch (L::kTunables[i].type()) {
       case L::TunableType::Int32:
         print_out_format("%s%s: %d (min: %d, max: %d)\n", L::kTunablePrefix, name,
-                         static_cast<int>(v.number), static_cast<int>(v.min),
-                         static_cast<int>(v.max));
+                         static_cast<int>(number_of(i)), static_cast<int>(min_of(i)),
+                         static_cast<int>(max_of(i)));
         break;
       case L::TunableType::String:
         print_out_format(v.set ? "%s%s: %s\n" : "%s%s:\n", L::kTunablePrefix, name, v.string);
         break;
       default:
         print_out_format("%s%s: 0x%lx (min: 0x%lx, max: 0x%lx)\n", L::kTunablePrefix, name,
-                         v.number, v.min, v.max);
+                         number_of(i), min_of(i), max_of(i));
     }
   }
 }
@@ -160,9 +171,13 @@ extern "C" __attribute__((visibility("default"))) void __tunable_get_val(unsigne
   const Value& v = values[id];
   L::TunableType type = L::kTunables[id].type();
   switch (type) {
-    case L::TunableType::Int32: *static_cast<int32_t*>(valp) = static_cast<int32_t>(v.number); break;
+    case L::TunableType::Int32:
+      *static_cast<int32_t*>(valp) = static_cast<int32_t>(number_of(id));
+      break;
     case L::TunableType::Uint64:
-    case L::TunableType::SizeT: *static_cast<int64_t*>(valp) = v.number; break;
+    case L::TunableType::SizeT:
+      *static_cast<int64_t*>(valp) = number_of(id);
+      break;
     case L::TunableType::String: *static_cast<const char**>(valp) = v.string; break;
   }
   if (v.set && callback) {
