@@ -351,7 +351,11 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
   };
   for (size_t i = 0; vn && i < d.verneednum; ++i) {
     const char* file = m.str(vn->vn_file);
-    const Module* target = find_loaded(set, file);
+    // (the object's own DT_NEEDED first: the file is one of them unless the object is odd)
+    const Module* target = nullptr;
+    for (size_t k = 0; k < m.dep_count && !target; ++k)
+      if (const Module* dep = m.deps[k]; dep->soname && str_eq(dep->soname, file)) target = dep;
+    if (!target) target = find_loaded(set, file);
     auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
     // (A library ldd did not find has nothing to check, as glibc skips its stand-in.)
     for (size_t j = 0; target && !target->missing && j < vn->vn_cnt; ++j) {
