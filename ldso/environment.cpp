@@ -90,8 +90,9 @@ void read_environment(Runtime& rt) {
     while (entry[n] && entry[n] != '=') ++n;
     if (!entry[n]) continue;
     for (unsigned v = 0; v < sizeof kVariables / sizeof *kVariables; ++v) {
-      // (a longer name differs from the entry at or before its '=')
-      if (n >= sizeof *kVariables || !rtld::str_eq_n(entry, kVariables[v], n) || kVariables[v][n])
+      // (a name of another length is not compared)
+      if (n >= sizeof *kVariables || kVariables[v][n] || !kVariables[v][n - 1] ||
+          !rtld::str_eq_n(entry, kVariables[v], n))
         continue;
       if (!p.secure || (kSecureOk >> v & 1)) apply(rt.options, static_cast<Var>(v), entry + n + 1);
     }

@@ -354,7 +354,8 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
     // (the object's own DT_NEEDED first: the file is one of them unless the object is odd)
     const Module* target = nullptr;
     for (size_t k = 0; k < m.dep_count && !target; ++k)
-      if (const Module* dep = m.deps[k]; dep->soname && str_eq(dep->soname, file)) target = dep;
+      if (const Module* dep = m.deps[k]; dep->soname && image_str_eq(dep->soname, file))
+        target = dep;
     if (!target) target = find_loaded(set, file);
     auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
     // (A library ldd did not find has nothing to check, as glibc skips its stand-in.)
@@ -364,7 +365,9 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
       const elf::Verdef* vd = target->dyn.verdef;
       for (size_t k = 0; vd && k < target->dyn.verdefnum; ++k) {
         auto* vda = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
-        if (vd->vd_hash == aux->vna_hash && str_eq(target->str(vda->vda_name), m.str(aux->vna_name))) {
+        // (names in the two objects' string tables)
+        if (vd->vd_hash == aux->vna_hash &&
+            image_str_eq(target->str(vda->vda_name), m.str(aux->vna_name))) {
           found = true;
           break;
         }
