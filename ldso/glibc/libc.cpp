@@ -81,7 +81,8 @@ bool is_known_libc_build(const rtld::Module& m) {
 bool uses_private_abi(const rtld::Module& m) {
   // (from the last: the requirements follow the object's own definitions)
   for (size_t i = m.version_count; i-- > 0;)
-    if (m.versions[i].file && rtld::str_eq(m.versions[i].name, "GLIBC_PRIVATE")) return true;
+    if (m.versions[i].file && rtld::image_str_eq(m.versions[i].name, "GLIBC_PRIVATE"))
+      return true;  // (both in images)
   return false;
 }
 
