@@ -244,9 +244,10 @@ Module* load_object(Diagnostics& diag, ObjectSet& set, const SearchConfig& confi
       // (with the program headers inside the mapping, which stays). Not for a file changed in
       // the last second: a change in place within the same tick of the clock could leave its
       // change time as it was, where a later one cannot.
-      size_t bytes = writable_pages(image, Pages::kCount), path_bytes = str_len(file.path) + 1;
-      if (bytes <= set.keep_limit && set.keep_limit &&
-          file.id.changed + 1000000000u < platform::time_of_day() &&
+      // (none are kept during start-up: a limit of 0)
+      const size_t bytes = set.keep_limit ? writable_pages(image, Pages::kCount) : SIZE_MAX;
+      const size_t path_bytes = str_len(file.path) + 1;
+      if (bytes <= set.keep_limit && file.id.changed + 1000000000u < platform::time_of_day() &&
           reinterpret_cast<uintptr_t>(image.phdr) - image.start < image.size &&
           (k = static_cast<KeptImage*>(
                set.arena->allocate(sizeof(KeptImage) + bytes + path_bytes)))) {
