@@ -180,7 +180,7 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
         out.relro_end = align_down(bias + p.p_vaddr + p.p_memsz, page);
         break;
       case elf::PT_GNU_STACK:
-        out.exec_stack = (p.p_flags & elf::PF_X) != 0;
+        out.has_gnu_stack = true, out.gnu_stack_flags = p.p_flags;
         break;
       case elf::PT_TLS:
         if (p.p_memsz == 0) break;

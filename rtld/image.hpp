@@ -39,7 +39,8 @@ struct Image {
   uintptr_t write_start = 0, write_end = 0;  // the pages of the writable segments (a hull)
   TlsSegment tls;
   bool has_tls = false;
-  bool exec_stack = false;
+  bool has_gnu_stack = false;  // a PT_GNU_STACK header, whose p_flags are these:
+  uint32_t gnu_stack_flags = 0;
   bool kernel_mapped = false;  // the kernel mapped it (the executable, ld.so): never unmapped
 };
 

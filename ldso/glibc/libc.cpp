@@ -192,9 +192,8 @@ bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
 }
 
 unsigned stack_flags_of(const rtld::Module& m) {
-  for (size_t i = 0; i < m.image.phnum; ++i)
-    if (m.image.phdr[i].p_type == rtld::elf::PT_GNU_STACK) return m.image.phdr[i].p_flags;
-  return 7;  // DEFAULT_STACK_PERMS: PF_R|PF_W|PF_X without PT_GNU_STACK
+  // (DEFAULT_STACK_PERMS, PF_R|PF_W|PF_X, without PT_GNU_STACK)
+  return m.image.has_gnu_stack ? m.image.gnu_stack_flags : 7;
 }
 
 bool require_stack_flags(const rtld::Module& m, rtld::Diagnostics& diag) {

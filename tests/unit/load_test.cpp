@@ -188,7 +188,8 @@ TEST_P(LoadImage, DescribesProgramHeaders) {
         EXPECT_EQ(im.tls.first_byte_offset, p.p_vaddr % p.p_align);
         break;
       case elf::PT_GNU_STACK:
-        EXPECT_EQ(im.exec_stack, (p.p_flags & elf::PF_X) != 0);
+        EXPECT_TRUE(im.has_gnu_stack);
+        EXPECT_EQ(im.gnu_stack_flags, p.p_flags);
         break;
     }
   }
