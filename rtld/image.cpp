@@ -53,7 +53,7 @@ bool header_matches_machine(const uint8_t* head, size_t head_len) {
 Foreign foreign_object(const uint8_t* head, size_t head_len) {
   if (head_len < sizeof(Ehdr)) return Foreign::kNo;  // "file too short" comes first
   Ehdr eh;
-  mem_copy(&eh, head, sizeof eh);
+  __builtin_memcpy(&eh, head, sizeof eh);  // (inline: a few word moves)
   const unsigned char* id = eh.e_ident;
   if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F') return Foreign::kNo;
   if (id[elf::EI_CLASS] != elf::Native::kClass) return Foreign::kOtherClass;
@@ -76,7 +76,7 @@ bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size
                   size_t file_size) {
   if (head_len < sizeof(Ehdr)) return diag.fail(name, "file too short");
   Ehdr eh;
-  mem_copy(&eh, head, sizeof eh);
+  __builtin_memcpy(&eh, head, sizeof eh);  // (inline: a few word moves)
   const unsigned char* id = eh.e_ident;
   if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
     return diag.fail(name, "invalid ELF header");
@@ -248,7 +248,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   }
   if (!check_header(diag, name, head, head_len, src.size)) return false;
   Ehdr eh;
-  mem_copy(&eh, head, sizeof eh);
+  __builtin_memcpy(&eh, head, sizeof eh);  // (inline: a few word moves)
 
   // The program headers: read in place from the header buffer when they are in it (aligned),
   // else into a copy of ours.
