@@ -105,18 +105,13 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
   const DynamicInfo& d = m.dyn;
   if (!d.verdef && !d.verneed) return true;
   const char* name = m.path;
-  size_t max = 1;
   // Bounded walks: a corrupt chain never loops for ever.
   auto def_at = [&](const elf::Verdef* v, uint32_t next) {
     return reinterpret_cast<const elf::Verdef*>(reinterpret_cast<const char*>(v) + next);
   };
-  const elf::Verdef* vd = d.verdef;
-  for (size_t i = 0; vd && i < d.verdefnum; ++i) {
-    if (!readable.holds(vd, sizeof *vd)) return diag.fail(name, "invalid version definition");
-    if ((vd->vd_ndx & elf::VERSYM_INDEX) > max) max = vd->vd_ndx & elf::VERSYM_INDEX;
-    if (!vd->vd_next) break;
-    vd = def_at(vd, vd->vd_next);
-  }
+  // The table's size: the largest index, of the requirements' and (first guessed) of the
+  // definitions', which linkers number from 1 to DT_VERDEFNUM.
+  size_t max = d.verdef && d.verdefnum ? d.verdefnum : 1;
   const elf::Verneed* vn = d.verneed;
   for (size_t i = 0; vn && i < d.verneednum; ++i) {
     if (!readable.holds(vn, sizeof *vn)) return diag.fail(name, "invalid version requirement");
@@ -130,22 +125,40 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
     if (!vn->vn_next) break;
     vn = reinterpret_cast<const elf::Verneed*>(reinterpret_cast<const char*>(vn) + vn->vn_next);
   }
-  m.version_count = max + 1;
-  m.versions = arena.make<Version>(m.version_count);
-  if (!m.versions) return diag.fail(name, "cannot allocate version reference table");
   auto string_ok = [&](uint32_t off) { return off < d.strsz; };
-  vd = d.verdef;
-  for (size_t i = 0; vd && i < d.verdefnum; ++i) {
-    auto* aux = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
-    if (!readable.holds(aux, sizeof *aux) || !string_ok(aux->vda_name))
-      return diag.fail(name, "invalid version definition");
-    if (!(vd->vd_flags & elf::VER_FLG_BASE)) {
-      Version& v = m.versions[vd->vd_ndx & elf::VERSYM_INDEX];
-      v.name = m.str(aux->vda_name);
-      v.hash = vd->vd_hash;
+  for (;;) {
+    m.version_count = max + 1;
+    m.versions = arena.make<Version>(m.version_count);
+    if (!m.versions) return diag.fail(name, "cannot allocate version reference table");
+    bool past_guess = false;
+    const elf::Verdef* vd = d.verdef;
+    for (size_t i = 0; vd && i < d.verdefnum; ++i) {
+      if (!readable.holds(vd, sizeof *vd)) return diag.fail(name, "invalid version definition");
+      const size_t ndx = vd->vd_ndx & elf::VERSYM_INDEX;
+      if ((past_guess = ndx > max)) break;
+      auto* aux =
+          reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
+      if (!readable.holds(aux, sizeof *aux) || !string_ok(aux->vda_name))
+        return diag.fail(name, "invalid version definition");
+      if (!(vd->vd_flags & elf::VER_FLG_BASE)) {
+        Version& v = m.versions[ndx];
+        v.name = m.str(aux->vda_name);
+        v.hash = vd->vd_hash;
+      }
+      if (!vd->vd_next) break;
+      vd = def_at(vd, vd->vd_next);
     }
-    if (!vd->vd_next) break;
-    vd = def_at(vd, vd->vd_next);
+    if (!past_guess) break;
+    // A definition numbered past DT_VERDEFNUM: the largest index, and the table again (which
+    // then holds every index).
+    arena.release(m.versions);
+    vd = d.verdef;
+    for (size_t i = 0; vd && i < d.verdefnum; ++i) {
+      if (!readable.holds(vd, sizeof *vd)) return diag.fail(name, "invalid version definition");
+      if ((vd->vd_ndx & elf::VERSYM_INDEX) > max) max = vd->vd_ndx & elf::VERSYM_INDEX;
+      if (!vd->vd_next) break;
+      vd = def_at(vd, vd->vd_next);
+    }
   }
   vn = d.verneed;
   for (size_t i = 0; vn && i < d.verneednum; ++i) {

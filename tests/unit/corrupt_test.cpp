@@ -623,6 +623,44 @@ TEST(PrepareModule, VersionDefinitionOutsideImageRejected) {
   EXPECT_STREQ(d.message(), "invalid version definition");
 }
 
+// prepare_versions sizes the table for DT_VERDEFNUM definitions first (linkers number them from
+// 1 to it); one numbered past that makes it size the table again, for the largest index.
+TEST(PrepareModule, VersionDefinitionsNumberedPastTheirCount) {
+  GuardedSpan g;
+  rtld::Module m = module_over(g);
+  std::memcpy(g.base, "\0lib\0V_A\0V_B", 13);
+  m.dyn.strtab = reinterpret_cast<const char*>(g.base);
+  m.dyn.strsz = 16;
+  const uint16_t ndx[3] = {1, 7, 2};
+  const uint32_t names[3] = {1, 5, 9};
+  constexpr size_t kEach = sizeof(elf::Verdef) + sizeof(elf::Verdaux);
+  for (size_t k = 0; k < 3; ++k) {
+    auto* vd = reinterpret_cast<elf::Verdef*>(g.base + 256 + k * kEach);
+    vd->vd_version = 1, vd->vd_flags = k == 0 ? elf::VER_FLG_BASE : 0, vd->vd_ndx = ndx[k];
+    vd->vd_cnt = 1, vd->vd_hash = 100 + static_cast<uint32_t>(k), vd->vd_aux = sizeof(elf::Verdef);
+    vd->vd_next = k < 2 ? kEach : 0;
+    reinterpret_cast<elf::Verdaux*>(vd + 1)->vda_name = names[k];
+  }
+  m.dyn.verdef = reinterpret_cast<const elf::Verdef*>(g.base + 256);
+  m.dyn.verdefnum = 3;
+  rtld::Arena arena;
+  rtld::Diagnostics d;
+  ASSERT_TRUE(rtld::prepare_module(d, arena, m)) << d.message();
+  ASSERT_EQ(m.version_count, 8u);
+  EXPECT_STREQ(m.versions[7].name, "V_A");
+  EXPECT_EQ(m.versions[7].hash, 101u);
+  EXPECT_STREQ(m.versions[2].name, "V_B");
+  EXPECT_EQ(m.versions[1].name, nullptr);  // the base version is not a table entry
+  // Numbered within the count: the first size holds.
+  reinterpret_cast<elf::Verdef*>(g.base + 256 + kEach)->vd_ndx = 3;
+  rtld::Module n = module_over(g);
+  n.dyn = m.dyn;
+  rtld::Diagnostics d2;
+  ASSERT_TRUE(rtld::prepare_module(d2, arena, n)) << d2.message();
+  EXPECT_EQ(n.version_count, 4u);
+  EXPECT_STREQ(n.versions[3].name, "V_A");
+}
+
 TEST(PrepareModule, VersionNameOutsideStringTableRejected) {
   GuardedSpan g;
   rtld::Module m = module_over(g);
