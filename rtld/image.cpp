@@ -10,10 +10,17 @@ namespace {
 using elf::Ehdr;
 using elf::Phdr;
 
-int segment_prot(uint32_t flags) {
-  return ((flags & elf::PF_R) ? platform::kRead : 0) |
-         ((flags & elf::PF_W) ? platform::kWrite : 0) | ((flags & elf::PF_X) ? platform::kExec : 0);
-}
+// (a table by PF_R|PF_W|PF_X: the bits come in the other order)
+constexpr uint8_t kSegmentProt[8] = {0,
+                                     platform::kExec,
+                                     platform::kWrite,
+                                     platform::kWrite | platform::kExec,
+                                     platform::kRead,
+                                     platform::kRead | platform::kExec,
+                                     platform::kRead | platform::kWrite,
+                                     platform::kRead | platform::kWrite | platform::kExec};
+static_assert(elf::PF_X == 1 && elf::PF_W == 2 && elf::PF_R == 4);
+inline int segment_prot(uint32_t flags) { return kSegmentProt[flags & 7]; }
 
 // ld.so loads only from files; rtld as a library also from a caller's buffer.
 #if defined(LDSO_FREESTANDING)
