@@ -102,13 +102,13 @@ bool check_header(Diagnostics& diag, const char* name, const uint8_t* head, size
     return diag.fail(name, "ELF file OS ABI invalid");
   if (id[elf::EI_ABIVERSION] != 0 && !(id[elf::EI_OSABI] == elf::ELFOSABI_GNU && id[elf::EI_ABIVERSION] < 4))
     return diag.fail(name, "ELF file ABI version invalid");
-  // Bytes 8-15 (EI_ABIVERSION, then the padding) as one word, the padding its top seven bytes
-  // (every architecture here is little-endian).
-  static_assert(elf::EI_PAD == 9 && elf::EI_NIDENT == 16 &&
-                __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+  // Bytes 8-15 (EI_ABIVERSION, then the padding) as one word, all but EI_ABIVERSION's byte.
+  static_assert(elf::EI_ABIVERSION == 8 && elf::EI_PAD == 9 && elf::EI_NIDENT == 16);
+  constexpr uint64_t kAbiVersionByte =
+      __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0xff : uint64_t{0xff} << 56;
   uint64_t pad;
-  __builtin_memcpy(&pad, id + 8, sizeof pad);
-  if (pad >> 8) return diag.fail(name, "nonzero padding in e_ident");
+  __builtin_memcpy(&pad, id + elf::EI_ABIVERSION, sizeof pad);
+  if (pad & ~kAbiVersionByte) return diag.fail(name, "nonzero padding in e_ident");
   if (eh.e_version != elf::EV_CURRENT)
     return diag.fail(name, "ELF file version does not match current one");
   if (eh.e_machine != arch::kElfMachine) return diag.fail(name, "ELF file machine mismatch");

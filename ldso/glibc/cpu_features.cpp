@@ -710,7 +710,6 @@ void get_common_cache_info(const CpuFeatures& c, long& shared, long& shared_per_
 }
 
 void init_cacheinfo(CpuFeatures& c, void* r) {
-  long data, shared, shared_per_thread, core;
   uint32_t threads = 0;
   CacheValues caches[5];  // L1I, L1D, L2, L3, L4
   for (CacheValues& v : caches) v.set(-1, -1, -1);
@@ -728,9 +727,8 @@ void init_cacheinfo(CpuFeatures& c, void* r) {
   } else if (c.kind == kAmd) {
     for (int n = L1I_SIZE; n <= L3_LINESIZE; ++n) level(n) = handle_amd(n);
   }
-  data = level(L1D_SIZE);
-  core = level(L2_SIZE);
-  shared = shared_per_thread = level(L3_SIZE);
+  long data = level(L1D_SIZE), core = level(L2_SIZE);
+  long shared = level(L3_SIZE), shared_per_thread = shared;
   if (intel_like) {
     get_common_cache_info(c, shared, shared_per_thread, threads, core);
   } else if (c.kind == kAmd) {

@@ -79,10 +79,10 @@ bool is_known_libc_build(const rtld::Module& m) {
 // Whether an object needs ld.so's GLIBC_PRIVATE version: glibc's libc.so.6 does; a libc.so.6
 // that does not (a test's stand-in) is an ordinary library whose internals are not ours to touch.
 bool uses_private_abi(const rtld::Module& m) {
-  // (from the last: the requirements follow the object's own definitions)
+  // (from the last: the requirements follow the object's own definitions; both names are in
+  // mapped images, compared a word at a time)
   for (size_t i = m.version_count; i-- > 0;)
-    if (m.versions[i].file && rtld::image_str_eq(m.versions[i].name, "GLIBC_PRIVATE"))
-      return true;  // (both in images)
+    if (m.versions[i].file && rtld::image_str_eq(m.versions[i].name, "GLIBC_PRIVATE")) return true;
   return false;
 }
 
