@@ -100,7 +100,8 @@ extern "C" void run_finalizers() {
   // order initialisers actually ran once something was dlopened: a library loaded at
   // start-up is finalised before an unrelated dlopened one.
   // Other namespaces first, the highest id first (as glibc's _dl_fini walks GL(dl_ns)).
-  for (auto id = static_cast<long>(rt.loader.max_namespaces); id-- > 0;) {
+  // (none but the first unless one was ever made)
+  for (auto id = static_cast<long>(rt.loader.namespaces ? rt.loader.max_namespaces : 1); id-- > 0;) {
     dl::Loader* ns = id ? dl::find_namespace(rt.loader, id) : &rt.loader;
     if (!ns) continue;
     size_t count = ns->set->count;
