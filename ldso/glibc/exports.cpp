@@ -51,7 +51,7 @@ void fill_exception(DlException* e, const char* objname, const char* errstring, 
   e->errstring = buf;
   e->objname = buf + en;
   // Buffers from before libc's allocator took over are never freed.
-  e->message_buffer = libc.free ? buf : nullptr;
+  e->message_buffer = libc.free ? buf : nullptr;  // (allocate() has looked it up)
 }
 
 // Raises an error the way glibc's ld.so does: through libc's catcher, else fatally.
@@ -59,12 +59,11 @@ void fill_exception(DlException* e, const char* objname, const char* errstring, 
 // its own: libc's _dl_signal_error would bind its lazy call to _dl_exception_create.)
 [[noreturn]] void signal_error(int errcode, const char* objname, const char* occasion, const char* text,
                                size_t text_length = size_t(-1)) {
-  if (libc.signal_exception) {
-    DlException e;
-    if (text) fill_exception(&e, objname, text, text_length);
-    else fill_exception(&e, objname, "DYNAMIC LINKER BUG!!!");
-    libc.signal_exception(errcode, &e, occasion);
-  }
+  // (the exception made first: allocate() has libc's functions looked up, if that is still to do)
+  DlException e;
+  fill_exception(&e, objname, text ? text : "DYNAMIC LINKER BUG!!!",
+                 text ? text_length : size_t(-1));
+  if (libc.signal_exception) libc.signal_exception(errcode, &e, occasion);
   if (libc.signal_error) libc.signal_error(errcode, objname, occasion, text);
   rtld::Diagnostics d;
   d.fail(objname ? objname : "", text);

@@ -24,6 +24,9 @@ namespace rg_ = L::rtld_global;
 
 rtld::Module* libc_module = nullptr;
 
+// libc's functions that ld.so looks up on first use are still to find (see after_relocation).
+bool libc_pending = false;
+
 // The NT_GNU_BUILD_ID of a mapped object (its `size` bytes), or nullptr.
 const uint8_t* build_id(const rtld::Module& m, uint32_t& size) {
   for (size_t i = 0; i < m.image.phnum; ++i) {
@@ -92,10 +95,10 @@ static_assert(kPrivateHash == 0x0963cf85);  // as libc.so.6's version definition
 
 // `referrer`: the object glibc's ld.so makes the look-up for (LD_DEBUG=symbols, bindings
 // report it); nullptr for the look-ups glibc makes silently (_dl_lookup_direct).
-void* lookup(Named n, const char* version, const rtld::Module* referrer = nullptr) {
-  const char* name = n.name;
+void* lookup(const char* name, uint32_t hash, const char* version,
+             const rtld::Module* referrer = nullptr) {
   // (in_image: ld.so's own read-only strings, compared a word at a time like an image's)
-  rtld::SymbolName sym(name, n.hash, true);
+  rtld::SymbolName sym(name, hash, true);
   rtld::Version want{version, version ? kPrivateHash : 0, false, nullptr};
   rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
                                                 version ? &want : nullptr, rtld::kLookupNewest);
@@ -204,33 +207,78 @@ bool require_stack_flags(const rtld::Module& m, rtld::Diagnostics& diag) {
   return true;
 }
 
+namespace {
+// glibc's ld.so looks these up on behalf of the program (its malloc; calloc and realloc, which
+// ours does not call, only when LD_DEBUG reports the look-ups: they have no other effect), then
+// binds its own references to libc's exception functions (version GLIBC_PRIVATE): in this order.
+constexpr char kLibcNames[] =
+    "calloc\0free\0malloc\0realloc\0_dl_catch_exception\0_dl_signal_exception\0_dl_signal_error\0"
+    "_dl_catch_error";
+constexpr size_t kLibcCount = 8, kFirstPrivate = 4, kCatchError = 7;
+constexpr unsigned kReportOnly = 1u << 0 | 1u << 3;  // calloc, realloc
+// The others fill LibcFunctions's first fields, in this order.
+constexpr size_t kCatchErrorField = 5;
+static_assert(offsetof(LibcFunctions, free) == 0 &&
+              offsetof(LibcFunctions, malloc) == sizeof(void*) &&
+              offsetof(LibcFunctions, catch_error) == kCatchErrorField * sizeof(void*));
+// Each name's hash and its place in kLibcNames.
+struct LibcNames {
+  uint32_t hash[kLibcCount];
+  uint8_t at[kLibcCount];
+};
+constexpr LibcNames kLibcNameAt = [] {
+  LibcNames t{};
+  for (size_t i = 0, at = 0; i < kLibcCount; ++i) {
+    t.hash[i] = rtld::gnu_hash_of(kLibcNames + at), t.at[i] = static_cast<uint8_t>(at);
+    while (kLibcNames[at]) ++at;
+    ++at;
+  }
+  return t;
+}();
+static_assert(sizeof kLibcNames < 256);
+
+// The names from `from` on: all of them, or _dl_catch_error alone.
+void bind_libc_functions(size_t from = 0) {
+  const bool reported = (debug::mask & (debug::kSymbols | debug::kBindings)) != 0;
+  const rtld::Module* program = runtime.objects.main;
+  const rtld::Module* self = runtime.objects.ldso;
+  void** out = reinterpret_cast<void**>(&libc) + (from ? kCatchErrorField : 0);
+  for (size_t i = from; i < kLibcCount; ++i) {
+    const bool report_only = (kReportOnly >> i) & 1;
+    if (report_only && !reported) continue;
+    if (i == kFirstPrivate)
+      debug::report_relocation(*self, false);  // glibc relocates ld.so's references now
+    const bool own = i >= kFirstPrivate;
+    void* f = lookup(kLibcNames + kLibcNameAt.at[i], kLibcNameAt.hash[i],
+                     own ? "GLIBC_PRIVATE" : nullptr, own ? self : program);
+    if (!report_only) __builtin_memcpy(out++, &f, sizeof f);
+  }
+  if (!from) __atomic_store_n(&libc_pending, false, __ATOMIC_RELEASE);
+}
+}  // namespace
+
 void after_relocation(Runtime& rt) {
   for (rtld::Module* m = rt.objects.first; m; m = m->next) mark_relocated(*m);
   if (!libc_module) return;
   // From now on ld.so allocates what libc may free with libc's malloc (glibc does the same),
   // found through the global scope so that a preloaded malloc is the one used.
-  // glibc's ld.so looks these up on behalf of the program (its malloc), then binds its own
-  // references to libc's exception functions, in this order.
-  // (calloc and realloc, which ours does not call, only when LD_DEBUG reports the lookups: they
-  // have no other effect)
-  const bool reported = (debug::mask & (debug::kSymbols | debug::kBindings)) != 0;
-  const rtld::Module* program = rt.objects.main;
-  if (reported) lookup(named("calloc"), nullptr, program);
-  libc.free = reinterpret_cast<void (*)(void*)>(lookup(named("free"), nullptr, program));
-  libc.malloc = reinterpret_cast<void* (*)(size_t)>(lookup(named("malloc"), nullptr, program));
-  if (reported) lookup(named("realloc"), nullptr, program);
-  const rtld::Module* self = rt.objects.ldso;
-  debug::report_relocation(*self, false);  // glibc relocates its ld.so's references now
-  libc.catch_exception = reinterpret_cast<decltype(libc.catch_exception)>(lookup(named("_dl_catch_exception"), "GLIBC_PRIVATE", self));
-  libc.signal_exception = reinterpret_cast<decltype(libc.signal_exception)>(lookup(named("_dl_signal_exception"), "GLIBC_PRIVATE", self));
-  libc.signal_error = reinterpret_cast<decltype(libc.signal_error)>(lookup(named("_dl_signal_error"), "GLIBC_PRIVATE", self));
-  libc.catch_error = reinterpret_cast<decltype(libc.catch_error)>(lookup(named("_dl_catch_error"), "GLIBC_PRIVATE", self));
+  // Unless LD_DEBUG reports them here, as glibc's ld.so does, these functions are looked up on
+  // first use: by allocate() (ld.so raises its errors with an exception it allocates). They
+  // are found there as here: the objects loaded since come after these in the global scope,
+  // and none of these can have gone. And with no thread but this one: the first thread
+  // pthread_create makes has its DTV from allocate() first.
+  if (debug::mask & (debug::kSymbols | debug::kBindings)) {
+    bind_libc_functions();
+  } else {
+    libc_pending = true;
+    bind_libc_functions(kCatchError);  // libc calls it through _rtld_global_ro
+  }
+  at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
   // These three as glibc finds them, in libc alone (__rtld_mutex_init, _dl_call_libc_early_init).
   libc.mutex_lock = reinterpret_cast<int (*)(void*)>(
       libc_own(*libc_module, named("pthread_mutex_lock"), "GLIBC_2.2.5", kBaseHash));
   libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(
       libc_own(*libc_module, named("pthread_mutex_unlock"), "GLIBC_2.2.5", kBaseHash));
-  at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
   using EarlyInit = void (*)(bool);
   auto early_init = reinterpret_cast<EarlyInit>(
       libc_own(*libc_module, named("__libc_early_init"), "GLIBC_PRIVATE", kPrivateHash));
@@ -260,9 +308,11 @@ void libc_removing(void* map) {
     if (l == map) l = nullptr;
 }
 
-void* libc_function(Named name) { return lookup(name, nullptr); }
+void* libc_function(Named name) { return lookup(name.name, name.hash, nullptr); }
 
 void* allocate(size_t size) {
+  // (the first call after start-up looks libc's functions up: see after_relocation)
+  if (__atomic_load_n(&libc_pending, __ATOMIC_ACQUIRE)) bind_libc_functions();
   if (libc.malloc) return libc.malloc(size);
   return runtime.arena.allocate(size);
 }

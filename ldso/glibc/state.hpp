@@ -31,13 +31,14 @@ inline void* namespace_record(long id) {
 }
 
 // libc's functions, once libc.so.6 is relocated (null before, or without libc).
+// (the first six in the order libc.cpp looks them up)
 struct LibcFunctions {
-  void* (*malloc)(size_t) = nullptr;
   void (*free)(void*) = nullptr;
-  void (*signal_error)(int, const char*, const char*, const char*) = nullptr;
-  void (*signal_exception)(int, void*, const char*) = nullptr;
-  int (*catch_error)(const char**, const char**, bool*, void (*)(void*), void*) = nullptr;
+  void* (*malloc)(size_t) = nullptr;
   int (*catch_exception)(void*, void (*)(void*), void*) = nullptr;
+  void (*signal_exception)(int, void*, const char*) = nullptr;
+  void (*signal_error)(int, const char*, const char*, const char*) = nullptr;
+  int (*catch_error)(const char**, const char**, bool*, void (*)(void*), void*) = nullptr;
   int (*mutex_lock)(void*) = nullptr;
   int (*mutex_unlock)(void*) = nullptr;
 };
