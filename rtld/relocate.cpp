@@ -355,12 +355,10 @@ class Driver {
     if (direct_ && elf::st_bind(ref.st_info) != elf::STB_LOCAL) {
       const unsigned lookup_flags = (flags & kResolveJumpSlot) ? unsigned{kLookupPlt} : 0u;
       // Most often one of the object's own definitions, with no object ahead of it in the scope
-      // defining the name (unique symbols are left to the resolver).
+      // defining the name.
       SymbolMatch match{&ref, &m_};
       bool missing = false;
-      if (!(own_ &&
-            own_definition(m_, index, lookup_flags,
-                           (1u << elf::STB_GLOBAL) | (1u << elf::STB_WEAK)) &&
+      if (!(own_ && own_definition(m_, index, lookup_flags) &&
             none_ahead_defines(ahead_, ahead_count_, m_, index, lookup_flags)))
         match = find_directly(index, ref, lookup_flags, missing);
       // An undefined reference that nothing there defines: the resolver would search the same

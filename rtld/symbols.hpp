@@ -96,17 +96,19 @@ constexpr unsigned kDefinableTypes = (1u << elf::STT_NOTYPE) | (1u << elf::STT_O
                                      (1u << elf::STT_TLS) | (1u << elf::STT_GNU_IFUNC);
 
 // Whether symbol `index` of `m` is a definition that m's own reference to it (a relocation)
-// accepts, with a binding among `binds`: what a search of m's GNU hash table for its name and
-// version would find, since an object defines a name once per version. The version asked for is
-// the symbol's own (reference_version), so only an unversioned reference has one to check.
-[[gnu::always_inline]] inline bool own_definition(const Module& m, uint32_t index, unsigned flags,
-                                                  unsigned binds) {
+// accepts, global or weak (unique symbols are left to the resolver): what a search of m's GNU
+// hash table for its name and version would find, since an object defines a name once per
+// version. The version asked for is the symbol's own (reference_version), so only an
+// unversioned reference has one to check.
+[[gnu::always_inline]] inline bool own_definition(const Module& m, uint32_t index, unsigned flags) {
   if (index < m.gnu.symoffset || index >= m.gnu.symbol_end) return false;  // not in the chains
   const elf::Sym& s = m.dyn.symtab[index];
-  const unsigned type = elf::st_type(s.st_info);
-  if (s.st_shndx == elf::SHN_UNDEF ||
-      (s.st_value == 0 && s.st_shndx != elf::SHN_ABS && type != elf::STT_TLS) ||
-      !((1u << type) & kDefinableTypes) || !((1u << elf::st_bind(s.st_info)) & binds))
+  // The binding and the type at once, as st_info holds them (binding << 4 | type): global (1) or
+  // weak (2) with a definable type.
+  constexpr uint64_t kGlobalOrWeak = uint64_t{kDefinableTypes} << (16 * elf::STB_GLOBAL) |
+                                     uint64_t{kDefinableTypes} << (16 * elf::STB_WEAK);
+  if (s.st_shndx == elf::SHN_UNDEF || s.st_info >= 64 || !((kGlobalOrWeak >> s.st_info) & 1) ||
+      (s.st_value == 0 && s.st_shndx != elf::SHN_ABS && elf::st_type(s.st_info) != elf::STT_TLS))
     return false;
   if (const uint16_t* versym = m.dyn.versym) {
     // A version index of the object's own (reference_version gives it): the one asked for.

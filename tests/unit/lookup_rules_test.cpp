@@ -151,6 +151,47 @@ TEST_P(LookupRules, BindingsAndTypes) {
   EXPECT_EQ(s.find("file", gnu()), 0u);
 }
 
+// The relocation driver's shortcut takes, of a referrer's own symbols, the global and weak ones
+// that a search of its table finds for the name: never a local, unique, section or file symbol
+// or one with value 0 (but an absolute or a TLS one); nor an undefined one with a value (an
+// executable's PLT entry, which the search finds), left to the lookup.
+TEST(LookupRulesGnu, OwnDefinitionIsWhatTheSearchFinds) {
+  Synthetic s;
+  SymSpec undef{"undef"};
+  undef.shndx = elf::SHN_UNDEF;
+  SymSpec zero{"zero_value"};
+  zero.value = 0;
+  const std::vector<SymSpec> syms = {
+      {"global_func"},
+      {"weak_obj", elf::STB_WEAK, elf::STT_OBJECT},
+      {"unique_obj", elf::STB_GNU_UNIQUE, elf::STT_OBJECT},
+      {"local_func", elf::STB_LOCAL},
+      {"notype", elf::STB_GLOBAL, elf::STT_NOTYPE},
+      {"common", elf::STB_WEAK, elf::STT_COMMON},
+      {"ifunc", elf::STB_GLOBAL, elf::STT_GNU_IFUNC},
+      {"section", elf::STB_GLOBAL, elf::STT_SECTION},
+      {"file", elf::STB_WEAK, elf::STT_FILE},
+      {"os_type", elf::STB_GLOBAL, 11},
+      {"os_bind", 11, elf::STT_FUNC},
+      undef,
+      zero,
+      {"abs_zero", elf::STB_GLOBAL, elf::STT_OBJECT, elf::SHN_ABS, 0},
+      {"tls_zero", elf::STB_WEAK, elf::STT_TLS, 7, 0},
+  };
+  ASSERT_TRUE(s.build(syms)) << s.diag.message();
+  size_t own = 0;
+  for (uint32_t i = 1; i <= syms.size(); ++i) {
+    const bool found = s.find(syms[i - 1].name.c_str(), true) == i;
+    const unsigned char bind = syms[i - 1].bind;
+    EXPECT_EQ(rtld::own_definition(s.m, i, 0),
+              found && syms[i - 1].shndx != elf::SHN_UNDEF &&
+                  (bind == elf::STB_GLOBAL || bind == elf::STB_WEAK))
+        << syms[i - 1].name;
+    own += rtld::own_definition(s.m, i, 0);
+  }
+  EXPECT_EQ(own, 7u);  // global_func, weak_obj, notype, common, ifunc, abs_zero, tls_zero
+}
+
 TEST_P(LookupRules, ValueZeroAndUndefined) {
   SymSpec undef{"undef_zero"};
   undef.shndx = elf::SHN_UNDEF, undef.value = 0;
@@ -279,7 +320,7 @@ TEST(LookupRulesGnu, SymbolPastTheChainsIsHashed) {
   symtab[4].st_name = symtab[2].st_name;  // "b", past the chains
   EXPECT_EQ(rtld::name_of_symbol(s.m, 4).gnu, rtld::gnu_hash("b"));
   // Not taken as its own definition by the relocation driver's shortcut either.
-  EXPECT_FALSE(rtld::own_definition(s.m, 4, 0, rtld::kDefinableBinds));
+  EXPECT_FALSE(rtld::own_definition(s.m, 4, 0));
   rtld::Module* scope[] = {&s.m};
   rtld::SymbolMatch own = rtld::find_reference(scope, 1, s.m, 4, 0);
   ASSERT_TRUE(own);

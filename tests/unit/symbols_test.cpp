@@ -544,8 +544,7 @@ TEST(OwnReference, AgreesWithFindInScopeForEverySymbol) {
           }
           ASSERT_FALSE(rtld::find_in_scope(scope.data(), at, name, want, flags))
               << r.path << ' ' << name.name;
-          if (at == scope.size() || !rtld::own_definition(r, i, flags, rtld::kDefinableBinds))
-            continue;
+          if (at == scope.size() || !rtld::own_definition(r, i, flags)) continue;
           ASSERT_EQ(found.module, &r) << r.path << ' ' << name.name;
           ASSERT_EQ(found.sym, &s) << r.path << ' ' << name.name;
           ++shortcuts;
