@@ -146,8 +146,7 @@ Writable relocatable_span(const Module& m) {
     if (uintptr_t bits = v >> 1) {
       if (where + (kBits - 1 - static_cast<size_t>(__builtin_clzl(bits))) * kWord - lo > span)
         return diag.fail(m.path, "relocation outside the object");
-      do reinterpret_cast<uintptr_t*>(where)[arch::lowest_set_bit(bits)] += base;
-      while (bits &= bits - 1);
+      arch::add_to_marked_words(reinterpret_cast<uintptr_t*>(where), bits, base);
     }
     where += (kBits - 1) * kWord;  // the bitmap's words
   }

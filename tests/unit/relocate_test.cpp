@@ -176,6 +176,39 @@ TEST(RelrRelocations, AddressesAndBitmapsApply) {
   EXPECT_TRUE(s.guards_intact());
 }
 
+// Bitmaps with every bit set, every other one, runs, and pseudo-random ones: exactly the words
+// their bits name are relocated (the x86-64 bitmap step is written in assembly).
+TEST(RelrRelocations, EveryKindOfBitmap) {
+  constexpr size_t kWords = 1 + 8 * 63;
+  Synthetic s(kWords + 8);
+  constexpr uintptr_t kWord = sizeof(uintptr_t);
+  constexpr size_t kBits = kWord * 8 - 1;
+  uint64_t seed = 88172645463325252u;
+  auto next = [&seed] { return seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; };
+  std::vector<uintptr_t> relr = {0};  // word 0, then a bitmap per kBits words after it
+  std::vector<bool> expected(kWords + 8, false);
+  expected[0] = true;
+  const uintptr_t all = ~uintptr_t{0} >> 1;
+  const uintptr_t maps[8] = {all,
+                             all & (~uintptr_t{0} / 3),
+                             uintptr_t{1} << (kBits - 1),
+                             1,
+                             all & ~(uintptr_t{0xff} << 20),
+                             next() & all,
+                             next() & all,
+                             next() & all};
+  for (size_t b = 0; b < 8; ++b) {
+    relr.push_back(maps[b] << 1 | 1);
+    for (size_t i = 0; i < kBits; ++i)
+      if (maps[b] >> i & 1) expected[1 + b * kBits + i] = true;
+  }
+  for (size_t i = 0; i < kWords + 8; ++i) s.memory[Synthetic::kGuard + i] = i;
+  ASSERT_TRUE(s.relocate_relr(relr)) << s.diag.message();
+  for (size_t i = 0; i < kWords + 8; ++i)
+    EXPECT_EQ(s.word(i), expected[i] ? s.m.image.start + i : i) << i;
+  EXPECT_TRUE(s.guards_intact());
+}
+
 // An address past the end, a bitmap whose last bit names a word past the end, and a bitmap with
 // no address before it: errors, with nothing written outside the object.
 TEST(RelrRelocations, EntriesOutsideTheObjectAreErrors) {
