@@ -378,9 +378,7 @@ void mcount(uintptr_t, uintptr_t) {}
 
 }  // namespace
 
-void lock_loading() {
-  if (libc.mutex_lock) libc.mutex_lock(LoadLock::lock());
-}
+void lock_loading() { lock_with_libc(LoadLock::lock()); }
 
 void unlock_loading() {
   if (libc.mutex_unlock) libc.mutex_unlock(LoadLock::lock());

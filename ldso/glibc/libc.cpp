@@ -26,6 +26,7 @@ rtld::Module* libc_module = nullptr;
 
 // libc's functions that ld.so looks up on first use are still to find (see after_relocation).
 bool libc_pending = false;
+bool mutex_pending = false;  // pthread_mutex_lock and unlock (see lock_with_libc)
 
 // The NT_GNU_BUILD_ID of a mapped object (its `size` bytes), or nullptr.
 const uint8_t* build_id(const rtld::Module& m, uint32_t& size) {
@@ -274,11 +275,9 @@ void after_relocation(Runtime& rt) {
     bind_libc_functions(kCatchError);  // libc calls it through _rtld_global_ro
   }
   at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
-  // These three as glibc finds them, in libc alone (__rtld_mutex_init, _dl_call_libc_early_init).
-  libc.mutex_lock = reinterpret_cast<int (*)(void*)>(
-      libc_own(*libc_module, named("pthread_mutex_lock"), "GLIBC_2.2.5", kBaseHash));
-  libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(
-      libc_own(*libc_module, named("pthread_mutex_unlock"), "GLIBC_2.2.5", kBaseHash));
+  // libc's pthread_mutex_lock and pthread_mutex_unlock: looked up when ld.so first takes a lock.
+  mutex_pending = true;
+  // As glibc finds it, in libc alone (_dl_call_libc_early_init).
   using EarlyInit = void (*)(bool);
   auto early_init = reinterpret_cast<EarlyInit>(
       libc_own(*libc_module, named("__libc_early_init"), "GLIBC_PRIVATE", kPrivateHash));
@@ -306,6 +305,22 @@ void namespace_ready(const dl::Loader& ns) {
 void libc_removing(void* map) {
   for (void*& l : early_initialized)
     if (l == map) l = nullptr;
+}
+
+void lock_with_libc(void* mutex) {
+  // As glibc's __rtld_mutex_init finds them, in libc alone, but when ld.so first takes a lock
+  // (a program that never calls dlopen or makes a thread does without). Threads racing here
+  // find and store the same; the unlocking one first: whoever sees the other locks and unlocks.
+  if (__atomic_load_n(&mutex_pending, __ATOMIC_ACQUIRE) &&
+      !__atomic_load_n(&libc.mutex_lock, __ATOMIC_ACQUIRE)) {
+    libc.mutex_unlock = reinterpret_cast<int (*)(void*)>(
+        libc_own(*libc_module, named("pthread_mutex_unlock"), "GLIBC_2.2.5", kBaseHash));
+    __atomic_store_n(&libc.mutex_lock,
+                     reinterpret_cast<int (*)(void*)>(libc_own(
+                         *libc_module, named("pthread_mutex_lock"), "GLIBC_2.2.5", kBaseHash)),
+                     __ATOMIC_RELEASE);
+  }
+  if (libc.mutex_lock) libc.mutex_lock(mutex);
 }
 
 void* libc_function(Named name) { return lookup(name.name, name.hash, nullptr); }

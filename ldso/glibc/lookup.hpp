@@ -14,7 +14,7 @@ namespace ldso::glibc {
 
 // libc's recursive GL(dl_load_lock): dlopen, dlclose and libc's dlsym all hold it.
 struct LoadLock {
-  LoadLock() { if (libc.mutex_lock) libc.mutex_lock(lock()); }
+  LoadLock() { lock_with_libc(lock()); }
   ~LoadLock() { if (libc.mutex_unlock) libc.mutex_unlock(lock()); }
   static void* lock() { return address_of<L::rtld_global::dl_load_lock>(rg()); }
 };

@@ -43,6 +43,8 @@ struct LibcFunctions {
   int (*mutex_unlock)(void*) = nullptr;
 };
 extern LibcFunctions libc;
+// Locks `mutex` with libc's pthread_mutex_lock (nothing without libc), looked up on first use.
+void lock_with_libc(void* mutex);
 
 // The link_map record glibc's libc reads for an object, and back.
 inline void* link_map_of(const rtld::Module& m) { return m.client; }

@@ -62,9 +62,7 @@ size_t static_tls_surplus() {
   return (nns - 1) * 144 + nns * 144 + optional + 144;
 }
 
-void lock_tls() {
-  if (libc.mutex_lock) libc.mutex_lock(address_of<rg_::dl_load_tls_lock>(rg()));
-}
+void lock_tls() { lock_with_libc(address_of<rg_::dl_load_tls_lock>(rg())); }
 
 void unlock_tls() {
   if (libc.mutex_unlock) libc.mutex_unlock(address_of<rg_::dl_load_tls_lock>(rg()));
@@ -308,7 +306,7 @@ void init_static_tls_block(const rtld::Module& m) {
 void* tls_get_addr_slow(const rtld::TlsIndex* index) {
   void* tcb = reinterpret_cast<void*>(arch::thread_pointer());
   void* lock = address_of<rg_::dl_load_tls_lock>(rg());
-  if (libc.mutex_lock) libc.mutex_lock(lock);
+  lock_with_libc(lock);
   auto*& dtv = at<pt::header_dtv, rtld::DtvEntry*>(tcb);
   size_t generation = runtime.objects.tls.generation;
   auto* list = at<rg_::dl_tls_dtv_slotinfo_list, size_t*>(rg());
