@@ -27,6 +27,7 @@ rtld::Module* libc_module = nullptr;
 // libc's functions that ld.so looks up on first use are still to find (see after_relocation).
 bool libc_pending = false;
 bool mutex_pending = false;  // pthread_mutex_lock and unlock (see lock_with_libc)
+int first_catch_error(const char**, const char**, bool*, void (*)(void*), void*);
 
 // The NT_GNU_BUILD_ID of a mapped object (its `size` bytes), or nullptr.
 const uint8_t* build_id(const rtld::Module& m, uint32_t& size) {
@@ -101,8 +102,11 @@ void* lookup(const char* name, uint32_t hash, const char* version,
   // (in_image: ld.so's own read-only strings, compared a word at a time like an image's)
   rtld::SymbolName sym(name, hash, true);
   rtld::Version want{version, version ? kPrivateHash : 0, false, nullptr};
-  rtld::SymbolMatch match = rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
-                                                version ? &want : nullptr, rtld::kLookupNewest);
+  // (ld.so itself passed over: its _dl_catch_error and the like hand over to libc's, and a
+  // program linked with ld.so before libc has it first in the global scope)
+  rtld::SymbolMatch match =
+      rtld::find_in_scope(runtime.objects.scope, runtime.objects.scope_count, sym,
+                          version ? &want : nullptr, rtld::kLookupNewest, runtime.objects.ldso);
   // glibc's lookup names each object it searches: those up to the definition.
   if (referrer && debug::on(debug::kSymbols))
     for (size_t i = 0; i < runtime.objects.scope_count; ++i) {
@@ -190,6 +194,8 @@ bool prepare_objects(rtld::Diagnostics& diag, Runtime& rt) {
     if (!m->image.kernel_mapped && !m->is_vdso && !m->is_ldso && !require_stack_flags(*m, diag))
       return false;
   install_function_pointers();
+  if (libc_module)
+    at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(&first_catch_error);
   for (rtld::Module* m = set.first; m; m = m->next)
     if (m->is_vdso) use_vdso(*m);
   return true;
@@ -215,13 +221,12 @@ namespace {
 constexpr char kLibcNames[] =
     "calloc\0free\0malloc\0realloc\0_dl_catch_exception\0_dl_signal_exception\0_dl_signal_error\0"
     "_dl_catch_error";
-constexpr size_t kLibcCount = 8, kFirstPrivate = 4, kCatchError = 7;
+constexpr size_t kLibcCount = 8, kFirstPrivate = 4;
 constexpr unsigned kReportOnly = 1u << 0 | 1u << 3;  // calloc, realloc
 // The others fill LibcFunctions's first fields, in this order.
-constexpr size_t kCatchErrorField = 5;
 static_assert(offsetof(LibcFunctions, free) == 0 &&
               offsetof(LibcFunctions, malloc) == sizeof(void*) &&
-              offsetof(LibcFunctions, catch_error) == kCatchErrorField * sizeof(void*));
+              offsetof(LibcFunctions, catch_error) == 5 * sizeof(void*));
 // Each name's hash and its place in kLibcNames.
 struct LibcNames {
   uint32_t hash[kLibcCount];
@@ -238,13 +243,12 @@ constexpr LibcNames kLibcNameAt = [] {
 }();
 static_assert(sizeof kLibcNames < 256);
 
-// The names from `from` on: all of them, or _dl_catch_error alone.
-void bind_libc_functions(size_t from = 0) {
+void bind_libc_functions() {
   const bool reported = (debug::mask & (debug::kSymbols | debug::kBindings)) != 0;
   const rtld::Module* program = runtime.objects.main;
   const rtld::Module* self = runtime.objects.ldso;
-  void** out = reinterpret_cast<void**>(&libc) + (from ? kCatchErrorField : 0);
-  for (size_t i = from; i < kLibcCount; ++i) {
+  void** out = reinterpret_cast<void**>(&libc);
+  for (size_t i = 0; i < kLibcCount; ++i) {
     const bool report_only = (kReportOnly >> i) & 1;
     if (report_only && !reported) continue;
     if (i == kFirstPrivate)
@@ -254,7 +258,16 @@ void bind_libc_functions(size_t from = 0) {
                      own ? "GLIBC_PRIVATE" : nullptr, own ? self : program);
     if (!report_only) __builtin_memcpy(out++, &f, sizeof f);
   }
-  if (!from) __atomic_store_n(&libc_pending, false, __ATOMIC_RELEASE);
+  __atomic_store_n(&libc_pending, false, __ATOMIC_RELEASE);
+}
+
+// What _rtld_global_ro gives libc for _dl_catch_error from before relocation (an executable
+// may copy the table when it is relocated) until the first call: then libc's own, looked up.
+int first_catch_error(const char** objname, const char** errstring, bool* mallocedp,
+                      void (*operate)(void*), void* args) {
+  if (__atomic_load_n(&libc_pending, __ATOMIC_ACQUIRE)) bind_libc_functions();
+  at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
+  return libc.catch_error(objname, errstring, mallocedp, operate, args);
 }
 }  // namespace
 
@@ -264,17 +277,18 @@ void after_relocation(Runtime& rt) {
   // From now on ld.so allocates what libc may free with libc's malloc (glibc does the same),
   // found through the global scope so that a preloaded malloc is the one used.
   // Unless LD_DEBUG reports them here, as glibc's ld.so does, these functions are looked up on
-  // first use: by allocate() (ld.so raises its errors with an exception it allocates). They
+  // first use: by allocate() (ld.so raises its errors with an exception it allocates), and
+  // first_catch_error. They
   // are found there as here: the objects loaded since come after these in the global scope,
   // and none of these can have gone. And with no thread but this one: the first thread
   // pthread_create makes has its DTV from allocate() first.
+  // (libc calls _dl_catch_error through _rtld_global_ro: first_catch_error until then)
   if (debug::mask & (debug::kSymbols | debug::kBindings)) {
     bind_libc_functions();
+    at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
   } else {
     libc_pending = true;
-    bind_libc_functions(kCatchError);  // libc calls it through _rtld_global_ro
   }
-  at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
   // libc's pthread_mutex_lock and pthread_mutex_unlock: looked up when ld.so first takes a lock.
   mutex_pending = true;
   // As glibc finds it, in libc alone (_dl_call_libc_early_init).
