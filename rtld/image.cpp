@@ -328,7 +328,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     }
   }
   uintptr_t bias = start - lo;
-  out = Image{};
+  mem_zero(&out, sizeof out), construct_over_zeroes(&out);  // (no temporary copied over)
   out.start = start;
   out.size = span;
   out.bias = bias;

@@ -43,6 +43,11 @@ struct Image {
   uint32_t gnu_stack_flags = 0;
   bool kernel_mapped = false;  // the kernel mapped it (the executable, ld.so): never unmapped
 };
+// An Image's one default that is not zero.
+template <>
+inline void construct_over_zeroes<Image>(Image* i) {
+  i->tls.align = 1;
+}
 
 // Checks the ELF header in `head` (the first bytes of the object): magic, class, byte order,
 // versions, OS ABI, type, machine and program header geometry. `file_size` bounds the headers.

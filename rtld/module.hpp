@@ -115,7 +115,8 @@ struct Module {
 // A Module's defaults that are not zero (its ~800 bytes are otherwise written twice).
 template <>
 inline void construct_over_zeroes<Module>(Module* m) {
-  m->image.tls.align = m->tls_segment.align = 1;
+  construct_over_zeroes(&m->image);
+  m->tls_segment.align = 1;
   m->gnu.bloom = &kBloomPassAll;
   m->global = true;
 }

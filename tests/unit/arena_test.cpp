@@ -230,8 +230,17 @@ TEST(Arena, ImpossibleLargeRequestFails) {
 
 }  // namespace
 
-// construct_over_zeroes<Module> leaves what Module() does (a default that is not zero, added
-// without it, fails here).
+// construct_over_zeroes<Image> and <Module> leave what Image() and Module() do (a default that
+// is not zero, added without it, fails here).
+TEST(Arena, ImageBuiltOverZeroesIsDefault) {
+  alignas(rtld::Image) unsigned char constructed[sizeof(rtld::Image)] = {};
+  alignas(rtld::Image) unsigned char over_zeroes[sizeof(rtld::Image)] = {};
+  new (constructed) rtld::Image();
+  rtld::construct_over_zeroes(reinterpret_cast<rtld::Image*>(over_zeroes));
+  for (size_t i = 0; i < sizeof(rtld::Image); ++i)
+    EXPECT_EQ(constructed[i], over_zeroes[i]) << "byte " << i;
+}
+
 TEST(Arena, ModuleBuiltOverZeroesIsDefault) {
   alignas(rtld::Module) unsigned char constructed[sizeof(rtld::Module)] = {};
   alignas(rtld::Module) unsigned char over_zeroes[sizeof(rtld::Module)] = {};
