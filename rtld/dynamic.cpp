@@ -115,7 +115,8 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
                     uintptr_t bias, uintptr_t span_start, uintptr_t span_end, DynamicInfo& out,
                     const Image* image) {
   using namespace elf;
-  out = DynamicInfo{};
+  // (every other field is set below, whatever the entries: no cleared copy of out first)
+  out.needed_end = 0, out.debug = nullptr;
   uintptr_t raw[kSlots] = {};
   raw[kPltrel] = DT_RELA;
   uint64_t seen = 0;
@@ -208,10 +209,9 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   out.rela = table<Rela>(raw[kRela], raw[kRelasz]);
   out.rel = table<Rel>(raw[kRel], raw[kRelsz]);
   out.relr = table<Relr>(raw[kRelr], raw[kRelrsz]);
-  if (raw[kPltrel] == DT_RELA)
-    out.plt_rela = table<Rela>(raw[kJmprel], raw[kPltrelsz]);
-  else
-    out.plt_rel = table<Rel>(raw[kJmprel], raw[kPltrelsz]);
+  const bool plt_rela = raw[kPltrel] == DT_RELA;
+  out.plt_rela = table<Rela>(plt_rela ? raw[kJmprel] : 0, plt_rela ? raw[kPltrelsz] : 0);
+  out.plt_rel = table<Rel>(plt_rela ? 0 : raw[kJmprel], plt_rela ? 0 : raw[kPltrelsz]);
   out.init_array = table<uintptr_t>(raw[kInitArray], raw[kInitArraysz]);
   out.fini_array = table<uintptr_t>(raw[kFiniArray], raw[kFiniArraysz]);
   out.preinit_array = table<uintptr_t>(raw[kPreinitArray], raw[kPreinitArraysz]);

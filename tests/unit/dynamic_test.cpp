@@ -1,11 +1,13 @@
 // decode_dynamic: every tag it reads, the bounds checks on every pointer and table, the entry
 // size checks; then the dynamic sections of real objects.
+#include "rtld/dynamic.hpp"
+
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
-#include "rtld/dynamic.hpp"
 #include "support/files.hpp"
 #include "support/loaded.hpp"
 
@@ -132,15 +134,68 @@ TEST(DecodeDynamic, EmptySectionIsValid) {
   EXPECT_EQ(c.info.needed_end, 0u);
 }
 
+// Every field of two DynamicInfo (the size check makes a field added later join the list).
+void expect_same(const rtld::DynamicInfo& a, const rtld::DynamicInfo& b) {
+  static_assert(sizeof(rtld::DynamicInfo) == 296, "a field to compare here");
+  auto same_table = [](const auto& x, const auto& y) {
+    return x.data == y.data && x.count == y.count;
+  };
+  EXPECT_EQ(a.strtab, b.strtab);
+  EXPECT_EQ(a.strsz, b.strsz);
+  EXPECT_EQ(a.symtab, b.symtab);
+  EXPECT_EQ(a.sysv_hash, b.sysv_hash);
+  EXPECT_EQ(a.gnu_hash, b.gnu_hash);
+  EXPECT_TRUE(same_table(a.rela, b.rela));
+  EXPECT_TRUE(same_table(a.rel, b.rel));
+  EXPECT_EQ(a.relative_count, b.relative_count);
+  EXPECT_TRUE(same_table(a.relr, b.relr));
+  EXPECT_TRUE(same_table(a.plt_rela, b.plt_rela));
+  EXPECT_TRUE(same_table(a.plt_rel, b.plt_rel));
+  EXPECT_EQ(a.pltgot, b.pltgot);
+  EXPECT_EQ(a.init, b.init);
+  EXPECT_EQ(a.fini, b.fini);
+  EXPECT_TRUE(same_table(a.init_array, b.init_array));
+  EXPECT_TRUE(same_table(a.fini_array, b.fini_array));
+  EXPECT_TRUE(same_table(a.preinit_array, b.preinit_array));
+  EXPECT_EQ(a.soname, b.soname);
+  EXPECT_EQ(a.rpath, b.rpath);
+  EXPECT_EQ(a.runpath, b.runpath);
+  EXPECT_EQ(a.has_soname, b.has_soname);
+  EXPECT_EQ(a.has_rpath, b.has_rpath);
+  EXPECT_EQ(a.has_runpath, b.has_runpath);
+  EXPECT_EQ(a.textrel, b.textrel);
+  EXPECT_EQ(a.symbolic, b.symbolic);
+  EXPECT_EQ(a.bind_now, b.bind_now);
+  EXPECT_EQ(a.flags, b.flags);
+  EXPECT_EQ(a.flags_1, b.flags_1);
+  EXPECT_EQ(a.versym, b.versym);
+  EXPECT_EQ(a.verdef, b.verdef);
+  EXPECT_EQ(a.verdefnum, b.verdefnum);
+  EXPECT_EQ(a.verneed, b.verneed);
+  EXPECT_EQ(a.verneednum, b.verneednum);
+  EXPECT_EQ(a.needed_end, b.needed_end);
+  EXPECT_EQ(a.debug, b.debug);
+}
+
+// decode_dynamic sets every field, whatever the output held: an empty section and a full one
+// (with DT_PLTREL DT_RELA, then DT_REL) decoded over a previous full decoding, and over bytes all
+// ones, give what they give over a fresh DynamicInfo.
 TEST(DecodeDynamic, ResetsOutput) {
-  DynCase c = full();
-  ASSERT_TRUE(c.decode());
-  DynCase e;
-  e.info = c.info;  // stale contents must not survive
-  ASSERT_TRUE(e.decode());
-  EXPECT_EQ(e.info.strtab, nullptr);
-  EXPECT_EQ(e.info.needed_end, 0u);
-  EXPECT_TRUE(e.info.rela.empty());
+  DynCase stale = full();
+  ASSERT_TRUE(stale.decode());
+  for (int variant = 0; variant < 3; ++variant) {
+    DynCase c = variant ? full() : DynCase{};
+    for (elf::Dyn& d : c.dyn)  // (DT_REL's table at DT_JMPREL: 0x500, inside the span)
+      if (variant == 2 && d.d_tag == elf::DT_PLTREL) d.d_val = elf::DT_REL;
+    ASSERT_TRUE(c.decode()) << c.diag.message();
+    const rtld::DynamicInfo fresh = c.info;
+    c.info = stale.info;  // stale contents must not survive
+    ASSERT_TRUE(c.decode());
+    expect_same(c.info, fresh);
+    std::memset(static_cast<void*>(&c.info), 0xff, sizeof c.info);
+    ASSERT_TRUE(c.decode());
+    expect_same(c.info, fresh);
+  }
 }
 
 TEST(DecodeDynamic, StopsAtNull) {
