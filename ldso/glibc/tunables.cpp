@@ -78,18 +78,45 @@ size_t find(const char* name, size_t len) {
   return i;
 }
 
+// The lengths of the names that matter, by first letter: GLIBC_TUNABLES and the aliases
+// (MALLOC_*, LD_HWCAP_MASK), a bit each, under 64.
+struct NameLengths {
+  uint64_t g = uint64_t{1} << 14, m = 0, l = 0;
+};
+constexpr NameLengths kNameLengths = [] {
+  NameLengths n;
+  for (const char* a = L::kTunableAliases; a < L::kTunableAliases + sizeof(L::kTunableAliases) - 1;
+       a += 2 + a[1])
+    (a[2] == 'M' ? n.m : a[2] == 'L' ? n.l : n.g) |= uint64_t{1} << a[1];
+  return n;
+}();
+static_assert(
+    [] {
+      for (const char* a = L::kTunableAliases;
+           a < L::kTunableAliases + sizeof(L::kTunableAliases) - 1; a += 2 + a[1])
+        if ((a[2] != 'M' && a[2] != 'L') || a[1] >= 64) return false;
+      return true;
+    }(),
+    "an alias of another first letter or length: kNameLengths keeps M and L");
+
 }  // namespace
 
 void init_tunables(Runtime& rt) {
   bool secure = rt.process.secure;
   for (char** e = rt.process.envp; *e; ++e) {
-    // Only GLIBC_TUNABLES and the aliases (MALLOC_*, LD_HWCAP_MASK) matter: skip the rest fast.
+    // Only GLIBC_TUNABLES and the aliases matter: skip the rest fast, by first letter, then by
+    // the length of the name.
     char first = (*e)[0];
-    if (first != 'G' && first != 'M' && first != 'L') continue;
+    uint64_t lengths = first == 'G'   ? kNameLengths.g
+                       : first == 'M' ? kNameLengths.m
+                       : first == 'L' ? kNameLengths.l
+                                      : 0;
+    if (!lengths) continue;
     const char* eq = *e;
     while (*eq && *eq != '=') ++eq;
     if (!*eq) continue;
     size_t name_len = static_cast<size_t>(eq - *e);
+    if (name_len >= 64 || !((lengths >> name_len) & 1)) continue;
     const char* value = eq + 1;
     if (name_len == 14 && rtld::str_eq_n(*e, "GLIBC_TUNABLES", 14)) {
       // name=value pairs separated by colons
