@@ -176,6 +176,8 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
     const Phdr& p = phdr[i];
     switch (p.p_type) {
       case elf::PT_LOAD:
+        if ((p.p_flags & elf::PF_R) && !out.read_end)
+          out.read_start = bias + p.p_vaddr, out.read_end = out.read_start + p.p_memsz;
         if (p.p_vaddr < lo) lo = p.p_vaddr;
         if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
         if ((p.p_flags & elf::PF_W) && p.p_memsz) {

@@ -37,6 +37,8 @@ struct Image {
   size_t dynamic_count = 0;
   uintptr_t relro_start = 0, relro_end = 0;
   uintptr_t write_start = 0, write_end = 0;  // the pages of the writable segments (a hull)
+  // The first readable segment, where linkers put the dynamic tables: Readable tries it first.
+  uintptr_t read_start = 0, read_end = 0;
   TlsSegment tls;
   bool has_tls = false;
   bool has_gnu_stack = false;  // a PT_GNU_STACK header, whose p_flags are these:

@@ -9,10 +9,11 @@ namespace rtld {
 
 // Whether [p, p + len) lies inside one readable segment of an image. Tables checked piece by piece
 // (version definitions and requirements) ask about the same segment again and again: the
-// segment of the last answer is tried first.
+// segment of the last answer is tried first, the image's first readable one to begin with.
 class Readable {
  public:
-  explicit Readable(const Image* image) : m_(image) {}  // (read only when asked)
+  explicit Readable(const Image* image)
+      : m_(image), lo_(image ? image->read_start : 1), hi_(image ? image->read_end : 0) {}
   [[gnu::always_inline]] bool holds(const void* p, size_t len) {
     auto a = reinterpret_cast<uintptr_t>(p);
     return (a >= lo_ && a <= hi_ && len <= hi_ - a) || room(p, len) >= len;

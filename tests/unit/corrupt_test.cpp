@@ -443,6 +443,25 @@ TEST(Corrupt, DynamicInUnreadableSegment) {
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }
 
+// The first segment, which holds the symbol, string and hash tables and the relocations,
+// without PF_R (mapped PROT_NONE): those tables are outside every readable segment, and the
+// object is refused before anything reads them (the image's first readable segment, which the
+// table checks try first, is a later one).
+TEST(Corrupt, TablesInUnreadableFirstSegment) {
+  auto body = [] {
+    watchdog();
+    std::vector<uint8_t> file = read_file(kLibBoth);
+    elf::Phdr* ph = phdrs_of(file);
+    for (size_t i = 0; i < ehdr_of(file)->e_phnum; ++i)
+      if (ph[i].p_type == elf::PT_LOAD) {
+        ph[i].p_flags = 0;
+        break;
+      }
+    std::exit(pipeline_survives(file) ? 0 : 1);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
 // BUG (rtld/image.cpp, describe_mapped, PT_DYNAMIC case): dynamic_count comes from p_memsz,
 // while check_segments only proves that p_filesz bytes lie inside a segment. A PT_DYNAMIC with
 // p_filesz 0x10 and p_memsz 0x100000 loads, and decode_dynamic would then read up to 64 Ki
