@@ -277,12 +277,12 @@ void after_relocation(Runtime& rt) {
   // From now on ld.so allocates what libc may free with libc's malloc (glibc does the same),
   // found through the global scope so that a preloaded malloc is the one used.
   // Unless LD_DEBUG reports them here, as glibc's ld.so does, these functions are looked up on
-  // first use: by allocate() (ld.so raises its errors with an exception it allocates), and
-  // first_catch_error. They
-  // are found there as here: the objects loaded since come after these in the global scope,
-  // and none of these can have gone. And with no thread but this one: the first thread
-  // pthread_create makes has its DTV from allocate() first.
-  // (libc calls _dl_catch_error through _rtld_global_ro: first_catch_error until then)
+  // first use: by allocate() (ld.so raises its errors with an exception it allocates) or by
+  // first_catch_error (libc calls _dl_catch_error through _rtld_global_ro). They are found
+  // there as here: the objects loaded since come after these in the global scope, and none of
+  // these can have gone. And with no thread but this one: pthread_create has allocate() make
+  // the DTV of the first thread it makes.
+
   if (debug::mask & (debug::kSymbols | debug::kBindings)) {
     bind_libc_functions();
     at<ro_::dl_catch_error, void*>(ro()) = reinterpret_cast<void*>(libc.catch_error);
