@@ -14,7 +14,8 @@ using rtld::Module;
 }  // namespace
 
 // A small growable list of objects (arena memory). A grown array's old copy is not released
-// at once: lazy binding may be reading it without the load lock.
+// at once: lazy binding may be reading it without the load lock (see rtld::begin_lookup), and
+// reads the count before the array (each is stored after what it covers).
 struct ModuleList {
   Module** items = nullptr;
   uint32_t count = 0, capacity = 0;
@@ -30,10 +31,11 @@ struct ModuleList {
       auto** grown = a.make<Module*>(cap);
       if (!grown) return false;
       for (uint32_t i = 0; i < count; ++i) grown[i] = items[i];
-      items = grown;  // the old array is left (see above)
+      __atomic_store_n(&items, grown, __ATOMIC_RELEASE);  // the old array is left (see above)
       capacity = cap;
     }
-    items[count++] = m;
+    items[count] = m;
+    __atomic_store_n(&count, count + 1, __ATOMIC_RELEASE);
     return true;
   }
   void remove(const Module* m) {
@@ -64,6 +66,8 @@ struct State {
     const Module* module;
     const rtld::elf::Sym* sym;
   };
+  // Never released (lazy binding may be walking them without the lock): the record of an
+  // unloaded object is left empty, for the next object to have one (module null).
   Record* records = nullptr;
   Unique* unique = nullptr;
   size_t unique_count = 0, unique_capacity = 0;
@@ -87,7 +91,7 @@ Loader& base_of(Loader& loader) { return loader.base ? *loader.base : loader; }
 rtld::StaticTls& shared_tls(Loader& loader) { return base_of(loader).set->tls; }
 
 State::Record* record_of(const State& st, const Module* m) {
-  for (State::Record* r = st.records; r; r = r->next)
+  for (State::Record* r = __atomic_load_n(&st.records, __ATOMIC_ACQUIRE); r; r = r->next)
     if (r->module == m) return r;
   return nullptr;
 }
@@ -96,15 +100,18 @@ State::Record* make_record(Loader& loader, const Module* m) {
   State* st = state_of(loader);
   if (!st) return nullptr;
   if (State::Record* r = record_of(*st, m)) return r;
-  auto* r = loader.set->arena->make<State::Record>();
-  if (!r) return nullptr;
-  r->module = m;
-  r->next = st->records;
-  st->records = r;
+  State::Record* r = record_of(*st, nullptr);  // left by an unloaded object
+  if (!r) {
+    r = loader.set->arena->make<State::Record>();
+    if (!r) return nullptr;
+    r->next = st->records;
+    __atomic_store_n(&st->records, r, __ATOMIC_RELEASE);
+  }
+  __atomic_store_n(&r->module, m, __ATOMIC_RELEASE);
   return r;
 }
 
-// Forgets what the state knows about an object that is being unmapped.
+// Takes an object that is being unloaded out of the loader's bookkeeping.
 void forget(Loader& loader, const Module* m) {
   for (Module* o = loader.set->first; o; o = o->next)
     if (o->loader == m) o->loader = nullptr;  // glibc clears l_loader the same way
@@ -119,23 +126,18 @@ void forget(Loader& loader, const Module* m) {
       o->scope_root = r->roots.items[0];
       r->roots.remove(o->scope_root);
     } else {
-      o->scope_root = rtld::build_closure(*loader.set, *o) ? o : nullptr;
+      __atomic_store_n(&o->scope_root, rtld::build_closure(*loader.set, *o) ? o : nullptr,
+                       __ATOMIC_RELEASE);
     }
   }
   if (!st) return;
-  rtld::Arena& a = *loader.set->arena;
-  for (State::Record** p = &st->records; *p;) {
-    State::Record* r = *p;
+  for (State::Record* r = st->records; r; r = r->next) {
     if (r->module == m) {
-      *p = r->next;
-      a.release(r->used.items);
-      a.release(r->roots.items);
-      a.release(r);
-      continue;
+      r->module = nullptr;  // (see State::records)
+      r->used.count = r->roots.count = 0;
     }
     r->used.remove(m);
     r->roots.remove(m);
-    p = &r->next;
   }
   for (size_t i = 0; i < st->unique_count;)
     if (st->unique[i].module == m) st->unique[i] = st->unique[--st->unique_count];
@@ -359,8 +361,8 @@ namespace {
 // resolve_symbol's lookup with LD_DEBUG=symbols: the same scopes in the same order (those
 // scopes_of lists, as glibc's l_scope), object by object, telling loader.looking of each
 // object searched (glibc's do_lookup_x names every one, bloom filter or not).
-[[gnu::noinline]] bool resolve_traced(Loader& loader, const Module& referrer, uint32_t index,
-                                      unsigned flags, rtld::Resolved& out) {
+[[gnu::noinline]] rtld::SymbolMatch find_traced(Loader& loader, const Module& referrer,
+                                                uint32_t index, unsigned flags) {
   const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
   rtld::SymbolName name(referrer.str(sym.st_name));
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
@@ -380,21 +382,19 @@ namespace {
   unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
   rtld::SymbolMatch match = lookup(lookup_flags);
   if (!copy) match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
-  match = bound(loader, &referrer, name, match, true, copy);
-  if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
-  return true;
+  return match;
 }
 
-}  // namespace
-
-bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
-                    rtld::Resolved& out) {
-  Loader& loader = *static_cast<Loader*>(context);
-  if (loader.looking) [[unlikely]] return resolve_traced(loader, referrer, index, flags, out);
+// The definition a reference binds to, before bound()'s bookkeeping; `trace`: as
+// LD_DEBUG=symbols shows it.
+rtld::SymbolMatch find_definition(Loader& loader, const Module& referrer, uint32_t index,
+                                  unsigned flags, bool trace) {
+  if (trace) [[unlikely]]
+    return find_traced(loader, referrer, index, flags);
   const rtld::ObjectSet& set = *loader.set;
   const rtld::Version* want = rtld::version_of_reference(referrer, index);
   const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
-  const Module* root = referrer.scope_root;
+  const Module* root = __atomic_load_n(&referrer.scope_root, __ATOMIC_ACQUIRE);
   auto lookup = [&](unsigned lookup_flags) {
     auto in = [&](Module* const* scope, size_t count) {
       // (a COPY relocation's look-up skips the executable: rare, by name)
@@ -407,26 +407,64 @@ bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsig
       Module* const self[] = {const_cast<Module*>(&referrer)};
       match = in(self, 1);
     }
-    if (!match && root && root->deepbind) match = in(root->closure, root->closure_count);
-    if (!match) match = in(set.scope, set.scope_count);
-    if (!match && root && root->closure) match = in(root->closure, root->closure_count);
+    Module* const* own = root ? __atomic_load_n(&root->closure, __ATOMIC_ACQUIRE) : nullptr;
+    if (!match && own && root->deepbind) match = in(own, root->closure_count);
+    if (!match) {
+      rtld::ScopeView global = rtld::global_scope(set);
+      match = in(global.items, global.count);
+    }
+    if (!match && own) match = in(own, root->closure_count);
     if (!match && loader.state)  // the scopes of later opens it belongs to
       if (const State::Record* r = record_of(*loader.state, &referrer))
-        for (uint32_t i = 0; i < r->roots.count && !match; ++i)
-          if (const Module* o = r->roots.items[i]; o->closure) match = in(o->closure, o->closure_count);
+        for (uint32_t i = 0; i < __atomic_load_n(&r->roots.count, __ATOMIC_ACQUIRE) && !match; ++i)
+          if (const Module* o = __atomic_load_n(&r->roots.items, __ATOMIC_ACQUIRE)[i]; o->closure)
+            match = in(o->closure, o->closure_count);
     return match;
   };
   unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
   rtld::SymbolMatch match = lookup(lookup_flags);
   if (!(flags & rtld::kResolveCopy))
     match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
-  if (!match) return true;
-  // Unique symbols and bindings to dlopened objects need bookkeeping; start-up's do not.
-  if (rtld::elf::st_bind(match.sym->st_info) == rtld::elf::STB_GNU_UNIQUE ||
-      (match.module != &referrer && match.module->dynamic && !match.module->nodelete))
+  return match;
+}
+
+// Whether bound() has bookkeeping to do for `match`: a unique symbol, or a definer that may be
+// unloaded (dlopened, not NODELETE, not the referrer itself).
+bool needs_bookkeeping(const Module& referrer, rtld::SymbolMatch match, unsigned flags) {
+  return (rtld::elf::st_bind(match.sym->st_info) == rtld::elf::STB_GNU_UNIQUE &&
+          !(flags & rtld::kResolveCopy)) ||
+         (match.module != &referrer && match.module->dynamic && !match.module->nodelete);
+}
+
+}  // namespace
+
+bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
+                    rtld::Resolved& out) {
+  Loader& loader = *static_cast<Loader*>(context);
+  // A lazy binding runs without the load lock: counted as a look-up, so that nothing it reads
+  // is released under it. What it finds stays loaded while the referrer does, unless bound()
+  // has bookkeeping to do: then the look-up is made again with the lock held, which keeps
+  // dlopen and dlclose out (the count is dropped first: they wait for it holding the lock).
+  const bool lazy = (flags & rtld::kResolveLazy) != 0;
+  bool locked = false;
+  if (lazy) rtld::begin_lookup(*loader.set);
+  rtld::SymbolMatch match =
+      find_definition(loader, referrer, index, flags, loader.looking != nullptr);
+  bool book = match && needs_bookkeeping(referrer, match, flags);
+  if (lazy) {
+    rtld::end_lookup(*loader.set);
+    if (book && loader.hooks.lock) {
+      loader.hooks.lock(loader.hooks.context);
+      locked = true;
+      match = find_definition(loader, referrer, index, flags, false);  // (traced once)
+      book = match && needs_bookkeeping(referrer, match, flags);
+    }
+  }
+  if (book)
     match = bound(loader, &referrer, rtld::name_of_symbol(referrer, index), match, true,
                   (flags & rtld::kResolveCopy) != 0);
-  out = rtld::Resolved{match.module, match.sym, 0, true};
+  if (locked) loader.hooks.unlock(loader.hooks.context);
+  if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
   return true;
 }
 
@@ -690,11 +728,17 @@ bool unload_unused(Diagnostics& diag, Loader& loader) {
         shrunk = true;
       }
     }
+    // Out of every scope and record first; released once no look-up without the lock can still
+    // be reading them (an object that stays may be binding a PLT slot meanwhile).
     for (size_t i = 0; i < count; ++i) {
       Module* o = work[i];
       if (loader.hooks.removing) loader.hooks.removing(loader.hooks.context, *o);
       forget(loader, o);
       rtld::remove_module(set, o);
+    }
+    rtld::wait_for_lookups(set);
+    for (size_t i = 0; i < count; ++i) {
+      Module* o = work[i];
       if (o->is_ldso) {  // ld.so's stand-in: nothing of it is unmapped or released (shared)
         o->global = false;
         a.release(o->closure);
@@ -781,16 +825,18 @@ size_t finalization_order(const Loader& loader, Module** out, Module** scratch) 
 
 size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots) {
   const State::Record* r = loader.state ? record_of(*loader.state, &m) : nullptr;
-  *roots = r ? r->roots.items : nullptr;
-  return r ? r->roots.count : 0;
+  size_t count = r ? __atomic_load_n(&r->roots.count, __ATOMIC_ACQUIRE) : 0;  // (see ModuleList)
+  *roots = r ? __atomic_load_n(&r->roots.items, __ATOMIC_ACQUIRE) : nullptr;
+  return count;
 }
 
 size_t scopes_of(const Loader& loader, const Module& m, ScopeList* out, size_t max) {
-  const Module* root = m.scope_root;
+  const Module* root = __atomic_load_n(&m.scope_root, __ATOMIC_ACQUIRE);
   bool deep = root && root->deepbind && root->closure;
   ScopeList own{root ? root->closure : nullptr, root ? root->closure_count : 0, nullptr};
   ScopeList self{nullptr, 0, &m};
-  ScopeList global{loader.set->scope, loader.set->scope_count, nullptr};
+  rtld::ScopeView scope = rtld::global_scope(*loader.set);  // (read as lazy binding does)
+  ScopeList global{scope.items, scope.count, nullptr};
   ScopeList list[4];
   size_t n = 0;
   if (deep) list[n++] = own;

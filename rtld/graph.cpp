@@ -56,8 +56,8 @@ bool build_closure(ObjectSet& set, Module& root) {
       list[i++] = filter->deps[j];  // the filter moves one place down
     }
   }
-  root.closure = list;
-  root.closure_count = n;
+  root.closure_count = n;  // (read after the array by a look-up without the lock)
+  __atomic_store_n(&root.closure, list, __ATOMIC_RELEASE);
   return true;
 }
 
@@ -389,9 +389,15 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
   return ok;
 }
 
+void wait_for_lookups(ObjectSet& set) {
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // what was taken out is seen by the look-ups to come
+  while (__atomic_load_n(&set.lookups, __ATOMIC_ACQUIRE)) platform::yield();
+}
+
 bool build_global_scope(ObjectSet& set, Module* const* added, size_t added_count) {
-  Module** scope = set.arena->make<Module*>(set.count ? set.count : 1);
-  if (!scope) return false;
+  auto* block = set.arena->make<size_t>(set.count + 1);  // the length, then the array
+  if (!block) return false;
+  auto** scope = reinterpret_cast<Module**>(block + 1);
   uint32_t mark = 1;
   for (Module* m = set.first; m; m = m->next)
     if (m->visit_mark >= mark) mark = m->visit_mark + 1;
@@ -408,9 +414,14 @@ bool build_global_scope(ObjectSet& set, Module* const* added, size_t added_count
         scope[n++] = m;
       }
     }
-  set.arena->release(set.scope);
-  set.scope = scope;
+  block[0] = n;
+  Module** old = set.scope;
+  __atomic_store_n(&set.scope, scope, __ATOMIC_RELEASE);
   set.scope_count = n;
+  if (old) {
+    wait_for_lookups(set);
+    set.arena->release(reinterpret_cast<size_t*>(old) - 1);
+  }
   return true;
 }
 

@@ -31,8 +31,9 @@ struct ObjectSet {
   size_t count = 0;
   Module* main = nullptr;
   Module* ldso = nullptr;
-  Module** scope = nullptr;  // the global scope as a flat array, in load order
+  Module** scope = nullptr;  // the global scope as a flat array, in load order (see global_scope)
   size_t scope_count = 0;
+  uint32_t lookups = 0;  // look-ups under way without the embedder's lock (see begin_lookup)
   StaticTls tls;
   // LD_DEBUG: told when load_object goes looking for `name` for `requester` (not loaded
   // yet), when a search by name (no slash) is over, and of each object it maps as it joins
@@ -96,6 +97,31 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
 // had, then those newly global: first as listed in `added` (count of them), then in load order.
 // (glibc appends to its global scope; an object keeps its place.)
 bool build_global_scope(ObjectSet& set, Module* const* added = nullptr, size_t added_count = 0);
+
+// Look-ups made without the embedder's lock (lazy binding, in any thread) read the global
+// scope, the objects' local scopes and the objects themselves while dlopen and dlclose, in
+// another thread, change them. Each such look-up is counted in set.lookups from before its
+// first read to after its last; whatever is taken out of their reach (a replaced scope array,
+// an unloaded object) is released only after wait_for_lookups, which returns once every
+// look-up that may still hold it is over (glibc's THREAD_GSCOPE_WAIT). Changes are published
+// with release stores: a look-up sees an array only after its contents.
+inline void begin_lookup(ObjectSet& set) {
+  __atomic_fetch_add(&set.lookups, 1, __ATOMIC_SEQ_CST);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // its reads come after the count is seen
+}
+inline void end_lookup(ObjectSet& set) { __atomic_fetch_sub(&set.lookups, 1, __ATOMIC_RELEASE); }
+void wait_for_lookups(ObjectSet& set);
+
+// The global scope as such a look-up reads it: the array and its length, which is kept in the
+// word before the array so that the two always match.
+struct ScopeView {
+  Module* const* items;
+  size_t count;
+};
+inline ScopeView global_scope(const ObjectSet& set) {
+  Module* const* items = __atomic_load_n(&set.scope, __ATOMIC_ACQUIRE);
+  return {items, items ? reinterpret_cast<const size_t*>(items)[-1] : 0};
+}
 
 // Fills `out` (set.count entries) with the objects in initialisation order: dependencies before
 // their dependents, as glibc's depth-first sort orders them. Returns the number written.

@@ -34,6 +34,9 @@ uint64_t time_of_day();
 // clock_gettime without a system call: the vDSO's, once the loader has found it.
 void use_clock_gettime(int (*clock_gettime)(int clock, void* time));
 
+// Lets other threads run (a wait for them to leave a look-up).
+void yield();
+
 // The current working directory into buf (NUL-terminated); its length or -errno.
 intptr_t current_directory(char* buf, size_t size);
 

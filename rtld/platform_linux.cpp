@@ -77,6 +77,8 @@ uint64_t time_of_day() {
   return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
 }
 
+void yield() { sys(__NR_sched_yield); }
+
 int identify(int fd, FileId* out) { return file_status(fd, "", 0x1000 /* AT_EMPTY_PATH */, out); }
 int identify_path(const char* path, FileId* out) { return file_status(kAtFdcwd, path, 0, out); }
 intptr_t read_at(int fd, void* buffer, size_t length, uint64_t offset) {

@@ -603,7 +603,9 @@ extern "C" uintptr_t rtld_lazy_bind(Module* m, uintptr_t arg) {
     lazy_failure(*m, sym, true);
   if (lazy.stats) ++lazy.stats->lookups;
   // (a resolver that fails found nothing either)
-  if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot, def) || !def.found)
+  if (!lazy.resolver.resolve(lazy.resolver.context, *m, sym, kResolveJumpSlot | kResolveLazy,
+                             def) ||
+      !def.found)
     lazy_failure(*m, sym, false);
   if (lazy.bound) lazy.bound(*m, sym, def);
   uintptr_t value = symbol_address(def) + (arch::kGotAddsAddend ? addend : 0);

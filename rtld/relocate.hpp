@@ -22,6 +22,7 @@ struct Resolved {
 enum ResolveFlags : unsigned {
   kResolveCopy = 1,      // for a COPY relocation: skip the executable itself
   kResolveJumpSlot = 2,  // a PLT reference
+  kResolveLazy = 4,      // a lazy binding: the caller holds no lock (see rtld::begin_lookup)
 };
 
 // Finds the definition for symbol `index` of `referrer` (name, version and binding are read
