@@ -82,6 +82,8 @@ using Listing = Text<8192>;
 // `listing`, appends the places it would try instead (LD_DEBUG=libs, as glibc lists them).
 int search_dir(Arena& arena, const SearchConfig& cfg, const char* dir, const char* name,
                OpenedFile& out, Listing* listing) {
+  if (cfg.find_subdirs) [[unlikely]]
+    cfg.find_subdirs(const_cast<SearchConfig&>(cfg));  // (the embedder's, not const)
   Text<4096> path;
   path.add(*dir ? dir : ".");
   SearchMemo::Dir* memo = cfg.memo ? cfg.memo->find(path.data, path.len) : nullptr;

@@ -40,6 +40,9 @@ struct SearchConfig {
   const char* const* subdirs = nullptr;
   uint32_t subdir_count = 0;
   SearchMemo* memo = nullptr;  // may be null: nothing remembered
+  // If set, called (once: it clears itself) when a directory is first searched, to set subdirs
+  // and memo: most programs find every library in ld.so.cache and never need them.
+  void (*find_subdirs)(SearchConfig& cfg) = nullptr;
   // What the search does, for LD_DEBUG=libs; may be null.
   enum class Event { Find, SearchPath, SearchCache, Trying };
   // `from`: whose DT_RPATH/DT_RUNPATH a SearchPath is (null for the others).

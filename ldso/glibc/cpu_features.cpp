@@ -908,7 +908,18 @@ bool list_contains(const char* list, const char* name, size_t len) {
 // each x86-64-v4/v3/v2 level the CPU supports (with --glibc-hwcaps-mask, only those it names);
 // then the legacy ones: every subset of {the names of dl_hwcap & glibc.cpu.hwcap_mask ("x86_64",
 // "avx512_1"), dl_platform, "tls"}, the largest first, each subset's names from "tls" down.
-void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const char* platform) {
+// Worked out when the first directory is searched (SearchConfig::find_subdirs), from what
+// init_cpu_features found.
+struct {
+  uint32_t isa_level;
+  uint64_t hwcap;
+  const char* platform;
+} subdir_inputs;
+
+void set_search_subdirs(rtld::SearchConfig& search) {
+  Runtime& rt = runtime;
+  const auto [isa_level, hwcap, platform] = subdir_inputs;
+  search.find_subdirs = nullptr;
   static char names[2048];
   static const char* subdirs[64];
   static rtld::SearchMemo memo;  // all three zero-initialised: in .bss, not in the file
@@ -952,9 +963,9 @@ void set_search_subdirs(Runtime& rt, uint32_t isa_level, uint64_t hwcap, const c
       if (set & (1u << b)) put(legacy[b], rtld::str_len(legacy[b])), *w++ = '/';
     *w++ = '\0';
   }
-  rt.search.subdirs = subdirs;
-  rt.search.subdir_count = count;
-  rt.search.memo = &memo;
+  search.subdirs = subdirs;
+  search.subdir_count = count;
+  search.memo = &memo;
 }
 
 }  // namespace
@@ -1065,7 +1076,8 @@ void init_cpu_features(Runtime& rt) {
     at<ro_::dl_platformlen, size_t>(r) = rtld::str_len(platform);
     rt.search.platform = platform;
   }
-  set_search_subdirs(rt, get_isa_level(c), hwcap, platform ? platform : rt.process.platform);
+  subdir_inputs = {get_isa_level(c), hwcap, platform ? platform : rt.process.platform};
+  rt.search.find_subdirs = set_search_subdirs;
 
   namespace F = L::rtld_global_ro;
   at<F::dl_x86_cpu_features_basic_kind, uint32_t>(r) = c.kind;
