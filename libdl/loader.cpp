@@ -392,14 +392,13 @@ rtld::SymbolMatch find_definition(Loader& loader, const Module& referrer, uint32
   if (trace) [[unlikely]]
     return find_traced(loader, referrer, index, flags);
   const rtld::ObjectSet& set = *loader.set;
-  const rtld::Version* want = rtld::version_of_reference(referrer, index);
   const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
   const Module* root = __atomic_load_n(&referrer.scope_root, __ATOMIC_ACQUIRE);
   auto lookup = [&](unsigned lookup_flags) {
     auto in = [&](Module* const* scope, size_t count) {
       // (a COPY relocation's look-up skips the executable: rare, by name)
-      return skip ? rtld::find_in_scope(scope, count, rtld::name_of_symbol(referrer, index), want,
-                                        lookup_flags, skip)
+      return skip ? rtld::find_in_scope(scope, count, rtld::name_of_symbol(referrer, index),
+                                        rtld::version_of_reference(referrer, index), lookup_flags, skip)
                   : rtld::find_reference(scope, count, referrer, index, lookup_flags);
     };
     rtld::SymbolMatch match;

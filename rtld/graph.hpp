@@ -118,7 +118,7 @@ struct ScopeView {
   Module* const* items;
   size_t count;
 };
-inline ScopeView global_scope(const ObjectSet& set) {
+[[gnu::always_inline]] inline ScopeView global_scope(const ObjectSet& set) {
   Module* const* items = __atomic_load_n(&set.scope, __ATOMIC_ACQUIRE);
   return {items, items ? reinterpret_cast<const size_t*>(items)[-1] : 0};
 }
