@@ -9,8 +9,8 @@ namespace rtld {
 void append_module(ObjectSet& set, Module* m) {
   m->prev = set.last;
   m->next = nullptr;
-  if (set.last) set.last->next = m;
-  else set.first = m;
+  // (seen whole by a walk of the list without the lock: see begin_lookup)
+  __atomic_store_n(set.last ? &set.last->next : &set.first, m, __ATOMIC_RELEASE);
   set.last = m;
   ++set.count;
   m->listed = true;
@@ -21,7 +21,8 @@ void remove_module(ObjectSet& set, Module* m) {
   else set.first = m->next;
   if (m->next) m->next->prev = m->prev;
   else set.last = m->prev;
-  m->prev = m->next = nullptr;
+  // m->next is left as it is: a walk of the list without the lock may be on m.
+  m->prev = nullptr;
   m->listed = false;
   --set.count;
 }

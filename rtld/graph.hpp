@@ -53,7 +53,8 @@ struct ObjectSet {
 void retire_image(ObjectSet& set, Module& m, bool keep);
 
 void append_module(ObjectSet& set, Module* m);
-void remove_module(ObjectSet& set, Module* m);  // unlinks it from the load order
+// Unlinks m from the load order (m->next is left: see the function).
+void remove_module(ObjectSet& set, Module* m);
 
 // Fills m.closure: m and its dependencies, breadth-first, each once.
 bool build_closure(ObjectSet& set, Module& m);

@@ -349,13 +349,22 @@ static_assert(sizeof(FindObject) == L::dl_find_object::kSize);
 
 }  // namespace
 
-// The object (of any namespace) whose segments contain pc.
+// The object (of any namespace) whose segments contain pc. Without the load lock too (the
+// unwinder asks _dl_find_object at every throw, in any thread): each namespace's list is walked
+// as a look-up of that namespace (rtld::begin_lookup), so that what a dlclose meanwhile takes
+// out of it is not released under the walk. (An object that holds the pc of a running frame
+// is not being unloaded.)
 rtld::Module* module_containing(uintptr_t pc) {
-  rtld::Module* found = nullptr;
-  for_each_object([&](rtld::Module& m) {
-    if (!found && contains(m, pc)) found = &m;
-  });
-  return found;
+  dl::Loader& base = runtime.loader;
+  for (dl::Loader* ns = &base; ns; ns = dl::next_namespace(base, ns)) {
+    rtld::ObjectSet& set = *ns->set;  // (set up before anything runs that could ask)
+    rtld::begin_lookup(set);
+    rtld::Module* m = __atomic_load_n(&set.first, __ATOMIC_ACQUIRE);
+    while (m && !contains(*m, pc)) m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE);
+    rtld::end_lookup(set);
+    if (m) return m;
+  }
+  return nullptr;
 }
 
 namespace {
