@@ -136,7 +136,18 @@ void count_namespaces() {
 }
 
 // Links the records of a namespace in load order and publishes the namespace to libc.
+// libc's GL(dl_load_write_lock): its dl_iterate_phdr walks the link maps holding it, so the
+// chain changes (and a removed map is released) under it.
+struct WriteLock {
+  WriteLock() { lock_with_libc(lock()); }
+  ~WriteLock() {
+    if (libc.mutex_unlock) libc.mutex_unlock(lock());
+  }
+  static void* lock() { return address_of<L::rtld_global::dl_load_write_lock>(rg()); }
+};
+
 void link_chain(const rtld::ObjectSet& set, long ns) {
+  WriteLock held;
   void* prev = nullptr;
   void* first = nullptr;
   unsigned n = 0;
@@ -328,6 +339,7 @@ void scopes_changed(const dl::Loader& ns) {
 void object_removing(const dl::Loader& ns, rtld::Module& m) {
   void* l = link_map_of(m);
   if (!l) return;
+  WriteLock held;
   void* prev = at<lm::l_prev, void*>(l);
   void* next = at<lm::l_next, void*>(l);
   void* record = namespace_record(ns.id);
