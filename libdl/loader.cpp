@@ -13,9 +13,7 @@ using rtld::Module;
 
 }  // namespace
 
-// A small growable list of objects (arena memory). A grown array's old copy is not released
-// at once: lazy binding may be reading it without the load lock (see rtld::begin_lookup), and
-// reads the count before the array (each is stored after what it covers).
+// A small growable list of objects (arena memory), read and changed with the load lock held.
 struct ModuleList {
   Module** items = nullptr;
   uint32_t count = 0, capacity = 0;
@@ -31,11 +29,11 @@ struct ModuleList {
       auto** grown = a.make<Module*>(cap);
       if (!grown) return false;
       for (uint32_t i = 0; i < count; ++i) grown[i] = items[i];
-      __atomic_store_n(&items, grown, __ATOMIC_RELEASE);  // the old array is left (see above)
+      a.release(items);
+      items = grown;
       capacity = cap;
     }
-    items[count] = m;
-    __atomic_store_n(&count, count + 1, __ATOMIC_RELEASE);
+    items[count++] = m;
     return true;
   }
   void remove(const Module* m) {
@@ -415,8 +413,8 @@ rtld::SymbolMatch find_definition(Loader& loader, const Module& referrer, uint32
     if (!match && own) match = in(own, root->closure_count);
     if (!match && loader.state)  // the scopes of later opens it belongs to
       if (const State::Record* r = record_of(*loader.state, &referrer))
-        for (uint32_t i = 0; i < __atomic_load_n(&r->roots.count, __ATOMIC_ACQUIRE) && !match; ++i)
-          if (const Module* o = __atomic_load_n(&r->roots.items, __ATOMIC_ACQUIRE)[i]; o->closure)
+        for (uint32_t i = 0; i < r->roots.count && !match; ++i)  // (with the lock held)
+          if (const Module* o = r->roots.items[i]; o->closure)
             match = in(o->closure, o->closure_count);
     return match;
   };
@@ -440,26 +438,30 @@ bool needs_bookkeeping(const Module& referrer, rtld::SymbolMatch match, unsigned
 bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
                     rtld::Resolved& out) {
   Loader& loader = *static_cast<Loader*>(context);
+  bool trace = loader.looking != nullptr, locked = false;
+  rtld::SymbolMatch match;
   // A lazy binding runs without the load lock: counted as a look-up, so that nothing it reads
   // is released under it. What it finds stays loaded while the referrer does, unless bound()
   // has bookkeeping to do: then the look-up is made again with the lock held, which keeps
   // dlopen and dlclose out (the count is dropped first: they wait for it holding the lock).
+  // The scopes of later opens an object belongs to (its record's roots) are only read with
+  // the lock held: such an object's look-ups are all made under it.
   const bool lazy = (flags & rtld::kResolveLazy) != 0;
-  bool locked = false;
-  if (lazy) rtld::begin_lookup(*loader.set);
-  rtld::SymbolMatch match =
-      find_definition(loader, referrer, index, flags, loader.looking != nullptr);
-  bool book = match && needs_bookkeeping(referrer, match, flags);
-  if (lazy) {
+  const State::Record* r = lazy && loader.state ? record_of(*loader.state, &referrer) : nullptr;
+  if (lazy && !(r && __atomic_load_n(&r->roots.count, __ATOMIC_RELAXED))) {
+    rtld::begin_lookup(*loader.set);
+    match = find_definition(loader, referrer, index, flags, trace);
+    const bool settled = !match || !needs_bookkeeping(referrer, match, flags);
     rtld::end_lookup(*loader.set);
-    if (book && loader.hooks.lock) {
-      loader.hooks.lock(loader.hooks.context);
-      locked = true;
-      match = find_definition(loader, referrer, index, flags, false);  // (traced once)
-      book = match && needs_bookkeeping(referrer, match, flags);
+    if (settled) {
+      if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
+      return true;
     }
+    trace = false;  // (traced once)
   }
-  if (book)
+  if (lazy && loader.hooks.lock) loader.hooks.lock(loader.hooks.context), locked = true;
+  match = find_definition(loader, referrer, index, flags, trace);
+  if (match && needs_bookkeeping(referrer, match, flags))
     match = bound(loader, &referrer, rtld::name_of_symbol(referrer, index), match, true,
                   (flags & rtld::kResolveCopy) != 0);
   if (locked) loader.hooks.unlock(loader.hooks.context);
@@ -824,9 +826,8 @@ size_t finalization_order(const Loader& loader, Module** out, Module** scratch) 
 
 size_t extra_scopes(const Loader& loader, const Module& m, Module* const** roots) {
   const State::Record* r = loader.state ? record_of(*loader.state, &m) : nullptr;
-  size_t count = r ? __atomic_load_n(&r->roots.count, __ATOMIC_ACQUIRE) : 0;  // (see ModuleList)
-  *roots = r ? __atomic_load_n(&r->roots.items, __ATOMIC_ACQUIRE) : nullptr;
-  return count;
+  *roots = r ? r->roots.items : nullptr;
+  return r ? r->roots.count : 0;
 }
 
 size_t scopes_of(const Loader& loader, const Module& m, ScopeList* out, size_t max) {
