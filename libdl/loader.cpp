@@ -383,45 +383,55 @@ namespace {
   return match;
 }
 
-// The definition a reference binds to, before bound()'s bookkeeping; `trace`: as
-// LD_DEBUG=symbols shows it.
-rtld::SymbolMatch find_definition(Loader& loader, const Module& referrer, uint32_t index,
-                                  unsigned flags, bool trace) {
-  if (trace) [[unlikely]]
-    return find_traced(loader, referrer, index, flags);
-  const rtld::ObjectSet& set = *loader.set;
-  const Module* skip = (flags & rtld::kResolveCopy) ? set.main : nullptr;
+// One of a reference's scopes searched (a COPY relocation's look-up skips the executable: by
+// name, rare).
+rtld::SymbolMatch search_in(Module* const* scope, size_t count, const Module& referrer,
+                            uint32_t index, unsigned lookup_flags, const Module* skip) {
+  return skip ? rtld::find_in_scope(scope, count, rtld::name_of_symbol(referrer, index),
+                                    rtld::version_of_reference(referrer, index), lookup_flags, skip)
+              : rtld::find_reference(scope, count, referrer, index, lookup_flags);
+}
+
+// A reference's scopes in order (those scopes_of lists); with `extra`, the scopes of later
+// opens the referrer belongs to too (read with the load lock held).
+rtld::SymbolMatch search_scopes(const Loader& loader, const Module& referrer, uint32_t index,
+                                unsigned flags, unsigned lookup_flags, bool extra) {
+  const Module* skip = (flags & rtld::kResolveCopy) ? loader.set->main : nullptr;
   const Module* root = __atomic_load_n(&referrer.scope_root, __ATOMIC_ACQUIRE);
-  auto lookup = [&](unsigned lookup_flags) {
-    auto in = [&](Module* const* scope, size_t count) {
-      // (a COPY relocation's look-up skips the executable: rare, by name)
-      return skip ? rtld::find_in_scope(scope, count, rtld::name_of_symbol(referrer, index),
-                                        rtld::version_of_reference(referrer, index), lookup_flags, skip)
-                  : rtld::find_reference(scope, count, referrer, index, lookup_flags);
-    };
-    rtld::SymbolMatch match;
-    if (referrer.dyn.symbolic && !(flags & rtld::kResolveCopy)) {
-      Module* const self[] = {const_cast<Module*>(&referrer)};
-      match = in(self, 1);
-    }
-    Module* const* own = root ? __atomic_load_n(&root->closure, __ATOMIC_ACQUIRE) : nullptr;
-    if (!match && own && root->deepbind) match = in(own, root->closure_count);
-    if (!match) {
-      rtld::ScopeView global = rtld::global_scope(set);
-      match = in(global.items, global.count);
-    }
-    if (!match && own) match = in(own, root->closure_count);
-    if (!match && loader.state)  // the scopes of later opens it belongs to
-      if (const State::Record* r = record_of(*loader.state, &referrer))
-        for (uint32_t i = 0; i < r->roots.count && !match; ++i)  // (with the lock held)
-          if (const Module* o = r->roots.items[i]; o->closure)
-            match = in(o->closure, o->closure_count);
-    return match;
-  };
-  unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
-  rtld::SymbolMatch match = lookup(lookup_flags);
+  rtld::SymbolMatch match;
+  if (referrer.dyn.symbolic && !skip) {
+    Module* const self[] = {const_cast<Module*>(&referrer)};
+    match = search_in(self, 1, referrer, index, lookup_flags, skip);
+  }
+  Module* const* own = root ? __atomic_load_n(&root->closure, __ATOMIC_ACQUIRE) : nullptr;
+  if (!match && own && root->deepbind)
+    match = search_in(own, root->closure_count, referrer, index, lookup_flags, skip);
+  if (!match) {
+    rtld::ScopeView global = rtld::global_scope(*loader.set);
+    match = search_in(global.items, global.count, referrer, index, lookup_flags, skip);
+  }
+  if (!match && own)
+    match = search_in(own, root->closure_count, referrer, index, lookup_flags, skip);
+  if (!match && extra && loader.state)
+    if (const State::Record* r = record_of(*loader.state, &referrer))
+      for (uint32_t i = 0; i < r->roots.count && !match; ++i)
+        if (const Module* o = r->roots.items[i]; o->closure)
+          match = search_in(o->closure, o->closure_count, referrer, index, lookup_flags, skip);
+  return match;
+}
+
+// The definition a reference binds to, before bound()'s bookkeeping (`trace`: as
+// LD_DEBUG=symbols shows it; `extra`: see search_scopes).
+rtld::SymbolMatch find_definition(const Loader& loader, const Module& referrer, uint32_t index,
+                                  unsigned flags, bool trace, bool extra) {
+  if (trace) [[unlikely]]
+    return find_traced(const_cast<Loader&>(loader), referrer, index, flags);
+  const unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
+  rtld::SymbolMatch match = search_scopes(loader, referrer, index, flags, lookup_flags, extra);
   if (!(flags & rtld::kResolveCopy))
-    match = rtld::bind_protected(referrer, index, match, [&] { return lookup(rtld::kLookupPlt); });
+    match = rtld::bind_protected(referrer, index, match, [&] {
+      return search_scopes(loader, referrer, index, flags, rtld::kLookupPlt, extra);
+    });
   return match;
 }
 
@@ -438,29 +448,30 @@ bool needs_bookkeeping(const Module& referrer, rtld::SymbolMatch match, unsigned
 bool resolve_symbol(void* context, const Module& referrer, uint32_t index, unsigned flags,
                     rtld::Resolved& out) {
   Loader& loader = *static_cast<Loader*>(context);
-  bool trace = loader.looking != nullptr, locked = false;
+  const bool trace = loader.looking != nullptr;
+  bool locked = false;
   rtld::SymbolMatch match;
   // A lazy binding runs without the load lock: counted as a look-up, so that nothing it reads
   // is released under it. What it finds stays loaded while the referrer does, unless bound()
   // has bookkeeping to do: then the look-up is made again with the lock held, which keeps
   // dlopen and dlclose out (the count is dropped first: they wait for it holding the lock).
   // The scopes of later opens an object belongs to (its record's roots) are only read with
-  // the lock held: such an object's look-ups are all made under it.
+  // the lock held: such an object's look-ups are all made under it, and so are those that
+  // LD_DEBUG=symbols shows.
   const bool lazy = (flags & rtld::kResolveLazy) != 0;
   const State::Record* r = lazy && loader.state ? record_of(*loader.state, &referrer) : nullptr;
-  if (lazy && !(r && __atomic_load_n(&r->roots.count, __ATOMIC_RELAXED))) {
+  if (lazy && !trace && !(r && __atomic_load_n(&r->roots.count, __ATOMIC_RELAXED))) {
     rtld::begin_lookup(*loader.set);
-    match = find_definition(loader, referrer, index, flags, trace);
+    match = find_definition(loader, referrer, index, flags, false, false);
     const bool settled = !match || !needs_bookkeeping(referrer, match, flags);
     rtld::end_lookup(*loader.set);
     if (settled) {
       if (match) out = rtld::Resolved{match.module, match.sym, 0, true};
       return true;
     }
-    trace = false;  // (traced once)
   }
   if (lazy && loader.hooks.lock) loader.hooks.lock(loader.hooks.context), locked = true;
-  match = find_definition(loader, referrer, index, flags, trace);
+  match = find_definition(loader, referrer, index, flags, trace, true);
   if (match && needs_bookkeeping(referrer, match, flags))
     match = bound(loader, &referrer, rtld::name_of_symbol(referrer, index), match, true,
                   (flags & rtld::kResolveCopy) != 0);
