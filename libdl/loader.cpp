@@ -359,7 +359,7 @@ namespace {
 // resolve_symbol's lookup with LD_DEBUG=symbols: the same scopes in the same order (those
 // scopes_of lists, as glibc's l_scope), object by object, telling loader.looking of each
 // object searched (glibc's do_lookup_x names every one, bloom filter or not).
-[[gnu::noinline]] rtld::SymbolMatch find_traced(Loader& loader, const Module& referrer,
+[[gnu::noinline]] rtld::SymbolMatch find_traced(const Loader& loader, const Module& referrer,
                                                 uint32_t index, unsigned flags) {
   const rtld::elf::Sym& sym = referrer.dyn.symtab[index];
   rtld::SymbolName name(referrer.str(sym.st_name));
@@ -425,7 +425,7 @@ rtld::SymbolMatch search_scopes(const Loader& loader, const Module& referrer, ui
 rtld::SymbolMatch find_definition(const Loader& loader, const Module& referrer, uint32_t index,
                                   unsigned flags, bool trace, bool extra) {
   if (trace) [[unlikely]]
-    return find_traced(const_cast<Loader&>(loader), referrer, index, flags);
+    return find_traced(loader, referrer, index, flags);
   const unsigned lookup_flags = (flags & rtld::kResolveJumpSlot) ? unsigned{rtld::kLookupPlt} : 0u;
   rtld::SymbolMatch match = search_scopes(loader, referrer, index, flags, lookup_flags, extra);
   if (!(flags & rtld::kResolveCopy))
