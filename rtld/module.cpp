@@ -6,40 +6,10 @@
 namespace rtld {
 namespace {
 
-// The largest of n values, eight at a time while they are all below 32768 (every object but the
-// very largest has fewer symbols): the 16-bit halves of the values compared as signed numbers
-// give the largest value when no value has a bit above bit 14, which the OR of them tells. Else
-// the values are compared whole, four at a time (libc has about 1,000 buckets to scan).
+// The largest of n values (prepare_hashes' fallback, for tables laid out otherwise).
 uint32_t max_of(const uint32_t* v, size_t n) {
-  using Half8 = short __attribute__((vector_size(16)));
-  using Quad = uint32_t __attribute__((vector_size(16)));
-  size_t i = 0;
-  Half8 small{}, seen{};
-  for (; i + 16 <= n; i += 16) {  // (sixteen a step: less loop control per value)
-    Half8 a, b, c, d;
-    __builtin_memcpy(&a, v + i, sizeof a);
-    __builtin_memcpy(&b, v + i + 4, sizeof b);
-    __builtin_memcpy(&c, v + i + 8, sizeof c);
-    __builtin_memcpy(&d, v + i + 12, sizeof d);
-    const Half8 ab = a > b ? a : b, cd = c > d ? c : d, abcd = ab > cd ? ab : cd;
-    small = abcd > small ? abcd : small;
-    seen |= (a | b) | (c | d);
-  }
-  Quad bits = reinterpret_cast<Quad>(seen);
   uint32_t m = 0;
-  if (((bits[0] | bits[1] | bits[2] | bits[3]) >> 15) == 0) {
-    for (int k = 0; k < 8; ++k)
-      m = static_cast<uint32_t>(small[k]) > m ? static_cast<uint32_t>(small[k]) : m;
-  } else {
-    Quad best{};
-    for (i = 0; i + 4 <= n; i += 4) {
-      Quad q;
-      __builtin_memcpy(&q, v + i, sizeof q);
-      best = q > best ? q : best;
-    }
-    for (int k = 0; k < 4; ++k) m = best[k] > m ? best[k] : m;
-  }
-  for (; i < n; ++i) m = v[i] > m ? v[i] : m;
+  for (size_t i = 0; i < n; ++i) m = v[i] > m ? v[i] : m;
   return m;
 }
 
@@ -62,9 +32,21 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
     // none_ahead_defines asks filters with bit 0 of a hash unknown, which a shift of 0 (no linker
     // writes one) would make the second bit depend on: such a filter is not used.
     if (g.bloom_shift == 0) g.bloom = &kBloomPassAll, g.bloom_mask = 0;
-    // Symbol count: past the last chain that any bucket starts.
-    uint32_t last = max_of(g.buckets, g.nbuckets);
-    if (last >= g.symoffset) {
+    // Symbol count: past the last chain that any bucket starts. Linkers lay the chains out in
+    // bucket order, so the last bucket that starts one starts the last. Where that chain ends
+    // where the symbol table begins (ld.bfd and gold put .dynsym right after .gnu.hash, with at
+    // most 4 bytes of padding), it ends the chains: no other bucket need be read, and one that
+    // starts a chain past it is damaged (search_module refuses it). Else every bucket is read.
+    uint32_t last = 0;
+    for (uint32_t b = g.nbuckets; b-- && !last;) last = g.buckets[b];
+    for (bool scanned = false;; scanned = true, last = max_of(g.buckets, g.nbuckets)) {
+      if (last < g.symoffset) {
+        if (!scanned) continue;
+        // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd
+        // writes symoffset 1 there, before undefined symbols). Unknown.
+        m.symbol_count = 0;
+        break;
+      }
       // The last chain, up to its end marker, must lie in the segment it starts in.
       const uint32_t* c = &g.chain[last - g.symoffset];
       const size_t n = readable.room(c, 4) / 4;
@@ -72,10 +54,9 @@ bool prepare_hashes(Diagnostics& diag, Module& m) {
       while (k < n && !(c[k] & 1)) ++k;
       if (k == n) return diag.fail(name, "invalid DT_GNU_HASH table");
       m.symbol_count = g.symbol_end = last + static_cast<uint32_t>(k) + 1;
-    } else {
-      // Nothing hashed: the table does not tell how many symbols follow symoffset (ld.bfd
-      // writes symoffset 1 there, before undefined symbols). Unknown.
-      m.symbol_count = 0;
+      if (scanned ||
+          reinterpret_cast<uintptr_t>(m.dyn.symtab) - reinterpret_cast<uintptr_t>(c + k + 1) <= 4)
+        break;
     }
   }
   if (const uint32_t* h = m.dyn.sysv_hash) {

@@ -142,7 +142,7 @@ const elf::Sym* search_module(const Module& m, const SymbolName& name, const Ver
   if (m.gnu.buckets) {
     const GnuHash& g = m.gnu;
     uint32_t i = g.buckets[name.gnu % g.nbuckets];
-    if (i == 0 || i < g.symoffset) return nullptr;
+    if (i < g.symoffset || i >= g.symbol_end) return nullptr;  // (0: an empty bucket)
     for (const uint32_t* chain = g.chain - g.symoffset;; ++i) {
       uint32_t h = chain[i];
       if (((h ^ name.gnu) >> 1) == 0)

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -557,9 +559,9 @@ TEST(OwnReference, AgreesWithFindInScopeForEverySymbol) {
 
 namespace {
 
-// prepare_module's symbol count from a GNU hash table: one past the end of the chain that starts
-// at the largest bucket, wherever that bucket is, however large it is (the scan takes a faster
-// path while every bucket is below 32768), with the buckets in no particular order.
+// prepare_module's symbol count from a GNU hash table whose chains do not end at the symbol
+// table: one past the end of the chain that starts at the largest bucket, wherever that bucket
+// is, however large it is, with the buckets in no particular order.
 TEST(SymbolCount, FromTheLargestBucketAnywhere) {
   constexpr size_t kBuckets = 37;  // two blocks of sixteen and a remainder
   constexpr uint32_t kSymoffset = 3, kTail = 4;
@@ -601,6 +603,143 @@ TEST(SymbolCount, FromTheLargestBucketAnywhere) {
     }
   }
   munmap(map, kSpan);
+}
+
+// A GNU hash table of `names` (symbols 1..n, one chain per bucket, in bucket order), followed by
+// the symbol table, as ld.bfd lays them out: the chains end where .dynsym begins, after 4 bytes
+// of padding when they end between 8-byte boundaries.
+struct BfdLayout {
+  static constexpr uint32_t kSymoffset = 1;
+  std::vector<uint8_t> bytes;
+  std::vector<std::string> order;  // names by symbol index - 1
+  uint32_t* table() { return reinterpret_cast<uint32_t*>(bytes.data()); }
+  uint32_t* buckets() { return table() + 6; }
+  size_t symtab_offset = 0;
+  BfdLayout(std::vector<std::string> names, uint32_t nbuckets) {
+    std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+      return rtld::gnu_hash(a.c_str()) % nbuckets < rtld::gnu_hash(b.c_str()) % nbuckets;
+    });
+    order = names;
+    const size_t chain_at = (4 + 2 + nbuckets) * 4, chain_end = chain_at + 4 * names.size();
+    symtab_offset = (chain_end + 7) & ~size_t{7};
+    const size_t strtab_offset = symtab_offset + (names.size() + 1) * sizeof(elf::Sym);
+    bytes.assign(strtab_offset + 4096, 0);
+    uint32_t* t = table();
+    t[0] = nbuckets, t[1] = kSymoffset, t[2] = 1, t[3] = 6;
+    *reinterpret_cast<uint64_t*>(t + 4) = ~uint64_t{0};
+    auto* chain = reinterpret_cast<uint32_t*>(bytes.data() + chain_at);
+    auto* syms = reinterpret_cast<elf::Sym*>(bytes.data() + symtab_offset);
+    size_t str = 1;
+    for (uint32_t i = 0; i < names.size(); ++i) {
+      const uint32_t h = rtld::gnu_hash(names[i].c_str()), b = h % nbuckets;
+      if (!buckets()[b]) buckets()[b] = i + kSymoffset;
+      const bool last =
+          i + 1 == names.size() || rtld::gnu_hash(names[i + 1].c_str()) % nbuckets != b;
+      chain[i] = (h & ~1u) | (last ? 1u : 0u);
+      elf::Sym& s = syms[i + kSymoffset];
+      s.st_name = static_cast<uint32_t>(str);
+      s.st_info = elf::STB_GLOBAL << 4 | elf::STT_OBJECT;
+      s.st_shndx = 1, s.st_value = 0x1000 + 16 * i, s.st_size = 8;
+      std::memcpy(bytes.data() + strtab_offset + str, names[i].c_str(), names[i].size() + 1);
+      str += names[i].size() + 1;
+    }
+  }
+  bool prepare(rtld::Module& m, rtld::Arena& arena, rtld::Diagnostics& diag) {
+    m.path = "bfd-layout.so";
+    m.image.start = m.image.bias = reinterpret_cast<uintptr_t>(bytes.data());
+    m.image.size = bytes.size();
+    m.dyn.gnu_hash = table();
+    m.dyn.symtab = reinterpret_cast<const elf::Sym*>(bytes.data() + symtab_offset);
+    m.dyn.strtab = reinterpret_cast<const char*>(m.dyn.symtab + order.size() + 1);
+    m.dyn.strsz = 4096;
+    return rtld::prepare_module(diag, arena, m);
+  }
+};
+
+// Where the last bucket's chain ends at the symbol table, that end is the count: with and
+// without the padding word. Every symbol is then found by name.
+TEST(SymbolCount, ChainsEndingAtTheSymbolTable) {
+  const std::vector<std::string> names = {"alpha",   "beta", "gamma", "delta",
+                                          "epsilon", "zeta", "eta"};
+  for (uint32_t nbuckets : {3u, 4u}) {  // 7 chain entries after 6 + 3 or 6 + 4 words
+    BfdLayout t(names, nbuckets);
+    rtld::Module m;
+    rtld::Arena arena;
+    rtld::Diagnostics diag;
+    ASSERT_TRUE(t.prepare(m, arena, diag)) << diag.message();
+    EXPECT_EQ(m.symbol_count, names.size() + 1) << nbuckets << " buckets";
+    EXPECT_EQ(m.gnu.symbol_end, names.size() + 1);
+    for (const std::string& n : names) {
+      const elf::Sym* s = rtld::find_in_module(m, rtld::SymbolName(n.c_str()), nullptr, 0);
+      ASSERT_NE(s, nullptr) << n;
+      EXPECT_STREQ(m.dyn.strtab + s->st_name, n.c_str());
+    }
+  }
+}
+
+// That count is taken without reading the other buckets: a damaged one that starts a chain far
+// past the end is refused by lookups, which then read nothing of it (here: gigabytes past the
+// table, unmapped). A table whose last bucket's chain is not the last one is counted by a scan
+// of every bucket, as before.
+TEST(SymbolCount, DamagedBucketPastTheEndIsRefused) {
+  const std::vector<std::string> names = {"alpha",   "beta", "gamma", "delta",
+                                          "epsilon", "zeta", "eta"};
+  BfdLayout t(names, 4);
+  uint32_t damaged = 0;
+  while (damaged < 3 && t.buckets()[damaged]) ++damaged;
+  ASSERT_LT(damaged, 3u) << "the test wants an empty bucket before the last";
+  t.buckets()[damaged] = 0x7ffffff0;
+  rtld::Module m;
+  rtld::Arena arena;
+  rtld::Diagnostics diag;
+  ASSERT_TRUE(t.prepare(m, arena, diag)) << diag.message();
+  EXPECT_EQ(m.symbol_count, names.size() + 1);
+  int refused = 0;
+  for (const char* n : {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"}) {
+    rtld::SymbolName name(n);
+    if (name.gnu % 4 != damaged) continue;
+    EXPECT_EQ(rtld::find_in_module(m, name, nullptr, 0), nullptr) << n;
+    ++refused;
+  }
+  EXPECT_GT(refused, 0);
+  for (const std::string& n : names)
+    EXPECT_NE(rtld::find_in_module(m, rtld::SymbolName(n.c_str()), nullptr, 0), nullptr) << n;
+
+  // The last bucket's chain moved ahead of another's (the table is still consistent): the
+  // count comes from the largest bucket.
+  BfdLayout u(names, 4);
+  uint32_t* b = u.buckets();
+  const uint32_t end = static_cast<uint32_t>(names.size()) + 1;
+  rtld::Module n;
+  rtld::Diagnostics diag2;
+  // Every chain's length, then the buckets' chains laid out with the last bucket's first.
+  std::vector<std::pair<uint32_t, uint32_t>> runs;  // (bucket, start)
+  for (uint32_t k = 0; k < 4; ++k)
+    if (b[k]) runs.push_back({k, b[k]});
+  ASSERT_GE(runs.size(), 2u);
+  auto length = [&](size_t r) {
+    return (r + 1 < runs.size() ? runs[r + 1].second : end) - runs[r].second;
+  };
+  const size_t chain_at = (4 + 2 + 4) * 4;
+  auto* chain = reinterpret_cast<uint32_t*>(u.bytes.data() + chain_at);
+  auto* syms = reinterpret_cast<elf::Sym*>(u.bytes.data() + u.symtab_offset);
+  std::vector<uint32_t> new_chain;
+  std::vector<elf::Sym> new_syms;
+  std::vector<size_t> order = {runs.size() - 1};
+  for (size_t r = 0; r + 1 < runs.size(); ++r) order.push_back(r);
+  for (size_t r : order) {
+    b[runs[r].first] = static_cast<uint32_t>(new_chain.size()) + 1;
+    for (uint32_t i = 0; i < length(r); ++i) {
+      new_chain.push_back(chain[runs[r].second - 1 + i]);
+      new_syms.push_back(syms[runs[r].second + i]);
+    }
+  }
+  std::copy(new_chain.begin(), new_chain.end(), chain);
+  std::copy(new_syms.begin(), new_syms.end(), syms + 1);
+  ASSERT_TRUE(u.prepare(n, arena, diag2)) << diag2.message();
+  EXPECT_EQ(n.symbol_count, names.size() + 1);
+  for (const std::string& s : names)
+    EXPECT_NE(rtld::find_in_module(n, rtld::SymbolName(s.c_str()), nullptr, 0), nullptr) << s;
 }
 
 }  // namespace
