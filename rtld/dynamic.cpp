@@ -98,6 +98,17 @@ constexpr size_t kCheckStrtab = 0, kCheckSymtab = 1, kCheckRela = 4, kCheckVersy
                  kCheckPltrel = sizeof(kChecks) / sizeof(Check);
 static_assert(kChecks[kCheckRela].address == (kRela | kSized) &&
               kChecks[kCheckVersym].address == kVersym);
+constexpr unsigned kSizeShift = kRelasz - kCheckRela;
+static_assert(
+    [] {
+      for (size_t i = 0; i < kCheckPltrel; ++i) {
+        const Check& c = kChecks[i];
+        if ((c.address & ~kSized) != i + 1) return false;
+        if (c.address & kSized && c.size != i + kSizeShift) return false;
+      }
+      return true;
+    }(),
+    "check i is of address slot i + 1 (and size slot i + kSizeShift)");
 // One name per check, then DT_PLTREL's.
 constexpr char kCheckNames[] =
     "DT_STRTAB\0DT_SYMTAB\0DT_HASH\0DT_GNU_HASH\0DT_RELA\0DT_REL\0DT_RELR\0DT_JMPREL\0"
@@ -120,9 +131,10 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   uintptr_t raw[kSlots] = {};
   raw[kPltrel] = DT_RELA;
   uint64_t seen = 0;
-  for (size_t i = 0; i < count && dyn[i].d_tag != DT_NULL; ++i) {
-    auto tag = dyn[i].d_tag;
-    auto v = dyn[i].d_val;
+  // (DT_NULL has no slot: the loop looks for it only among the entries that have none)
+  for (const Dyn *d = dyn, *end = dyn + count; d != end; ++d) {
+    const auto tag = d->d_tag;
+    const auto v = d->d_val;
     unsigned slot = kNone;
     if (static_cast<uint64_t>(tag) < DT_NUM)
       slot = kLowSlots[tag];
@@ -135,7 +147,9 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
       seen |= uint64_t{1} << slot;
       continue;
     }
-    if (tag == DT_NEEDED || (tag | 2) == DT_FILTER) out.needed_end = i + 1;  // (or DT_AUXILIARY)
+    if (tag == DT_NULL) break;
+    if (tag == DT_NEEDED || (tag | 2) == DT_FILTER)
+      out.needed_end = static_cast<size_t>(d - dyn) + 1;  // (or DT_AUXILIARY)
     switch (tag) {
       case DT_SYMENT:
         if (v != sizeof(Sym)) return diag.fail(name, "unexpected DT_SYMENT");
@@ -150,7 +164,7 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
         if (v != sizeof(Relr)) return diag.fail(name, "unexpected DT_RELRENT");
         break;
       case DT_DEBUG:
-        out.debug = const_cast<Dyn*>(&dyn[i]);
+        out.debug = const_cast<Dyn*>(d);
         break;
       default: break;
     }
@@ -186,7 +200,11 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   // gaps, or a damaged segment end early). prepare_module checks the symbol, string, hash and
   // version tables so; DT_INIT and DT_FINI are code, which need not be readable.
   Readable readable(image);
-  for (size_t i = 0; i < kCheckPltrel; ++i) {
+  // Only the checks of tables an entry named (the others' slots are 0, and skipped): check i
+  // reads address slot i + 1, and a sized one size slot i + kSizeShift.
+  uint64_t todo = (seen >> 1 | seen >> kSizeShift) & ((uint64_t{1} << kCheckPltrel) - 1);
+  for (; todo; todo &= todo - 1) {
+    const size_t i = static_cast<size_t>(__builtin_ctzll(todo));
     const Check& c = kChecks[i];
     uintptr_t address = raw[c.address & ~kSized];
     size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];

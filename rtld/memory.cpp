@@ -15,7 +15,25 @@ struct Header {
 constexpr size_t kChunk = 64 * 1024;
 }  // namespace
 
+// The common case, a fresh block from the current chunk, needs no callee-saved register: the
+// rest (a reused block, a new chunk, a large mapping) is a call away.
 void* Arena::allocate(size_t size) {
+  const size_t need = size + sizeof(Header);
+  if (need > sizeof(Header) && need <= (size_t{16} << (kClasses - 1))) {
+    // The smallest class whose blocks (16 << class bytes) hold need.
+    const int cls = static_cast<int>(std::bit_width(need - 1)) - 4;
+    const uintptr_t end = chunk_cur_ + (size_t{16} << cls);
+    if (!free_[cls] && end <= chunk_end_) {
+      auto* h = reinterpret_cast<Header*>(chunk_cur_);
+      chunk_cur_ = end;  // fresh anonymous memory is already zero
+      h->size_class = static_cast<uint64_t>(cls);
+      return h + 1;
+    }
+  }
+  return allocate_slow(size);
+}
+
+void* Arena::allocate_slow(size_t size) {
   if (size > SIZE_MAX / 2) return nullptr;  // never met; keeps the sums below in range
   size_t need = size + sizeof(Header);
   // The smallest class whose blocks (16 << class bytes) hold need.

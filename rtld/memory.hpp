@@ -47,6 +47,7 @@ class Arena {
   }
 
  private:
+  void* allocate_slow(size_t size);
   static constexpr int kClasses = 9;  // 16 .. 4096 bytes
   struct FreeBlock {
     FreeBlock* next;

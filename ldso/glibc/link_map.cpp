@@ -71,11 +71,12 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
   }
   auto* info = static_cast<const rtld::elf::Dyn**>(address_of<lm::l_info>(l));
   // (the bounds in locals: the stores to info could alias them)
-  for (const rtld::elf::Dyn *d = m.image.dynamic, *end = d + m.image.dynamic_count;
-       d && d != end && d->d_tag != rtld::elf::DT_NULL; ++d) {
-    int idx = info_index(d->d_tag);
-    if (idx >= 0 && idx < 80) info[idx] = d;
-  }
+  if (const rtld::elf::Dyn* d = m.image.dynamic)
+    for (const rtld::elf::Dyn* end = d + m.image.dynamic_count;
+         d != end && d->d_tag != rtld::elf::DT_NULL; ++d) {
+      int idx = info_index(d->d_tag);
+      if (idx >= 0 && idx < 80) info[idx] = d;
+    }
   at<lm::l_phdr, const void*>(l) = m.image.phdr;
   at<lm::l_phnum, uint16_t>(l) = static_cast<uint16_t>(m.image.phnum);
   at<lm::l_entry, uintptr_t>(l) = m.is_main ? m.image.entry : 0;
