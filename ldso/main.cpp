@@ -180,29 +180,33 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
     exec_instead(path, p.argv + first_arg, p.envp);
   }
 
-  // Shift argv, envp and auxv down over the arguments that were ours.
+  // Shift argv, envp and auxv down over the arguments that were ours, pointing the auxiliary
+  // vector at the program (and runtime.process at all three where they now are).
   int skip = first_arg;
   uintptr_t* s = p.stack;
   uintptr_t* from = s + 1 + skip;
   uintptr_t* to = s + 1;
-  s[0] = static_cast<uintptr_t>(p.argc - skip);
+  s[0] = static_cast<uintptr_t>(p.argc -= skip);
+  p.argv = reinterpret_cast<char**>(to);
   while (*from) *to++ = *from++;  // argv
   *to++ = *from++;
+  p.envp = reinterpret_cast<char**>(to);
   while (*from) *to++ = *from++;  // envp
   *to++ = *from++;
-  uintptr_t* auxv = to;
-  do {  // auxv pairs including AT_NULL
-    to[0] = from[0], to[1] = from[1];
-    to += 2, from += 2;
-  } while (to[-2] != rtld::elf::AT_NULL);
-  for (uintptr_t* a = auxv; a[0] != rtld::elf::AT_NULL; a += 2) {
-    if (a[0] == rtld::elf::AT_PHDR) a[1] = reinterpret_cast<uintptr_t>(m->image.phdr);
-    else if (a[0] == rtld::elf::AT_PHNUM) a[1] = m->image.phnum;
-    else if (a[0] == rtld::elf::AT_ENTRY) a[1] = m->image.entry;
-    else if (a[0] == rtld::elf::AT_EXECFN)
-      a[1] = s[1];  // the program's argv[0]
+  p.auxv = to;
+  for (uintptr_t tag = 1; tag != rtld::elf::AT_NULL; to += 2, from += 2) {  // pairs up to AT_NULL's
+    uintptr_t v = from[1];
+    tag = from[0];
+    if (tag == rtld::elf::AT_PHDR)
+      v = p.at_phdr = reinterpret_cast<uintptr_t>(m->image.phdr);
+    else if (tag == rtld::elf::AT_PHNUM)
+      v = p.at_phnum = m->image.phnum;
+    else if (tag == rtld::elf::AT_ENTRY)
+      v = p.at_entry = m->image.entry;
+    else if (tag == rtld::elf::AT_EXECFN)
+      v = p.at_execfn = s[1];  // the program's argv[0]
+    to[0] = tag, to[1] = v;
   }
-  read_process(p, s);
   return m;
 }
 
