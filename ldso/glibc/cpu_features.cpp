@@ -103,14 +103,17 @@ struct CpuidAnswer {
 // start-up asks for on Intel, AMD or Zhaoxin share a slot (the index was searched for that).
 CpuidAnswer cpuid_answers[64];
 
-Regs cpuid(uint32_t leaf, uint32_t sub = 0) {
-  CpuidAnswer& e = cpuid_answers[(leaf + (leaf >> 31) * 28 + sub * 19) & 63];
+// The answer, in its table entry (for leaves 0xb and 0x1f, one that the next such call
+// overwrites).
+CpuidAnswer unkept;
+const Regs& cpuid(uint32_t leaf, uint32_t sub = 0) {
   const bool keep = leaf != 0xb && leaf != 0x1f;
-  if (keep && e.known && e.leaf == leaf && e.sub == sub) return e.regs;
-  Regs x{};
-  __cpuid_count(leaf, sub, x.r[EAX], x.r[EBX], x.r[ECX], x.r[EDX]);
-  if (keep) e = CpuidAnswer{leaf, sub, x, true};
-  return x;
+  CpuidAnswer& e = keep ? cpuid_answers[(leaf + (leaf >> 31) * 28 + sub * 19) & 63] : unkept;
+  if (!keep || !e.known || e.leaf != leaf || e.sub != sub) {
+    __cpuid_count(leaf, sub, e.regs.r[EAX], e.regs.r[EBX], e.regs.r[ECX], e.regs.r[EDX]);
+    e.leaf = leaf, e.sub = sub, e.known = keep;
+  }
+  return e.regs;
 }
 
 uint64_t xgetbv0() {
