@@ -13,6 +13,11 @@ constexpr int32_t kTypeMask = 0xff, kElfLibc6 = 3, kRequiredMask = 0xff00;
 // digit sorts after any other character.
 int compare_names(const char* a, const char* b) {
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  // The common prefix first, quickly: up to it both strings sort alike (its digit runs are the
+  // same numbers), except a digit run that goes on past it, compared from its start.
+  const char* const start = a;
+  while (*a && *a == *b) ++a, ++b;
+  while (a != start && digit(a[-1])) --a, --b;
   while (*a) {
     if (digit(*a)) {
       if (!digit(*b)) return 1;

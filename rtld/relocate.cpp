@@ -288,14 +288,15 @@ class Driver {
   bool run_irelative(const Table<R>& table, size_t from, size_t to) {
     const uintptr_t base = m_.bias();
     const uintptr_t lo = writable_.lo, span = writable_.size - sizeof(uintptr_t);
-    for (size_t i = from; i < to; ++i) {
-      const R& r = table.data[i];
+    const bool skip_ifunc = opt_.skip_ifunc;
+    for (const R *p = table.data + from, *end = table.data + to; p < end; ++p) {
+      const R& r = *p;
       uint32_t type = Native::r_type(r.r_info);
       if (type == kIRelativeWordType && r.r_offset - lo <= span) {
         const uintptr_t where = base + r.r_offset;
         const uintptr_t resolver = base + addend_of(r, where, sizeof(uintptr_t));
         *reinterpret_cast<uintptr_t*>(where) =
-            opt_.skip_ifunc ? resolver : arch::call_ifunc_resolver(resolver);
+            skip_ifunc ? resolver : arch::call_ifunc_resolver(resolver);
         continue;
       }
       RelocType t = arch::classify(type);

@@ -292,20 +292,26 @@ char* expand_tokens(Arena& arena, const char* in, size_t len, const char* origin
 bool open_library(Diagnostics& diag, Arena& arena, const SearchConfig& cfg, const char* name,
                   const Module* requester, const Module* main, OpenedFile& out) {
   if (has_slash(name)) {
-    const char* origin = nullptr;
-    char* dir = nullptr;
-    if (requester) {
-      if (requester->is_main)
-        origin = kMainOrigin;
-      else if (requester->origin) origin = requester->origin;
-      else origin = dir = directory_of(arena, requester->path);
+    // A name without a token is tried as it is (try_path keeps its own copy).
+    char* expanded = nullptr;
+    if (str_chr(name, '$')) {
+      const char* origin = nullptr;
+      char* dir = nullptr;
+      if (requester) {
+        if (requester->is_main)
+          origin = kMainOrigin;
+        else if (requester->origin)
+          origin = requester->origin;
+        else
+          origin = dir = directory_of(arena, requester->path);
+      }
+      expanded = substitute_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure,
+                                   cfg.main_origin);
+      arena.release(dir);
+      if (!expanded) return diag.fail_errno(name, "cannot open shared object file", 2 /* ENOENT */);
     }
-    char* path = expand_tokens(arena, name, str_len(name), origin, cfg.platform, cfg.secure,
-                               cfg.main_origin);
-    arena.release(dir);
-    if (!path) return diag.fail_errno(name, "cannot open shared object file", 2 /* ENOENT */);
-    int r = try_path(diag, arena, cfg, path, out, false);
-    arena.release(path);
+    int r = try_path(diag, arena, cfg, expanded ? expanded : name, out, false);
+    arena.release(expanded);
     if (r < 0 && !diag.failed()) not_found(diag, name, out);
     return r > 0;
   }

@@ -93,11 +93,9 @@ inline const char* str_rchr(const char* s, char c) {
     if (s[n] == c) return s + n;
   return nullptr;
 }
-inline bool has_slash(const char* s) {
-  for (; *s; ++s)
-    if (*s == '/') return true;
-  return false;
-}
+extern "C" char* index(const char* s, int c);  // freestanding_libc.cpp (the C library's in tests)
+inline const char* str_chr(const char* s, char c) { return index(s, c); }
+inline bool has_slash(const char* s) { return str_chr(s, '/') != nullptr; }
 // Out of line on purpose: the compiler would otherwise expand large or unknown sizes inline.
 extern "C" void* memcpy(void* dst, const void* src, size_t n);
 extern "C" void* memset(void* dst, int c, size_t n);

@@ -2,6 +2,7 @@
 // followed by an inaccessible page, so a read past one faults).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -68,6 +69,67 @@ TEST(FakeLdCache, FindsEntriesInLdconfigOrder) {
   EXPECT_STREQ(cache.lookup("libz.so.9"), "/lib/libz.so.9");
   EXPECT_STREQ(cache.lookup("libc.so.6"), "/lib/libc.so.6");
   EXPECT_EQ(cache.lookup("libm.so.6"), nullptr);
+}
+
+// ldconfig's comparison, as glibc's _dl_cache_libcmp words it (digit runs as numbers, a digit
+// after any other character): the oracle for the sort order below.
+int reference_compare(const char* a, const char* b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (*a != '\0' && *b != '\0') {
+    if (digit(*a) && digit(*b)) {
+      unsigned long x = 0, y = 0;
+      while (digit(*a)) x = x * 10 + static_cast<unsigned>(*a++ - '0');
+      while (digit(*b)) y = y * 10 + static_cast<unsigned>(*b++ - '0');
+      if (x != y) return x < y ? -1 : 1;
+    } else if (digit(*a)) {
+      return 1;
+    } else if (digit(*b)) {
+      return -1;
+    } else if (*a != *b) {
+      return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+    } else {
+      ++a, ++b;
+    }
+  }
+  return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+}
+
+// Names that share prefixes ending inside digit runs, with leading zeros and runs of several
+// lengths, sorted as ldconfig sorts them: each is found, and names not in the file are not.
+TEST(FakeLdCache, DigitRunsInCommonPrefixes) {
+  fake::reset();
+  uint32_t seed = 7;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  const char kAlphabet[] = "lib.so-x0123456789";
+  std::vector<std::string> names;
+  for (int i = 0; i < 600; ++i) {
+    std::string n = (next() & 1) ? "libz.so." : "lib1";
+    for (int k = 0, len = 1 + static_cast<int>(next() % 6); k < len; ++k)
+      n += kAlphabet[(next() >> 8) % (sizeof kAlphabet - 1)];
+    names.push_back(n);
+  }
+  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    return reference_compare(a.c_str(), b.c_str()) > 0;
+  });
+  // Names that compare equal (only leading zeros apart) would make the search ambiguous.
+  std::vector<std::string> unique;
+  for (const std::string& n : names)
+    if (unique.empty() || reference_compare(unique.back().c_str(), n.c_str()) != 0)
+      unique.push_back(n);
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const std::string& n : unique) entries.push_back({n, "/lib/" + n});
+  fake::add_file("/etc/ld.so.cache", make_cache(entries).bytes);
+  rtld::LdCache cache;
+  ASSERT_TRUE(cache.open("/etc/ld.so.cache"));
+  for (const std::string& n : unique) {
+    const char* found = cache.lookup(n.c_str());
+    ASSERT_NE(found, nullptr) << n;
+    EXPECT_EQ(std::string(found), "/lib/" + n);
+  }
+  for (const char* absent : {"libz.so.", "lib1", "libz.so.99999", "lib10000x", "libzz"})
+    if (std::find(unique.begin(), unique.end(), absent) == unique.end()) {
+      EXPECT_EQ(cache.lookup(absent), nullptr) << absent;
+    }
 }
 
 // A file that fills its last page and ends in a string without a NUL (as ldconfig's files end):
