@@ -156,8 +156,7 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
     fatal(diag);
   rtld::Image image;
   rtld::ImageSource src{file.fd, nullptr, file.id.size, file.head, file.head_len};
-  bool ok = rtld::check_header(diag, path, file.head, file.head_len, file.id.size) &&
-            rtld::load_image(diag, runtime.arena, path, src, image);
+  bool ok = rtld::load_image(diag, runtime.arena, path, src, image);  // (checks the header)
   rtld::platform::close(file.fd);
   if (!ok) fatal(diag);
   Module* m = rtld::make_module(diag, runtime.objects, image, path, "");
