@@ -127,9 +127,34 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
                     size_t file_size, size_t page_size) {
   const Phdr* prev = nullptr;
   size_t loads = 0;
+  // The first PT_DYNAMIC or PT_TLS problem, reported after the loadable segments' (all of
+  // them: a PT_DYNAMIC or PT_TLS must lie inside one, wherever that one is listed).
+  const char* misplaced = nullptr;
   for (size_t i = 0; i < phnum; ++i) {
     const Phdr& p = phdr[i];
-    if (p.p_type != elf::PT_LOAD) continue;
+    if (p.p_type != elf::PT_LOAD) {
+      if ((p.p_type != elf::PT_DYNAMIC && p.p_type != elf::PT_TLS) || misplaced) continue;
+      if (p.p_type == elf::PT_TLS && p.p_align > 1 && (p.p_align & (p.p_align - 1))) {
+        misplaced = "PT_TLS alignment not a power of two";
+        continue;
+      }
+      if (p.p_type == elf::PT_TLS && p.p_filesz > p.p_memsz) {
+        misplaced = "PT_TLS filesz exceeds memsz";
+        continue;
+      }
+      bool inside = false;
+      for (size_t j = 0; j < phnum && !inside; ++j) {
+        const Phdr& l = phdr[j];
+        inside = l.p_type == elf::PT_LOAD &&
+                 (p.p_type != elf::PT_DYNAMIC || (l.p_flags & elf::PF_R)) &&
+                 p.p_vaddr >= l.p_vaddr && p.p_filesz <= l.p_filesz &&
+                 p.p_vaddr - l.p_vaddr <= l.p_filesz - p.p_filesz;
+      }
+      if (!inside)
+        misplaced = p.p_type == elf::PT_DYNAMIC ? "dynamic section outside segments"
+                                                : "TLS segment outside segments";
+      continue;
+    }
     ++loads;
     // As glibc 2.35+: any p_align is accepted (only a power of two above the page size widens
     // the reservation's alignment); the file offset and the address must agree modulo the page.
@@ -144,25 +169,7 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
     prev = &p;
   }
   if (loads == 0) return diag.fail(name, "object file has no loadable segments");
-  // PT_DYNAMIC and PT_TLS must lie inside some loadable segment.
-  for (size_t i = 0; i < phnum; ++i) {
-    const Phdr& p = phdr[i];
-    if (p.p_type != elf::PT_DYNAMIC && p.p_type != elf::PT_TLS) continue;
-    if (p.p_type == elf::PT_TLS && p.p_align > 1 && (p.p_align & (p.p_align - 1)))
-      return diag.fail(name, "PT_TLS alignment not a power of two");
-    if (p.p_type == elf::PT_TLS && p.p_filesz > p.p_memsz)
-      return diag.fail(name, "PT_TLS filesz exceeds memsz");
-    bool inside = false;
-    for (size_t j = 0; j < phnum && !inside; ++j) {
-      const Phdr& l = phdr[j];
-      inside = l.p_type == elf::PT_LOAD && (p.p_type != elf::PT_DYNAMIC || (l.p_flags & elf::PF_R)) &&
-               p.p_vaddr >= l.p_vaddr && p.p_filesz <= l.p_filesz &&
-               p.p_vaddr - l.p_vaddr <= l.p_filesz - p.p_filesz;
-    }
-    if (!inside)
-      return diag.fail(name, p.p_type == elf::PT_DYNAMIC ? "dynamic section outside segments"
-                                                         : "TLS segment outside segments");
-  }
+  if (misplaced) return diag.fail(name, misplaced);
   return true;
 }
 

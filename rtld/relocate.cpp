@@ -373,7 +373,7 @@ class Driver {
       if (match) {
         ++lookups_;
         const elf::Sym& d = *match.sym;
-        if (opt_.bound) opt_.bound(m_, index, Resolved{match.module, &d, 0, true});
+        if (bound_) bound_(m_, index, Resolved{match.module, &d, 0, true});
         value = (d.st_shndx == elf::SHN_ABS ? 0 : match.module->bias()) + d.st_value;
         if (elf::st_type(d.st_info) == elf::STT_GNU_IFUNC && d.st_shndx != elf::SHN_UNDEF && !opt_.skip_ifunc)
           value = arch::call_ifunc_resolver(value);
@@ -519,6 +519,7 @@ class Driver {
   Module& m_;
   const RelocationOptions& opt_;
   const bool direct_ = opt_.scope && !m_.dyn.symbolic && !(m_.scope_root && m_.scope_root->deepbind);
+  decltype(RelocationOptions::bound) const bound_ = opt_.bound;  // (read at every look-up)
   const Writable writable_ = relocatable_span(m_);  // (at least a page, or nothing)
   // The objects a lookup from m_ asks before m_ itself, in find_directly's order: those ahead of
   // it in opt_.scope, or all of opt_.scope and those ahead of it in its local scope (copied into
