@@ -97,8 +97,7 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
     at<lm::l_gnu_buckets, const void*>(l) = m.sysv.chain;     // l_chain
     at<lm::l_gnu_chain_zero, const void*>(l) = m.sysv.buckets;  // l_buckets
   }
-  set_bits<lm::l_type>(l, static_cast<unsigned>(type));
-  set_bits<lm::l_relocated>(l, 0);
+  set_bits<lm::l_type>(l, static_cast<unsigned>(type));  // (l_relocated: 0, as allocated)
   set_bits<lm::l_contiguous>(l, 1);
   set_bits<lm::l_ld_readonly>(l, 1);  // .dynamic is left as the file has it: libc adds l_addr
   set_bits<lm::l_global>(l, m.global ? 1 : 0);
