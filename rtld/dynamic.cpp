@@ -142,7 +142,7 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
       slot = kHighSlots[tag - DT_VERSYM];
     else if (tag == DT_GNU_HASH)
       slot = kGnuHash;
-    if (slot != kNone) {
+    if (slot != kNone) [[likely]] {
       raw[slot] = slot <= kLastAddress ? bias + v : v;
       seen |= uint64_t{1} << slot;
       continue;
