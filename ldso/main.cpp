@@ -468,7 +468,8 @@ EntryPoint start_program(uintptr_t* stack) {
 
   setup_run_time_loading();
   if (debug::on(debug::kScopes)) debug::show_initial_scopes();
-  rtld::RelocationOptions ropts{{dl::resolve_symbol, &rt.loader}};
+  rtld::RelocationOptions ropts;  // (set here rather than from a copy of a template in .data)
+  ropts.resolver = {dl::resolve_symbol, &rt.loader};
   // LD_DEBUG=unused: every reference bound now, an undefined one to 0 without a word (glibc's
   // lookup does not report under it), even when the program runs.
   bool unused_debug = debug::on(debug::kUnused);
