@@ -251,6 +251,7 @@ int parse_options() {
   int i = 1;
   while (i < p.argc) {
     const char* a = p.argv[i];
+    if (a[0] != '-') return i;  // the program (every option starts with "--")
     auto takes_value = [&](const char* opt) -> const char* {
       if (!rtld::str_eq(a, opt)) return nullptr;
       // As glibc: an option without its argument is not recognized.
@@ -273,7 +274,8 @@ int parse_options() {
     else if (rtld::str_eq(a, "--help")) print_help(), exit_process(0);
     else if (rtld::str_eq(a, "--version")) print_version(), exit_process(0);
     else if (rtld::str_eq(a, "--")) return i + 1 < p.argc ? i + 1 : (usage_error("", "missing program name", ""), 0);
-    else if (a[0] == '-' && a[1] == '-') unrecognized_option(a);
+    else if (a[1] == '-')
+      unrecognized_option(a);
     else {
       return i;
     }
