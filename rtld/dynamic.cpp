@@ -1,5 +1,7 @@
 #include "dynamic.hpp"
 
+#include <cstddef>
+
 #include "readable.hpp"
 #include "string.hpp"
 
@@ -169,28 +171,36 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
       default: break;
     }
   }
-  out.strtab = reinterpret_cast<const char*>(raw[kStrtab]);
+  // Three runs of fields, each in the order of its slots (see DynamicInfo).
+  static_assert(kSymtab == kStrtab + 1 && kHash == kStrtab + 2 && kGnuHash == kStrtab + 3 &&
+                offsetof(DynamicInfo, gnu_hash) ==
+                    offsetof(DynamicInfo, strtab) + 3 * sizeof(uintptr_t));
+  static_assert(
+      kVerdef == kVersym + 1 && kVerneed == kVersym + 2 && kInit == kVersym + 3 &&
+      kFini == kVersym + 4 && kPltgot == kVersym + 5 &&
+      offsetof(DynamicInfo, verdef) == offsetof(DynamicInfo, versym) + sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, verneed) == offsetof(DynamicInfo, versym) + 2 * sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, init) == offsetof(DynamicInfo, versym) + 3 * sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, fini) == offsetof(DynamicInfo, versym) + 4 * sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, pltgot) == offsetof(DynamicInfo, versym) + 5 * sizeof(uintptr_t));
+  static_assert(
+      kVerneednum == kVerdefnum + 1 && kFlags == kVerdefnum + 2 && kFlags1 == kVerdefnum + 3 &&
+      kRelativeCount == kVerdefnum + 4 &&
+      offsetof(DynamicInfo, verneednum) == offsetof(DynamicInfo, verdefnum) + sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, flags) == offsetof(DynamicInfo, verdefnum) + 2 * sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, flags_1) == offsetof(DynamicInfo, verdefnum) + 3 * sizeof(uintptr_t) &&
+      offsetof(DynamicInfo, relative_count) ==
+          offsetof(DynamicInfo, verdefnum) + 4 * sizeof(uintptr_t));
+  __builtin_memcpy(&out.strtab, &raw[kStrtab], 4 * sizeof(uintptr_t));  // (inline word moves)
+  __builtin_memcpy(&out.versym, &raw[kVersym], 6 * sizeof(uintptr_t));
+  __builtin_memcpy(&out.verdefnum, &raw[kVerdefnum], 5 * sizeof(uintptr_t));
   out.strsz = raw[kStrsz];
-  out.symtab = reinterpret_cast<const Sym*>(raw[kSymtab]);
-  out.sysv_hash = reinterpret_cast<const uint32_t*>(raw[kHash]);
-  out.gnu_hash = reinterpret_cast<const uint32_t*>(raw[kGnuHash]);
-  out.relative_count = raw[kRelativeCount];
-  out.pltgot = raw[kPltgot];
-  out.init = raw[kInit];
-  out.fini = raw[kFini];
   out.soname = static_cast<uint32_t>(raw[kSoname]);
   out.rpath = static_cast<uint32_t>(raw[kRpath]);
   out.runpath = static_cast<uint32_t>(raw[kRunpath]);
   out.has_soname = seen >> kSoname & 1;
   out.has_rpath = seen >> kRpath & 1;
   out.has_runpath = seen >> kRunpath & 1;
-  out.flags = raw[kFlags];
-  out.flags_1 = raw[kFlags1];
-  out.versym = reinterpret_cast<const uint16_t*>(raw[kVersym]);
-  out.verdef = reinterpret_cast<const Verdef*>(raw[kVerdef]);
-  out.verdefnum = raw[kVerdefnum];
-  out.verneed = reinterpret_cast<const Verneed*>(raw[kVerneed]);
-  out.verneednum = raw[kVerneednum];
   out.symbolic = (seen >> kSymbolic & 1) || (out.flags & DF_SYMBOLIC);
   out.textrel = (seen >> kTextrel & 1) || (out.flags & DF_TEXTREL);
   out.bind_now = (seen >> kBindNow & 1) || (out.flags & DF_BIND_NOW) || (out.flags_1 & DF_1_NOW);

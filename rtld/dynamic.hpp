@@ -18,31 +18,32 @@ struct Table {  // a runtime array from the dynamic section
 };
 
 struct DynamicInfo {
+  // decode_dynamic copies three runs of these from its slots at once: each run's order is that
+  // of its slots (checked there).
   const char* strtab = nullptr;
-  size_t strsz = 0;
   const elf::Sym* symtab = nullptr;
   const uint32_t* sysv_hash = nullptr;
   const uint32_t* gnu_hash = nullptr;
-  Table<elf::Rela> rela;
-  Table<elf::Rel> rel;
+  const uint16_t* versym = nullptr;
+  const elf::Verdef* verdef = nullptr;
+  const elf::Verneed* verneed = nullptr;
+  uintptr_t init = 0, fini = 0;
+  uintptr_t pltgot = 0;
+  size_t verdefnum = 0, verneednum = 0;
+  uint64_t flags = 0, flags_1 = 0;
   // DT_RELACOUNT/DT_RELCOUNT: the leading entries of rela/rel that the linker sorted there as
   // relative relocations (at most the table's size).
   size_t relative_count = 0;
+  size_t strsz = 0;
+  Table<elf::Rela> rela;
+  Table<elf::Rel> rel;
   Table<elf::Relr> relr;
   Table<elf::Rela> plt_rela;  // DT_JMPREL, by DT_PLTREL
   Table<elf::Rel> plt_rel;
-  uintptr_t pltgot = 0;
-  uintptr_t init = 0, fini = 0;
   Table<uintptr_t> init_array, fini_array, preinit_array;
   uint32_t soname = 0, rpath = 0, runpath = 0;  // string table offsets (0 = absent)
   bool has_soname = false, has_rpath = false, has_runpath = false;
   bool textrel = false, symbolic = false, bind_now = false;
-  uint64_t flags = 0, flags_1 = 0;
-  const uint16_t* versym = nullptr;
-  const elf::Verdef* verdef = nullptr;
-  size_t verdefnum = 0;
-  const elf::Verneed* verneed = nullptr;
-  size_t verneednum = 0;
   // One past the index of the last DT_NEEDED, DT_FILTER or DT_AUXILIARY entry (0: none), which is
   // also at least how many there are.
   size_t needed_end = 0;
