@@ -234,27 +234,6 @@ uintptr_t bias_from_phdr(const Phdr* phdr, size_t phnum) {
   return 0;
 }
 
-namespace {
-// The first PT_LOAD, if the whole span can be mapped from the file starting with it: it has
-// no zero-fill part, and the segments leave no page between them (which would stay mapped
-// from the file).
-const elf::Phdr* first_in_place(const elf::Phdr* ph, size_t n, uintptr_t page) {
-  const elf::Phdr* first = nullptr;
-  uintptr_t end = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (ph[i].p_type != elf::PT_LOAD) continue;
-    if (!first) {
-      if (ph[i].p_filesz == 0 || ph[i].p_memsz != ph[i].p_filesz) return nullptr;
-      first = &ph[i];
-    } else if (align_down(ph[i].p_vaddr, page) != end) {
-      return nullptr;
-    }
-    end = align_up(ph[i].p_vaddr + ph[i].p_memsz, page);
-  }
-  return first;
-}
-}  // namespace
-
 bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSource& src,
                 Image& out, const char* map_name) {
   const size_t page = platform::page_size();
@@ -296,15 +275,27 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     return false;
   }
 
-  // Span and the largest alignment.
-  uintptr_t lo = UINTPTR_MAX, hi = 0, max_align = page;
+  // Span and the largest alignment; and the first PT_LOAD if the whole span can be mapped from
+  // the file starting with it: it has no zero-fill part, and the segments leave no page between
+  // them (which would stay mapped from the file).
+  uintptr_t lo = UINTPTR_MAX, hi = 0, max_align = page, end = 0;
+  const Phdr* first = nullptr;
+  bool in_place = true;
   for (size_t i = 0; i < eh.e_phnum; ++i) {
-    if (ph[i].p_type != elf::PT_LOAD) continue;
-    if (ph[i].p_vaddr < lo) lo = ph[i].p_vaddr;
-    if (ph[i].p_vaddr + ph[i].p_memsz > hi) hi = ph[i].p_vaddr + ph[i].p_memsz;
-    if (ph[i].p_align > max_align && (ph[i].p_align & (ph[i].p_align - 1)) == 0)
-      max_align = ph[i].p_align;
+    const Phdr& p = ph[i];
+    if (p.p_type != elf::PT_LOAD) continue;
+    if (p.p_vaddr < lo) lo = p.p_vaddr;
+    if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
+    if (p.p_align > max_align && (p.p_align & (p.p_align - 1)) == 0) max_align = p.p_align;
+    if (!first) {
+      first = &p;
+      in_place = p.p_filesz != 0 && p.p_memsz == p.p_filesz;
+    } else if (align_down(p.p_vaddr, page) != end) {
+      in_place = false;
+    }
+    end = align_up(p.p_vaddr + p.p_memsz, page);
   }
+  if (!in_place) first = nullptr;
   lo = align_down(lo, page);
   size_t span = align_up(hi, page) - lo;
 
@@ -315,7 +306,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
     intptr_t r = platform::map_zero(lo, span, platform::kNone);
     if (platform::is_error(r)) { arena.release(ph_heap); return diag.fail_errno(name, "failed to map segment from shared object", static_cast<int>(r)); }
     start = static_cast<uintptr_t>(r);
-  } else if (const Phdr* first = (kFromMemory && src.bytes) || max_align > page ? nullptr : first_in_place(ph, eh.e_phnum, page)) {
+  } else if (first && !(kFromMemory && src.bytes) && max_align <= page) {
     // The whole span mapped from the file with the first segment's protection: that segment
     // is then in place, and the others go over the rest (one system call fewer than a
     // reservation; as glibc does).
