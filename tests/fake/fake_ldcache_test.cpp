@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -71,27 +72,34 @@ TEST(FakeLdCache, FindsEntriesInLdconfigOrder) {
   EXPECT_EQ(cache.lookup("libm.so.6"), nullptr);
 }
 
-// ldconfig's comparison, as glibc's _dl_cache_libcmp words it (digit runs as numbers, a digit
-// after any other character): the oracle for the sort order below.
+// ldconfig's order, worked out independently as the oracle for the sort below: each name as a
+// list of tokens (a digit run is one number, any other byte itself), compared token by token;
+// a number sorts after any other byte, and a name that runs out first sorts first.
 int reference_compare(const char* a, const char* b) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  while (*a != '\0' && *b != '\0') {
-    if (digit(*a) && digit(*b)) {
-      unsigned long x = 0, y = 0;
-      while (digit(*a)) x = x * 10 + static_cast<unsigned>(*a++ - '0');
-      while (digit(*b)) y = y * 10 + static_cast<unsigned>(*b++ - '0');
-      if (x != y) return x < y ? -1 : 1;
-    } else if (digit(*a)) {
-      return 1;
-    } else if (digit(*b)) {
-      return -1;
-    } else if (*a != *b) {
-      return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
-    } else {
-      ++a, ++b;
+  struct Token {
+    bool number;
+    unsigned long value;
+  };
+  auto tokens = [](const char* s) {
+    std::vector<Token> out;
+    while (*s) {
+      if (std::isdigit(static_cast<unsigned char>(*s))) {
+        unsigned long v = 0;
+        for (; std::isdigit(static_cast<unsigned char>(*s)); ++s)
+          v = v * 10 + static_cast<unsigned long>(*s - '0');
+        out.push_back({true, v});
+      } else {
+        out.push_back({false, static_cast<unsigned char>(*s++)});
+      }
     }
+    return out;
+  };
+  const std::vector<Token> x = tokens(a), y = tokens(b);
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    if (x[i].number != y[i].number) return x[i].number ? 1 : -1;
+    if (x[i].value != y[i].value) return x[i].value < y[i].value ? -1 : 1;
   }
-  return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+  return x.size() == y.size() ? 0 : x.size() < y.size() ? -1 : 1;
 }
 
 // Names that share prefixes ending inside digit runs, with leading zeros and runs of several
