@@ -212,9 +212,9 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   Readable readable(image);
   // Only the checks of tables an entry named (the others' slots are 0, and skipped): check i
   // reads address slot i + 1, and a sized one size slot i + kSizeShift.
-  uint64_t todo = (seen >> 1 | seen >> kSizeShift) & ((uint64_t{1} << kCheckPltrel) - 1);
-  for (; todo; todo &= todo - 1) {
-    const size_t i = static_cast<size_t>(__builtin_ctzll(todo));
+  uint64_t to_check = (seen >> 1 | seen >> kSizeShift) & ((uint64_t{1} << kCheckPltrel) - 1);
+  for (; to_check; to_check &= to_check - 1) {
+    const size_t i = static_cast<size_t>(__builtin_ctzll(to_check));
     const Check& c = kChecks[i];
     uintptr_t address = raw[c.address & ~kSized];
     size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];
