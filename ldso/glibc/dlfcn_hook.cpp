@@ -299,9 +299,10 @@ int address_info(const void* address, DlInfo* info, void** map_out, const rtld::
   const rtld::elf::Sym* symtab = m->dyn.symtab;
   if (m->gnu.buckets) {  // the symbols the GNU hash table lists (never local ones)
     for (uint32_t b = 0; b < m->gnu.nbuckets; ++b)
-      if (uint32_t i = m->gnu.buckets[b]; i >= m->gnu.symoffset && i < m->gnu.symbol_end) do
-          consider(symtab[i]);
+      if (uint32_t i = m->gnu.buckets[b]; i >= m->gnu.symoffset && i < m->gnu.symbol_end) {
+        do consider(symtab[i]);
         while (!(m->gnu.chain[i++ - m->gnu.symoffset] & 1));
+      }
   } else if (m->sysv.buckets) {  // every global or weak symbol that does not bind locally
     for (uint32_t i = 0; i < m->sysv.nchain; ++i) {
       unsigned bind = rtld::elf::st_bind(symtab[i].st_info), vis = symtab[i].st_other & 3;
