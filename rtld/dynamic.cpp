@@ -133,43 +133,48 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   uintptr_t raw[kSlots] = {};
   raw[kPltrel] = DT_RELA;
   uint64_t seen = 0;
-  // (DT_NULL has no slot: the loop looks for it only among the entries that have none)
-  for (const Dyn *d = dyn, *end = dyn + count; d != end; ++d) {
-    const auto tag = d->d_tag;
-    const auto v = d->d_val;
-    unsigned slot = kNone;
-    if (static_cast<uint64_t>(tag) < DT_NUM)
-      slot = kLowSlots[tag];
-    else if (static_cast<uint64_t>(tag) - DT_VERSYM < 16)
-      slot = kHighSlots[tag - DT_VERSYM];
-    else if (tag == DT_GNU_HASH)
-      slot = kGnuHash;
-    if (slot != kNone) [[likely]] {
-      raw[slot] = slot <= kLastAddress ? bias + v : v;
-      seen |= uint64_t{1} << slot;
-      continue;
-    }
-    if (tag == DT_NULL) break;
-    if (tag == DT_NEEDED || (tag | 2) == DT_FILTER)
-      out.needed_end = static_cast<size_t>(d - dyn) + 1;  // (or DT_AUXILIARY)
-    switch (tag) {
-      case DT_SYMENT:
-        if (v != sizeof(Sym)) return diag.fail(name, "unexpected DT_SYMENT");
-        break;
-      case DT_RELAENT:
-        if (v != sizeof(Rela)) return diag.fail(name, "unexpected DT_RELAENT");
-        break;
-      case DT_RELENT:
-        if (v != sizeof(Rel)) return diag.fail(name, "unexpected DT_RELENT");
-        break;
-      case DT_RELRENT:
-        if (v != sizeof(Relr)) return diag.fail(name, "unexpected DT_RELRENT");
-        break;
-      case DT_DEBUG:
-        out.debug = const_cast<Dyn*>(d);
-        break;
-      default: break;
-    }
+  // (DT_NULL has no slot: the loop looks for it only among the entries that have none; a
+  // loop tested at its foot, with the slotted entries' branch straight through to it)
+  if (count) {
+    const Dyn *d = dyn, *end = dyn + count;
+    do {
+      const auto tag = d->d_tag;
+      const auto v = d->d_val;
+      unsigned slot = kNone;
+      if (static_cast<uint64_t>(tag) < DT_NUM)
+        slot = kLowSlots[tag];
+      else if (static_cast<uint64_t>(tag) - DT_VERSYM < 16)
+        slot = kHighSlots[tag - DT_VERSYM];
+      else if (tag == DT_GNU_HASH)
+        slot = kGnuHash;
+      if (slot != kNone) [[likely]] {
+        raw[slot] = slot <= kLastAddress ? bias + v : v;
+        seen |= uint64_t{1} << slot;
+        continue;
+      }
+      if (tag == DT_NULL) break;
+      if (tag == DT_NEEDED || (tag | 2) == DT_FILTER)
+        out.needed_end = static_cast<size_t>(d - dyn) + 1;  // (or DT_AUXILIARY)
+      switch (tag) {
+        case DT_SYMENT:
+          if (v != sizeof(Sym)) return diag.fail(name, "unexpected DT_SYMENT");
+          break;
+        case DT_RELAENT:
+          if (v != sizeof(Rela)) return diag.fail(name, "unexpected DT_RELAENT");
+          break;
+        case DT_RELENT:
+          if (v != sizeof(Rel)) return diag.fail(name, "unexpected DT_RELENT");
+          break;
+        case DT_RELRENT:
+          if (v != sizeof(Relr)) return diag.fail(name, "unexpected DT_RELRENT");
+          break;
+        case DT_DEBUG:
+          out.debug = const_cast<Dyn*>(d);
+          break;
+        default:
+          break;
+      }
+    } while (++d != end);
   }
   // Three runs of fields, each in the order of its slots (see DynamicInfo).
   static_assert(kSymtab == kStrtab + 1 && kHash == kStrtab + 2 && kGnuHash == kStrtab + 3 &&

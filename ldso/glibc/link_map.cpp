@@ -71,17 +71,20 @@ void* make_link_map(rtld::Module& m, int type, long ns) {
   }
   auto* info = static_cast<const rtld::elf::Dyn**>(address_of<lm::l_info>(l));
   // (the bounds in locals: the stores to info could alias them)
-  if (const rtld::elf::Dyn* d = m.image.dynamic)
-    for (const rtld::elf::Dyn* end = d + m.image.dynamic_count; d != end; ++d) {
+  // (a loop tested at its foot: one jump an entry)
+  if (const rtld::elf::Dyn* d = m.image.dynamic; d && m.image.dynamic_count) {
+    const rtld::elf::Dyn* end = d + m.image.dynamic_count;
+    do {
       const uint64_t tag = static_cast<uint64_t>(d->d_tag);
       if (tag - 1 < rtld::elf::DT_NUM - 1) {  // (the common tags first; DT_NULL, 0, ends)
         info[tag] = d;
-        continue;
+      } else {
+        if (tag == rtld::elf::DT_NULL) break;
+        int idx = info_index(d->d_tag);
+        if (idx >= 0 && idx < 80) info[idx] = d;
       }
-      if (tag == rtld::elf::DT_NULL) break;
-      int idx = info_index(d->d_tag);
-      if (idx >= 0 && idx < 80) info[idx] = d;
-    }
+    } while (++d != end);
+  }
   at<lm::l_phdr, const void*>(l) = m.image.phdr;
   at<lm::l_phnum, uint16_t>(l) = static_cast<uint16_t>(m.image.phnum);
   at<lm::l_entry, uintptr_t>(l) = m.is_main ? m.image.entry : 0;
