@@ -363,8 +363,17 @@ bool check_versions(Diagnostics& diag, const ObjectSet& set, Module& m,
     // (A library ldd did not find has nothing to check, as glibc skips its stand-in.)
     for (size_t j = 0; target && !target->missing && j < vn->vn_cnt; ++j) {
       if (reporter.checking) reporter.checking(*target, m.str(aux->vna_name), m);
+      // The target's definitions as prepare_versions indexed them (requirements have a file);
+      // its table of definitions again if none matches (the base version, a damaged index).
       bool found = false;
-      const elf::Verdef* vd = target->dyn.verdef;
+      if (const Version* v = target->versions, *end = v + target->version_count; v) do {
+          if (v->hash == aux->vna_hash && !v->file && v->name &&
+              image_str_eq(v->name, m.str(aux->vna_name))) {
+            found = true;
+            break;
+          }
+        } while (++v != end);
+      const elf::Verdef* vd = found ? nullptr : target->dyn.verdef;
       for (size_t k = 0; vd && k < target->dyn.verdefnum; ++k) {
         auto* vda = reinterpret_cast<const elf::Verdaux*>(reinterpret_cast<const char*>(vd) + vd->vd_aux);
         // (names in the two objects' string tables)
