@@ -218,19 +218,19 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   // Only the checks of tables an entry named (the others' slots are 0, and skipped): check i
   // reads address slot i + 1, and a sized one size slot i + kSizeShift.
   uint64_t to_check = (seen >> 1 | seen >> kSizeShift) & ((uint64_t{1} << kCheckPltrel) - 1);
-  for (; to_check; to_check &= to_check - 1) {
-    const size_t i = static_cast<size_t>(__builtin_ctzll(to_check));
-    const Check& c = kChecks[i];
-    uintptr_t address = raw[c.address & ~kSized];
-    size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];
-    if (!address && !(c.address & kSized && bytes)) continue;
-    if (address < span_start || address > span_end || bytes > span_end - address ||
-        (image && i - kCheckRela < kCheckVersym - kCheckRela &&
-         readable.room(reinterpret_cast<const void*>(address), bytes) < bytes)) {
-      bad = i;
-      break;
-    }
-  }
+  if (to_check) do {
+      const size_t i = static_cast<size_t>(__builtin_ctzll(to_check));
+      const Check& c = kChecks[i];
+      uintptr_t address = raw[c.address & ~kSized];
+      size_t bytes = c.size & kConstant ? c.size & ~kConstant : raw[c.size];
+      if (!address && !(c.address & kSized && bytes)) continue;
+      if (address < span_start || address > span_end || bytes > span_end - address ||
+          (image && i - kCheckRela < kCheckVersym - kCheckRela &&
+           readable.room(reinterpret_cast<const void*>(address), bytes) < bytes)) {
+        bad = i;
+        break;
+      }
+    } while (to_check &= to_check - 1);
   if (bad > kCheckPltrel && raw[kPltrel] != DT_RELA && raw[kPltrel] != DT_REL) bad = kCheckPltrel;
   if (bad > kCheckPltrel && out.strsz && !out.strtab) bad = kCheckStrtab;
   if (bad > kCheckPltrel && (out.sysv_hash || out.gnu_hash) && !out.symtab) bad = kCheckSymtab;

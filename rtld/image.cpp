@@ -179,44 +179,46 @@ void describe_mapped(const Phdr* phdr, size_t phnum, uintptr_t bias, Image& out)
   out.bias = bias;
   out.phdr = phdr;
   out.phnum = phnum;
-  for (size_t i = 0; i < phnum; ++i) {
-    const Phdr& p = phdr[i];
-    switch (p.p_type) {
-      case elf::PT_LOAD:
-        if ((p.p_flags & elf::PF_R) && !out.read_end)
-          out.read_start = bias + p.p_vaddr, out.read_end = out.read_start + p.p_memsz;
-        if (p.p_vaddr < lo) lo = p.p_vaddr;
-        if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
-        if ((p.p_flags & elf::PF_W) && p.p_memsz) {
-          if (p.p_vaddr < write_lo) write_lo = p.p_vaddr;
-          if (p.p_vaddr + p.p_memsz > write_hi) write_hi = p.p_vaddr + p.p_memsz;
-        }
-        break;
-      case elf::PT_DYNAMIC:
-        out.dynamic = reinterpret_cast<const elf::Dyn*>(bias + p.p_vaddr);
-        out.dynamic_count = p.p_filesz / sizeof(elf::Dyn);
-        break;
-      case elf::PT_GNU_RELRO:
-        out.relro_start = align_down(bias + p.p_vaddr, page);
-        out.relro_end = align_down(bias + p.p_vaddr + p.p_memsz, page);
-        break;
-      case elf::PT_GNU_STACK:
-        out.has_gnu_stack = true, out.gnu_stack_flags = p.p_flags;
-        break;
-      case elf::PT_TLS:
-        if (p.p_memsz == 0) break;
-        out.has_tls = true;
-        out.tls.init_image = bias + p.p_vaddr;
-        // (loaded objects with a larger file size are refused; the kernel maps one)
-        out.tls.init_size = p.p_filesz <= p.p_memsz ? p.p_filesz : p.p_memsz;
-        out.tls.mem_size = p.p_memsz;
-        out.tls.align = p.p_align ? p.p_align : 1;
-        out.tls.first_byte_offset = p.p_vaddr & (out.tls.align - 1);
-        break;
-      default:
-        break;
+  if (phnum)
+    for (const Phdr *ph = phdr, *end = phdr + phnum;;) {
+      const Phdr& p = *ph;
+      switch (p.p_type) {
+        case elf::PT_LOAD:
+          if ((p.p_flags & elf::PF_R) && !out.read_end)
+            out.read_start = bias + p.p_vaddr, out.read_end = out.read_start + p.p_memsz;
+          if (p.p_vaddr < lo) lo = p.p_vaddr;
+          if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
+          if ((p.p_flags & elf::PF_W) && p.p_memsz) {
+            if (p.p_vaddr < write_lo) write_lo = p.p_vaddr;
+            if (p.p_vaddr + p.p_memsz > write_hi) write_hi = p.p_vaddr + p.p_memsz;
+          }
+          break;
+        case elf::PT_DYNAMIC:
+          out.dynamic = reinterpret_cast<const elf::Dyn*>(bias + p.p_vaddr);
+          out.dynamic_count = p.p_filesz / sizeof(elf::Dyn);
+          break;
+        case elf::PT_GNU_RELRO:
+          out.relro_start = align_down(bias + p.p_vaddr, page);
+          out.relro_end = align_down(bias + p.p_vaddr + p.p_memsz, page);
+          break;
+        case elf::PT_GNU_STACK:
+          out.has_gnu_stack = true, out.gnu_stack_flags = p.p_flags;
+          break;
+        case elf::PT_TLS:
+          if (p.p_memsz == 0) break;
+          out.has_tls = true;
+          out.tls.init_image = bias + p.p_vaddr;
+          // (loaded objects with a larger file size are refused; the kernel maps one)
+          out.tls.init_size = p.p_filesz <= p.p_memsz ? p.p_filesz : p.p_memsz;
+          out.tls.mem_size = p.p_memsz;
+          out.tls.align = p.p_align ? p.p_align : 1;
+          out.tls.first_byte_offset = p.p_vaddr & (out.tls.align - 1);
+          break;
+        default:
+          break;
+      }
+      if (++ph == end) break;
     }
-  }
   out.start = align_down(bias + lo, page);
   out.size = align_up(bias + hi, page) - out.start;
   if (write_hi > write_lo)
