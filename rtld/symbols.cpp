@@ -174,13 +174,15 @@ const elf::Sym* find_in_module(const Module& m, const SymbolName& name, const Ve
 SymbolMatch find_in_scope(Module* const* scope, size_t count, const SymbolName& name,
                           const Version* want, unsigned flags, const Module* skip) {
   const BloomProbe probe(name.gnu);
-  for (size_t i = 0; i < count; ++i) {
-    const Module* m = scope[i];
-    // Most objects of a scope do not define the name: their bloom filter says so without a call
-    // (and first: `skip` matters only for an object it lets through).
-    if (probe.rejects(*m) || m == skip) continue;
-    if (const elf::Sym* s = search_module(*m, name, want, flags)) return {s, m};
-  }
+  if (count)
+    for (Module *const *it = scope, *const *end = scope + count;;) {
+      const Module* m = *it;
+      // Most objects of a scope do not define the name: their bloom filter says so without a call
+      // (and first: `skip` matters only for an object it lets through).
+      if (!probe.rejects(*m) && m != skip)
+        if (const elf::Sym* s = search_module(*m, name, want, flags)) return {s, m};
+      if (++it == end) break;  // (tested at the foot)
+    }
   return {};
 }
 
