@@ -130,7 +130,10 @@ bool decode_dynamic(Diagnostics& diag, const char* name, const elf::Dyn* dyn, si
   using namespace elf;
   // (every other field is set below, whatever the entries: no cleared copy of out first)
   out.needed_end = 0, out.debug = nullptr;
-  uintptr_t raw[kSlots] = {};
+  // (zero where a value is read: not kNone's slot, nor those of the tags only seen)
+  static_assert(kSymbolic + 3 == kSlots && kBindNow + 1 == kSlots);
+  uintptr_t raw[kSlots];
+  __builtin_memset(raw + 1, 0, (kSymbolic - 1) * sizeof(uintptr_t));
   raw[kPltrel] = DT_RELA;
   uint64_t seen = 0;
   // (DT_NULL has no slot: the loop looks for it only among the entries that have none; a
