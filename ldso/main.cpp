@@ -171,8 +171,9 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   }
   // A static program (no PT_DYNAMIC) or static PIE (DF_1_PIE without PT_INTERP) starts
   // without us: exec it, as glibc does. Not when only listing it (ldd, --list).
-  bool has_interp = false;
-  for (size_t i = 0; i < m->image.phnum; ++i) has_interp |= m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
+  bool has_interp = false;  // (PT_INTERP comes early: before any loadable segment)
+  for (size_t i = 0; i < m->image.phnum && !has_interp; ++i)
+    has_interp = m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
   bool static_program = !m->image.dynamic || (!has_interp && (m->dyn.flags_1 & rtld::elf::DF_1_PIE));
   if (static_program && !runtime.options.trace) {
     if (runtime.options.argv0) p.argv[first_arg] = const_cast<char*>(runtime.options.argv0);
@@ -193,17 +194,24 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
   while (*from) *to++ = *from++;  // envp
   *to++ = *from++;
   p.auxv = to;
-  for (uintptr_t tag = 1; tag != rtld::elf::AT_NULL; to += 2, from += 2) {  // pairs up to AT_NULL's
+  // (the tags to patch as bits: most entries pass with one bit test; a tag of 64 or more that
+  // shares a bit falls through the comparisons unchanged)
+  using namespace rtld::elf;
+  constexpr uint64_t kPatched =
+      1ull << AT_PHDR | 1ull << AT_PHNUM | 1ull << AT_ENTRY | 1ull << AT_EXECFN;
+  for (uintptr_t tag = 1; tag != AT_NULL; to += 2, from += 2) {  // pairs up to AT_NULL's
     uintptr_t v = from[1];
     tag = from[0];
-    if (tag == rtld::elf::AT_PHDR)
-      v = p.at_phdr = reinterpret_cast<uintptr_t>(m->image.phdr);
-    else if (tag == rtld::elf::AT_PHNUM)
-      v = p.at_phnum = m->image.phnum;
-    else if (tag == rtld::elf::AT_ENTRY)
-      v = p.at_entry = m->image.entry;
-    else if (tag == rtld::elf::AT_EXECFN)
-      v = p.at_execfn = s[1];  // the program's argv[0]
+    if (kPatched >> (tag & 63) & 1) [[unlikely]] {
+      if (tag == AT_PHDR)
+        v = p.at_phdr = reinterpret_cast<uintptr_t>(m->image.phdr);
+      else if (tag == AT_PHNUM)
+        v = p.at_phnum = m->image.phnum;
+      else if (tag == AT_ENTRY)
+        v = p.at_entry = m->image.entry;
+      else if (tag == AT_EXECFN)
+        v = p.at_execfn = s[1];  // the program's argv[0]
+    }
     to[0] = tag, to[1] = v;
   }
   return m;

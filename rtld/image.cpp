@@ -283,8 +283,11 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   uintptr_t lo = UINTPTR_MAX, hi = 0, max_align = page, end = 0;
   const Phdr* first = nullptr;
   bool in_place = true;
-  for (size_t i = 0; i < eh.e_phnum; ++i) {
-    const Phdr& p = ph[i];
+  // (check_segments found a PT_LOAD: these walks test their end at their foot)
+  const Phdr* const ph_end = ph + eh.e_phnum;
+  const Phdr* it = ph;
+  do {
+    const Phdr& p = *it;
     if (p.p_type != elf::PT_LOAD) continue;
     if (p.p_vaddr < lo) lo = p.p_vaddr;
     if (p.p_vaddr + p.p_memsz > hi) hi = p.p_vaddr + p.p_memsz;
@@ -296,7 +299,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
       in_place = false;
     }
     end = align_up(p.p_vaddr + p.p_memsz, page);
-  }
+  } while (++it != ph_end);
   if (!in_place) first = nullptr;
   lo = align_down(lo, page);
   size_t span = align_up(hi, page) - lo;
@@ -337,8 +340,9 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
   out.type = eh.e_type;
   out.entry = eh.e_entry + bias;
 
-  for (size_t i = 0; i < eh.e_phnum; ++i) {
-    const Phdr& p = ph[i];
+  it = ph;
+  do {
+    const Phdr& p = *it;
     if (p.p_type != elf::PT_LOAD || p.p_memsz == 0) continue;
     int prot = segment_prot(p.p_flags);
     uintptr_t seg = bias + p.p_vaddr;
@@ -380,7 +384,7 @@ bool load_image(Diagnostics& diag, Arena& arena, const char* name, const ImageSo
       intptr_t r = platform::map_zero(file_page_end, align_up(mem_end, page) - file_page_end, prot);
       if (platform::is_error(r)) { unmap_image(out); arena.release(ph_heap); return diag.fail(name, "cannot map zero-fill pages"); }
     }
-  }
+  } while (++it != ph_end);
 
   // Program headers at run time: inside a segment when mapped, else a copy of ours.
   const Phdr* mapped_ph = nullptr;
