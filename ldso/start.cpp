@@ -22,12 +22,13 @@ extern "C" __attribute__((used)) ldso::EntryPoint ldso_start(uintptr_t* stack) {
   // Its page (RELRO, writable until ld.so protects it) is relocated next: written first, it
   // faults once, not twice.
   arch::touch_for_write(_DYNAMIC);
-  for (const Dyn* d = _DYNAMIC; d->d_tag != DT_NULL; ++d) {
+  const Dyn* d = _DYNAMIC;  // (not empty: the loop is tested at its foot)
+  do {
     if (d->d_tag == DT_RELA) rela = reinterpret_cast<const Rela*>(base + d->d_val);
     else if (d->d_tag == DT_RELASZ) rela_size = d->d_val;
     else if (d->d_tag == DT_RELR) relr = reinterpret_cast<const Relr*>(base + d->d_val);
     else if (d->d_tag == DT_RELRSZ) relr_size = d->d_val;
-  }
+  } while ((++d)->d_tag != DT_NULL);
   rtld::relocate_relative(base, rela, rela_size / sizeof(Rela), arch::kRelativeType, relr,
                           relr_size / sizeof(Relr));
   // Nothing above may be moved below this point, nor the other way round.

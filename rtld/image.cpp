@@ -130,44 +130,45 @@ bool check_segments(Diagnostics& diag, const char* name, const Phdr* phdr, size_
   // The first PT_DYNAMIC or PT_TLS problem, reported after the loadable segments' (all of
   // them: a PT_DYNAMIC or PT_TLS must lie inside one, wherever that one is listed).
   const char* misplaced = nullptr;
-  for (size_t i = 0; i < phnum; ++i) {
-    const Phdr& p = phdr[i];
-    if (p.p_type != elf::PT_LOAD) {
-      if ((p.p_type != elf::PT_DYNAMIC && p.p_type != elf::PT_TLS) || misplaced) continue;
-      if (p.p_type == elf::PT_TLS && p.p_align > 1 && (p.p_align & (p.p_align - 1))) {
-        misplaced = "PT_TLS alignment not a power of two";
+  const Phdr* it = phdr;
+  if (phnum) do {  // (tested at the foot)
+      const Phdr& p = *it;
+      if (p.p_type != elf::PT_LOAD) {
+        if ((p.p_type != elf::PT_DYNAMIC && p.p_type != elf::PT_TLS) || misplaced) continue;
+        if (p.p_type == elf::PT_TLS && p.p_align > 1 && (p.p_align & (p.p_align - 1))) {
+          misplaced = "PT_TLS alignment not a power of two";
+          continue;
+        }
+        if (p.p_type == elf::PT_TLS && p.p_filesz > p.p_memsz) {
+          misplaced = "PT_TLS filesz exceeds memsz";
+          continue;
+        }
+        bool inside = false;
+        for (size_t j = 0; j < phnum && !inside; ++j) {
+          const Phdr& l = phdr[j];
+          inside = l.p_type == elf::PT_LOAD &&
+                   (p.p_type != elf::PT_DYNAMIC || (l.p_flags & elf::PF_R)) &&
+                   p.p_vaddr >= l.p_vaddr && p.p_filesz <= l.p_filesz &&
+                   p.p_vaddr - l.p_vaddr <= l.p_filesz - p.p_filesz;
+        }
+        if (!inside)
+          misplaced = p.p_type == elf::PT_DYNAMIC ? "dynamic section outside segments"
+                                                  : "TLS segment outside segments";
         continue;
       }
-      if (p.p_type == elf::PT_TLS && p.p_filesz > p.p_memsz) {
-        misplaced = "PT_TLS filesz exceeds memsz";
-        continue;
-      }
-      bool inside = false;
-      for (size_t j = 0; j < phnum && !inside; ++j) {
-        const Phdr& l = phdr[j];
-        inside = l.p_type == elf::PT_LOAD &&
-                 (p.p_type != elf::PT_DYNAMIC || (l.p_flags & elf::PF_R)) &&
-                 p.p_vaddr >= l.p_vaddr && p.p_filesz <= l.p_filesz &&
-                 p.p_vaddr - l.p_vaddr <= l.p_filesz - p.p_filesz;
-      }
-      if (!inside)
-        misplaced = p.p_type == elf::PT_DYNAMIC ? "dynamic section outside segments"
-                                                : "TLS segment outside segments";
-      continue;
-    }
-    ++loads;
-    // As glibc 2.35+: any p_align is accepted (only a power of two above the page size widens
-    // the reservation's alignment); the file offset and the address must agree modulo the page.
-    if (((p.p_vaddr - p.p_offset) & (page_size - 1)) != 0)
-      return diag.fail(name, "ELF load command address/offset not page-aligned");
-    if (p.p_filesz > p.p_memsz) return diag.fail(name, "ELF load command filesz exceeds memsz");
-    if (p.p_offset > file_size || p.p_filesz > file_size - p.p_offset)
-      return diag.fail(name, "ELF load command past end of file");
-    if (p.p_vaddr + p.p_memsz < p.p_vaddr) return diag.fail(name, "ELF load command wraps");
-    if (prev && p.p_vaddr < prev->p_vaddr + prev->p_memsz)
-      return diag.fail(name, "ELF load commands overlap or are not sorted");
-    prev = &p;
-  }
+      ++loads;
+      // As glibc 2.35+: any p_align is accepted (only a power of two above the page size widens
+      // the reservation's alignment); the file offset and the address must agree modulo the page.
+      if (((p.p_vaddr - p.p_offset) & (page_size - 1)) != 0)
+        return diag.fail(name, "ELF load command address/offset not page-aligned");
+      if (p.p_filesz > p.p_memsz) return diag.fail(name, "ELF load command filesz exceeds memsz");
+      if (p.p_offset > file_size || p.p_filesz > file_size - p.p_offset)
+        return diag.fail(name, "ELF load command past end of file");
+      if (p.p_vaddr + p.p_memsz < p.p_vaddr) return diag.fail(name, "ELF load command wraps");
+      if (prev && p.p_vaddr < prev->p_vaddr + prev->p_memsz)
+        return diag.fail(name, "ELF load commands overlap or are not sorted");
+      prev = &p;
+    } while (++it != phdr + phnum);
   if (loads == 0) return diag.fail(name, "object file has no loadable segments");
   if (misplaced) return diag.fail(name, misplaced);
   return true;

@@ -102,7 +102,9 @@ __attribute__((always_inline)) inline void relocate_relative(uintptr_t base, con
       where = reinterpret_cast<uintptr_t*>(base + e);
       *where++ += base;
     } else {  // a bitmap of the next 63 (31) words: only its set bits cost anything
-      for (Relr bits = e >> 1; bits; bits &= bits - 1) where[__builtin_ctzll(bits)] += base;
+      if (Relr bits = e >> 1) do  // (tested at the foot)
+          where[__builtin_ctzll(bits)] += base;
+        while (bits &= bits - 1);
       where += sizeof(Relr) * 8 - 1;
     }
   }
