@@ -235,16 +235,24 @@ class Driver {
         } else if (!address_of(index, flags, value)) {
           return false;
         }
-        const bool adds = arch::kGotAddsAddend || (type < 64 && ((kAbsoluteTypes >> type) & 1));
         // This one, and those after it naming the same symbol with the same type (combreloc
-        // sorts them together: a vtable's entries for one function).
+        // sorts them together: a vtable's entries for one function), in a loop for each of
+        // value + addend and the value alone. (The type is read again: not kept across the
+        // look-up.)
         const auto info = r->r_info;
-        for (;;) {
-          auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
-          *where = adds ? value + addend_of(*r, base + r->r_offset, sizeof(uintptr_t)) : value;
-          if (++r == end || r->r_info != info || r->r_offset - lo > span) break;
-          ++cache_hits_;
-        }
+        auto write_run = [&](auto adds) {
+          for (;;) {
+            auto* where = reinterpret_cast<uintptr_t*>(base + r->r_offset);
+            *where = adds ? value + addend_of(*r, base + r->r_offset, sizeof(uintptr_t)) : value;
+            if (++r == end || r->r_info != info || r->r_offset - lo > span) break;
+            ++cache_hits_;
+          }
+        };
+        if (const uint32_t t = Native::r_type(info);
+            arch::kGotAddsAddend || (t < 64 && ((kAbsoluteTypes >> t) & 1)))
+          write_run(std::true_type{});
+        else
+          write_run(std::false_type{});
         continue;
       }
       if (type == kJumpSlotType && opt_.lazy) {

@@ -116,9 +116,9 @@ static_assert(sizeof kRelocTypes / sizeof kRelocTypes[0] == R_X86_64_RELATIVE64 
   asm volatile("lock orq $0, %0" : "+m"(*static_cast<uint64_t*>(p)));
 }
 
-// GLOB_DAT and JUMP_SLOT take the symbol's address with the addend (the psABI writes S, and
-// the addend is zero in practice; glibc adds it).
-inline constexpr bool kGotAddsAddend = true;
+// GLOB_DAT and JUMP_SLOT take the symbol's address alone: the psABI writes S, and glibc's
+// ld.so ignores their addend too, eager or lazy (linkers write 0 there).
+inline constexpr bool kGotAddsAddend = false;
 
 inline const char* reloc_name(uint32_t type) {
   switch (type) {

@@ -14,6 +14,8 @@ Usage: corrupt.py LIB CASE
   pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
   plt-symbol     the first .rela.plt entry's symbol index made 0x4000000 (bound at the first call)
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
+  got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
+                 (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
 import re
 import struct
@@ -61,6 +63,17 @@ def main():
                 break
         else:
             sys.exit("no " + kind)
+    elif case == "got-addends":
+        changed = 0
+        for name in (".rela.dyn", ".rela.plt"):
+            _, off, size = section(lib, name)
+            for i in range(size // 24):
+                at = off + 24 * i
+                if struct.unpack_from("<Q", data, at + 8)[0] & 0xffffffff in (6, 7):
+                    struct.pack_into("<q", data, at + 16, 0x40)
+                    changed += 1
+        if not changed:
+            sys.exit("no R_X86_64_GLOB_DAT or R_X86_64_JUMP_SLOT entry")
     elif case == "plt-symbol":
         _, plt_off, _ = section(lib, ".rela.plt")
         info = struct.unpack_from("<Q", data, plt_off + 8)[0]
