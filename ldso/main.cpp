@@ -169,13 +169,15 @@ Module* load_named_program(Diagnostics& diag, int first_arg) {
     print(": loader cannot load itself\n");
     exit_process(127);
   }
-  // A static program (no PT_DYNAMIC) or static PIE (DF_1_PIE without PT_INTERP) starts
-  // without us: exec it, as glibc does. Not when only listing it (ldd, --list).
-  bool has_interp = false;  // (PT_INTERP comes early: before any loadable segment)
-  for (size_t i = 0; i < m->image.phnum && !has_interp; ++i)
-    has_interp = m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
-  bool static_program = !m->image.dynamic || (!has_interp && (m->dyn.flags_1 & rtld::elf::DF_1_PIE));
-  if (static_program && !runtime.options.trace) {
+  // As glibc's rtld_chain_load: a program with neither a DT_NEEDED entry nor a PT_INTERP
+  // header (static, static PIE) starts without us: exec it. Not when only listing it (ldd,
+  // --list). (needed_end counts DT_FILTER and DT_AUXILIARY entries too: a program with one of
+  // those and no DT_NEEDED, which linkers do not make, would be run rather than exec'ed. A
+  // PT_INTERP header comes before the loadable segments.)
+  bool dynamic = m->dyn.needed_end != 0;
+  for (size_t i = 0; i < m->image.phnum && !dynamic; ++i)
+    dynamic = m->image.phdr[i].p_type == rtld::elf::PT_INTERP;
+  if (!dynamic && !runtime.options.trace) {
     if (runtime.options.argv0) p.argv[first_arg] = const_cast<char*>(runtime.options.argv0);
     exec_instead(path, p.argv + first_arg, p.envp);
   }
