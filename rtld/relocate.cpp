@@ -187,10 +187,13 @@ class Driver {
     const R* const end = first + table.count;
     const R* r = first;
     irel_first = table.count, irel_end = 0;
-    // The entries the linker counted as relative (DT_RELACOUNT), as glibc takes them: without
-    // looking at their type.
+    // The entries the linker counted as relative (DT_RELACOUNT), taken without looking at each
+    // one's type. Linkers put them first: a count that ends on another type (a damaged
+    // DT_RELACOUNT) is not used, and every entry is read by its type (glibc's ld.so fails an
+    // assertion).
     if (size_t n = m_.dyn.relative_count; n && table.data == relative_table<R>()) {
       const R* stop = first + (n < table.count ? n : table.count);
+      if (Native::r_type(stop[-1].r_info) != arch::kRelativeType) stop = first;
       auto relocate = [&](const R& e) {
         auto* where = reinterpret_cast<uintptr_t*>(base + e.r_offset);
         if constexpr (kHasAddend<R>) *where = base + static_cast<uintptr_t>(e.r_addend);

@@ -14,6 +14,7 @@ Usage: corrupt.py LIB CASE
   pltgot         DT_PLTGOT pointing 1 TiB past the object (lazy binding writes its first words)
   plt-symbol     the first .rela.plt entry's symbol index made 0x4000000 (bound at the first call)
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
+  relacount-over  DT_RELACOUNT made 4 more than the relative entries (over symbolic ones)
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -106,8 +107,9 @@ def main():
         at = program_header(data, 0x6474e552)
         struct.pack_into("<Q", data, at + 16, section(lib, ".text")[0])  # p_vaddr
         struct.pack_into("<Q", data, at + 40, 0x1000)  # p_memsz: a page from there
-    elif case in ("pltgot", "symtab-back"):
-        tag, change = (3, 1 << 40) if case == "pltgot" else (6, -0x1000)  # DT_PLTGOT, DT_SYMTAB
+    elif case in ("pltgot", "symtab-back", "relacount-over"):
+        tag, change = {"pltgot": (3, 1 << 40), "symtab-back": (6, -0x1000),  # DT_PLTGOT, DT_SYMTAB
+                       "relacount-over": (0x6ffffff9, 4)}[case]  # DT_RELACOUNT
         _, dyn_off, dyn_size = section(lib, ".dynamic")
         for at in range(dyn_off, dyn_off + dyn_size, 16):
             if struct.unpack_from("<q", data, at)[0] == tag:
