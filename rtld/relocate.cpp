@@ -653,12 +653,19 @@ bool relocate_module(Diagnostics& diag, Module& m, const RelocationOptions& opti
     return diag.fail(m.path, arch::kUsesRela ? "unexpected DT_REL relocations" : "unexpected DT_RELA relocations");
   size_t dyn_from, dyn_to, plt_from, plt_to;
   bool ok;
+  // PLT slots are left for their first call in the PLT's own table only: one in the other
+  // table is bound now, as glibc's ld.so binds it (found by fuzzing libz: a weak undefined
+  // symbol's GLOB_DAT entry made JUMP_SLOT pointed its GOT word at the object's base).
+  const auto lazy = effective.lazy;
+  effective.lazy = nullptr;
   if constexpr (arch::kUsesRela) {
-    ok = drv.run(d.rela, dyn_from, dyn_to) && drv.run(d.plt_rela, plt_from, plt_to);
+    ok = drv.run(d.rela, dyn_from, dyn_to) &&
+         (effective.lazy = lazy, drv.run(d.plt_rela, plt_from, plt_to));
     if (ok && drv.deferred_)
       ok = drv.run_irelative(d.rela, dyn_from, dyn_to) && drv.run_irelative(d.plt_rela, plt_from, plt_to);
   } else {
-    ok = drv.run(d.rel, dyn_from, dyn_to) && drv.run(d.plt_rel, plt_from, plt_to);
+    ok = drv.run(d.rel, dyn_from, dyn_to) &&
+         (effective.lazy = lazy, drv.run(d.plt_rel, plt_from, plt_to));
     if (ok && drv.deferred_)
       ok = drv.run_irelative(d.rel, dyn_from, dyn_to) && drv.run_irelative(d.plt_rel, plt_from, plt_to);
   }

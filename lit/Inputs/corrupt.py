@@ -15,6 +15,7 @@ Usage: corrupt.py LIB CASE
   plt-symbol     the first .rela.plt entry's symbol index made 0x4000000 (bound at the first call)
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
   relacount-over  DT_RELACOUNT made 4 more than the relative entries (over symbolic ones)
+  globdat-jumpslot  every R_X86_64_GLOB_DAT entry of .rela.dyn made R_X86_64_JUMP_SLOT
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -64,6 +65,11 @@ def main():
                 break
         else:
             sys.exit("no " + kind)
+    elif case == "globdat-jumpslot":
+        _, off, size = section(lib, ".rela.dyn")
+        for at in range(off, off + size, 24):
+            if struct.unpack_from("<I", data, at + 8)[0] == 6:
+                struct.pack_into("<I", data, at + 8, 7)
     elif case == "got-addends":
         changed = 0
         for name in (".rela.dyn", ".rela.plt"):
