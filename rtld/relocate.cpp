@@ -191,7 +191,7 @@ class Driver {
     // one's type. Linkers put them first: a count that ends on another type (a damaged
     // DT_RELACOUNT) is not used, and every entry is read by its type (glibc's ld.so fails an
     // assertion).
-    if (size_t n = m_.dyn.relative_count; n && table.data == relative_table<R>()) {
+    if (size_t n = m_.dyn.relative_count; n && table.count && table.data == relative_table<R>()) {
       const R* stop = first + (n < table.count ? n : table.count);
       if (Native::r_type(stop[-1].r_info) != arch::kRelativeType) stop = first;
       auto relocate = [&](const R& e) {

@@ -16,6 +16,7 @@ Usage: corrupt.py LIB CASE
   symtab-back    DT_SYMTAB moved 0x1000 bytes back (libstdc++.so.6: into its GNU hash table)
   relacount-over  DT_RELACOUNT made 4 more than the relative entries (over symbolic ones)
   globdat-jumpslot  every R_X86_64_GLOB_DAT entry of .rela.dyn made R_X86_64_JUMP_SLOT
+  rela-gone      DT_RELA's and DT_RELASZ's tags made DT_LOOS (no table: DT_RELACOUNT counts in none)
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -65,6 +66,15 @@ def main():
                 break
         else:
             sys.exit("no " + kind)
+    elif case == "rela-gone":
+        _, dyn_off, dyn_size = section(lib, ".dynamic")
+        gone = 0
+        for at in range(dyn_off, dyn_off + dyn_size, 16):
+            if struct.unpack_from("<q", data, at)[0] in (7, 8):  # DT_RELA, DT_RELASZ
+                struct.pack_into("<q", data, at, 0x6000000d)  # DT_LOOS
+                gone += 1
+        if gone != 2:
+            sys.exit("no DT_RELA and DT_RELASZ")
     elif case == "globdat-jumpslot":
         _, off, size = section(lib, ".rela.dyn")
         for at in range(off, off + size, 24):
