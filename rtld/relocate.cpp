@@ -425,10 +425,17 @@ class Driver {
     const uintptr_t base = m_.bias();
     const uintptr_t where = base + r.r_offset;
     const uint32_t index = Native::r_sym(r.r_info);
-    if (t.kind == RelocKind::None) return true;
-    if (t.kind == RelocKind::Unknown) {
-      diag_.fail(m_.path, "unexpected reloc type 0x");
-      diag_.message_text().add_hex(type);
+    // (an entry of no type in a PLT table left for lazy binding, as glibc's ld.so refuses it:
+    // its slot would stay unrelocated, and the first call through it crash; found by fuzzing)
+    if (t.kind == RelocKind::None && !opt_.lazy) return true;
+    if (t.kind == RelocKind::Unknown || t.kind == RelocKind::None) {
+      diag_.fail(m_.path, t.kind == RelocKind::None ? "unexpected PLT reloc type 0x"
+                                                    : "unexpected reloc type 0x");
+      // (two hex digits, or eight above 0xff, as glibc writes them: those of type with a 1
+      // above them, but the 1)
+      char digits[24];
+      const char* p = text_digits(digits, type | (type > 0xff ? uint64_t{1} << 32 : 0x100), 16);
+      diag_.message_text().add(p + 1, static_cast<size_t>(digits + 23 - p));
       return false;
     }
     const uintptr_t width = t.width ? t.width : 1;

@@ -17,6 +17,7 @@ Usage: corrupt.py LIB CASE
   relacount-over  DT_RELACOUNT made 4 more than the relative entries (over symbolic ones)
   globdat-jumpslot  every R_X86_64_GLOB_DAT entry of .rela.dyn made R_X86_64_JUMP_SLOT
   rela-gone      DT_RELA's and DT_RELASZ's tags made DT_LOOS (no table: DT_RELACOUNT counts in none)
+  plt-none       the first .rela.plt entry zeroed (R_X86_64_NONE)
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -91,6 +92,9 @@ def main():
                     changed += 1
         if not changed:
             sys.exit("no R_X86_64_GLOB_DAT or R_X86_64_JUMP_SLOT entry")
+    elif case == "plt-none":
+        _, plt_off, _ = section(lib, ".rela.plt")
+        data[plt_off:plt_off + 24] = bytes(24)
     elif case == "plt-symbol":
         _, plt_off, _ = section(lib, ".rela.plt")
         info = struct.unpack_from("<Q", data, plt_off + 8)[0]
