@@ -94,16 +94,20 @@ Module* make_module(Diagnostics& diag, ObjectSet& set, const Image& image, const
   // The dynamic section's page is written too when it is in a writable segment (the GOT follows
   // it): written first, it faults once rather than twice. (Aligned only: a locked access that
   // splits a cache line can be fatal where the kernel detects split locks.)
+  // The entries are read up to DT_NULL within the file's part of that segment, as glibc's
+  // ld.so reads them: PT_DYNAMIC's size only says where they should end (found by fuzzing: a
+  // program whose PT_DYNAMIC was made shorter lost its relocation entries, and crashed).
   const uintptr_t dynamic_at = reinterpret_cast<uintptr_t>(image.dynamic) - image.bias;
-  for (size_t i = 0; i < image.phnum && !(dynamic_at & 7); ++i) {
+  for (size_t i = 0; i < image.phnum; ++i) {
     const elf::Phdr& p = image.phdr[i];
-    if (p.p_type == elf::PT_LOAD && (p.p_flags & elf::PF_W) &&
-        dynamic_at - p.p_vaddr < p.p_filesz) {
-      arch::touch_for_write(const_cast<elf::Dyn*>(image.dynamic));
+    if (p.p_type == elf::PT_LOAD && dynamic_at - p.p_vaddr < p.p_filesz) {
+      m->image.dynamic_count = (p.p_vaddr + p.p_filesz - dynamic_at) / sizeof(elf::Dyn);
+      if ((p.p_flags & elf::PF_W) && !(dynamic_at & 7))
+        arch::touch_for_write(const_cast<elf::Dyn*>(image.dynamic));
       break;
     }
   }
-  if (!decode_dynamic(diag, path, image.dynamic, image.dynamic_count, image.bias, image.start,
+  if (!decode_dynamic(diag, path, image.dynamic, m->image.dynamic_count, image.bias, image.start,
                       image.start + image.size, m->dyn, &image) ||
       !prepare_module(diag, *set.arena, *m)) {
     set.arena->release(m);
