@@ -95,7 +95,10 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
   size_t max = d.verdef && d.verdefnum ? d.verdefnum : 1;
   const elf::Verneed* vn = d.verneed;
   for (size_t i = 0; vn && i < d.verneednum; ++i) {
-    if (!readable.holds(vn, sizeof *vn)) return diag.fail(name, "invalid version requirement");
+    // (a record of another version than 1 too: glibc's ld.so refuses it, "unsupported version
+    // N of Verneed record"; found by fuzzing, a damaged DT_VERNEED)
+    if (!readable.holds(vn, sizeof *vn) || vn->vn_version != 1)
+      return diag.fail(name, "invalid version requirement");
     auto* aux = reinterpret_cast<const elf::Vernaux*>(reinterpret_cast<const char*>(vn) + vn->vn_aux);
     for (size_t j = 0; j < vn->vn_cnt; ++j) {
       if (!readable.holds(aux, sizeof *aux)) return diag.fail(name, "invalid version requirement");

@@ -19,6 +19,7 @@ Usage: corrupt.py LIB CASE
   rela-gone      DT_RELA's and DT_RELASZ's tags made DT_LOOS (no table: DT_RELACOUNT counts in none)
   plt-none       the first .rela.plt entry zeroed (R_X86_64_NONE)
   dynamic-short  PT_DYNAMIC's file size made 0x40 (four entries: the rest are past it)
+  verneed-version  the first version requirement record's vn_version made 2
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -93,6 +94,8 @@ def main():
                     changed += 1
         if not changed:
             sys.exit("no R_X86_64_GLOB_DAT or R_X86_64_JUMP_SLOT entry")
+    elif case == "verneed-version":
+        struct.pack_into("<H", data, section(lib, ".gnu.version_r")[1], 2)
     elif case == "dynamic-short":
         struct.pack_into("<Q", data, program_header(data, 2) + 32, 0x40)  # PT_DYNAMIC's p_filesz
     elif case == "plt-none":
