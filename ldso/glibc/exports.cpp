@@ -377,9 +377,13 @@ int find_object(void* pc, FindObject* result) {
   result->map_end = reinterpret_cast<void*>(m->image.start + m->image.size);
   result->link_map = link_map_of(*m);
   result->eh_frame = nullptr;
+  // (the first PT_GNU_EH_FRAME, as glibc's: a damaged header made a second one, empty, and
+  // every C++ throw through the object ended in std::terminate; found by fuzzing libstdc++)
   for (size_t i = 0; i < m->image.phnum; ++i)
-    if (m->image.phdr[i].p_type == rtld::elf::PT_GNU_EH_FRAME)
+    if (m->image.phdr[i].p_type == rtld::elf::PT_GNU_EH_FRAME) {
       result->eh_frame = reinterpret_cast<void*>(m->bias() + m->image.phdr[i].p_vaddr);
+      break;
+    }
   return 0;
 }
 

@@ -20,6 +20,7 @@ Usage: corrupt.py LIB CASE
   plt-none       the first .rela.plt entry zeroed (R_X86_64_NONE)
   dynamic-short  PT_DYNAMIC's file size made 0x40 (four entries: the rest are past it)
   verneed-version  the first version requirement record's vn_version made 2
+  second-eh-frame  PT_GNU_STACK made a second PT_GNU_EH_FRAME (empty, at address 0)
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -94,6 +95,8 @@ def main():
                     changed += 1
         if not changed:
             sys.exit("no R_X86_64_GLOB_DAT or R_X86_64_JUMP_SLOT entry")
+    elif case == "second-eh-frame":
+        struct.pack_into("<I", data, program_header(data, 0x6474e551), 0x6474e550)
     elif case == "verneed-version":
         struct.pack_into("<H", data, section(lib, ".gnu.version_r")[1], 2)
     elif case == "dynamic-short":
