@@ -92,7 +92,10 @@ bool prepare_versions(Diagnostics& diag, Arena& arena, Module& m) {
   };
   // The table's size: the largest index, of the requirements' and (first guessed) of the
   // definitions', which linkers number from 1 to DT_VERDEFNUM.
+  // (No index is above VERSYM_INDEX: a larger DT_VERDEFNUM, damaged, is not a size to allocate;
+  // found by fuzzing libstdc++, whose table's size wrapped around.)
   size_t max = d.verdef && d.verdefnum ? d.verdefnum : 1;
+  if (max > elf::VERSYM_INDEX) max = elf::VERSYM_INDEX;
   const elf::Verneed* vn = d.verneed;
   for (size_t i = 0; vn && i < d.verneednum; ++i) {
     // (a record of another version than 1 too: glibc's ld.so refuses it, "unsupported version

@@ -21,6 +21,7 @@ Usage: corrupt.py LIB CASE
   dynamic-short  PT_DYNAMIC's file size made 0x40 (four entries: the rest are past it)
   verneed-version  the first version requirement record's vn_version made 2
   second-eh-frame  PT_GNU_STACK made a second PT_GNU_EH_FRAME (empty, at address 0)
+  verdefnum-huge  DT_VERDEFNUM's top bit set (libstdc++.so.6: 2^63 + 48 definitions)
   got-addends    every R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT entry given an addend of 0x40
                  (the psABI computes both as S; glibc's ld.so ignores the addend)
 """
@@ -136,9 +137,10 @@ def main():
         at = program_header(data, 0x6474e552)
         struct.pack_into("<Q", data, at + 16, section(lib, ".text")[0])  # p_vaddr
         struct.pack_into("<Q", data, at + 40, 0x1000)  # p_memsz: a page from there
-    elif case in ("pltgot", "symtab-back", "relacount-over"):
+    elif case in ("pltgot", "symtab-back", "relacount-over", "verdefnum-huge"):
         tag, change = {"pltgot": (3, 1 << 40), "symtab-back": (6, -0x1000),  # DT_PLTGOT, DT_SYMTAB
-                       "relacount-over": (0x6ffffff9, 4)}[case]  # DT_RELACOUNT
+                       "relacount-over": (0x6ffffff9, 4),  # DT_RELACOUNT
+                       "verdefnum-huge": (0x6ffffffd, 1 << 63)}[case]  # DT_VERDEFNUM
         _, dyn_off, dyn_size = section(lib, ".dynamic")
         for at in range(dyn_off, dyn_off + dyn_size, 16):
             if struct.unpack_from("<q", data, at)[0] == tag:
