@@ -425,12 +425,14 @@ class Driver {
     const uintptr_t base = m_.bias();
     const uintptr_t where = base + r.r_offset;
     const uint32_t index = Native::r_sym(r.r_info);
-    // (an entry of no type in a PLT table left for lazy binding, as glibc's ld.so refuses it:
-    // its slot would stay unrelocated, and the first call through it crash; found by fuzzing)
-    if (t.kind == RelocKind::None && !opt_.lazy) return true;
-    if (t.kind == RelocKind::Unknown || t.kind == RelocKind::None) {
-      diag_.fail(m_.path, t.kind == RelocKind::None ? "unexpected PLT reloc type 0x"
-                                                    : "unexpected reloc type 0x");
+    // A PLT table left for lazy binding holds JUMP_SLOT (bound in run()), IRELATIVE and TLSDESC
+    // entries: others are refused, as glibc's ld.so refuses them (one of no type left its slot
+    // unrelocated, and the first call through it crashed; found by fuzzing).
+    const bool bad_plt =
+        opt_.lazy && t.kind != RelocKind::IRelative && t.kind != RelocKind::TlsDesc;
+    if (t.kind == RelocKind::None && !bad_plt) return true;
+    if (t.kind == RelocKind::Unknown || bad_plt) {
+      diag_.fail(m_.path, bad_plt ? "unexpected PLT reloc type 0x" : "unexpected reloc type 0x");
       // (two hex digits, or eight above 0xff, as glibc writes them: those of type with a 1
       // above them, but the 1)
       char digits[24];

@@ -18,6 +18,7 @@ Usage: corrupt.py LIB CASE
   globdat-jumpslot  every R_X86_64_GLOB_DAT entry of .rela.dyn made R_X86_64_JUMP_SLOT
   rela-gone      DT_RELA's and DT_RELASZ's tags made DT_LOOS (no table: DT_RELACOUNT counts in none)
   plt-none       the first .rela.plt entry zeroed (R_X86_64_NONE)
+  plt-copy       the first .rela.plt entry made R_X86_64_COPY
   dynamic-short  PT_DYNAMIC's file size made 0x40 (four entries: the rest are past it)
   verneed-version  the first version requirement record's vn_version made 2
   second-eh-frame  PT_GNU_STACK made a second PT_GNU_EH_FRAME (empty, at address 0)
@@ -105,6 +106,8 @@ def main():
     elif case == "plt-none":
         _, plt_off, _ = section(lib, ".rela.plt")
         data[plt_off:plt_off + 24] = bytes(24)
+    elif case == "plt-copy":
+        struct.pack_into("<I", data, section(lib, ".rela.plt")[1] + 8, 5)
     elif case == "plt-symbol":
         _, plt_off, _ = section(lib, ".rela.plt")
         info = struct.unpack_from("<Q", data, plt_off + 8)[0]
