@@ -34,55 +34,58 @@ enum Reloc : uint32_t {
 
 inline constexpr uint32_t kRelativeType = R_X86_64_RELATIVE;
 
-// One table (a switch would be expanded into lookup tables at every use).
+// One table (a switch would be expanded into lookup tables at every use). The types glibc's
+// ld.so applies, and only those: R_X86_64_32S, DTPOFF32, TPOFF32 and PC64 are link-time types,
+// refused as it refuses them (a JUMP_SLOT made TPOFF32 wrote a slot and crashed; found by
+// fuzzing libstdc++).
 inline constexpr rtld::RelocType kRelocTypes[] = {
-    {rtld::RelocKind::None, 8},                               // R_X86_64_NONE
-    {rtld::RelocKind::Absolute, 8},                           // R_X86_64_64
+    {rtld::RelocKind::None, 8},                                  // R_X86_64_NONE
+    {rtld::RelocKind::Absolute, 8},                              // R_X86_64_64
     {rtld::RelocKind::PcRelative, 4, rtld::RelocCheck::Signed},  // R_X86_64_PC32
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_GOT32
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_PLT32
-    {rtld::RelocKind::Copy, 0},                               // R_X86_64_COPY
-    {rtld::RelocKind::GlobDat, 8},                            // R_X86_64_GLOB_DAT
-    {rtld::RelocKind::JumpSlot, 8},                           // R_X86_64_JUMP_SLOT
-    {rtld::RelocKind::Relative, 8},                           // R_X86_64_RELATIVE
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_GOTPCREL
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_GOT32
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_PLT32
+    {rtld::RelocKind::Copy, 0},                                  // R_X86_64_COPY
+    {rtld::RelocKind::GlobDat, 8},                               // R_X86_64_GLOB_DAT
+    {rtld::RelocKind::JumpSlot, 8},                              // R_X86_64_JUMP_SLOT
+    {rtld::RelocKind::Relative, 8},                              // R_X86_64_RELATIVE
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_GOTPCREL
     {rtld::RelocKind::Absolute, 4, rtld::RelocCheck::Unsigned},  // R_X86_64_32
-    {rtld::RelocKind::Absolute, 4, rtld::RelocCheck::Signed},    // R_X86_64_32S
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_16
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_PC16
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_8
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_PC8
-    {rtld::RelocKind::TlsModule, 8},                          // R_X86_64_DTPMOD64
-    {rtld::RelocKind::TlsOffset, 8},                          // R_X86_64_DTPOFF64
-    {rtld::RelocKind::TlsTpOffset, 8},                        // R_X86_64_TPOFF64
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_TLSGD
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_TLSLD
-    {rtld::RelocKind::TlsOffset, 4, rtld::RelocCheck::Signed},   // R_X86_64_DTPOFF32
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_GOTTPOFF
-    {rtld::RelocKind::TlsTpOffset, 4, rtld::RelocCheck::Signed}, // R_X86_64_TPOFF32
-    {rtld::RelocKind::PcRelative, 8},                         // R_X86_64_PC64
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_GOTOFF64
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_GOTPC32
-    {rtld::RelocKind::Unknown, 0},                            // 27
-    {rtld::RelocKind::Unknown, 0},                            // 28
-    {rtld::RelocKind::Unknown, 0},                            // 29
-    {rtld::RelocKind::Unknown, 0},                            // 30
-    {rtld::RelocKind::Unknown, 0},                            // 31
-    {rtld::RelocKind::Size, 4, rtld::RelocCheck::Unsigned},   // R_X86_64_SIZE32
-    {rtld::RelocKind::Size, 8},                               // R_X86_64_SIZE64
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_GOTPC32_TLSDESC
-    {rtld::RelocKind::Unknown, 0},                            // R_X86_64_TLSDESC_CALL
-    {rtld::RelocKind::TlsDesc, 16},                           // R_X86_64_TLSDESC
-    {rtld::RelocKind::IRelative, 8},                          // R_X86_64_IRELATIVE
-    {rtld::RelocKind::Relative, 8},                           // R_X86_64_RELATIVE64
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_32S
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_16
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_PC16
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_8
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_PC8
+    {rtld::RelocKind::TlsModule, 8},                             // R_X86_64_DTPMOD64
+    {rtld::RelocKind::TlsOffset, 8},                             // R_X86_64_DTPOFF64
+    {rtld::RelocKind::TlsTpOffset, 8},                           // R_X86_64_TPOFF64
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_TLSGD
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_TLSLD
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_DTPOFF32
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_GOTTPOFF
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_TPOFF32
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_PC64
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_GOTOFF64
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_GOTPC32
+    {rtld::RelocKind::Unknown, 0},                               // 27
+    {rtld::RelocKind::Unknown, 0},                               // 28
+    {rtld::RelocKind::Unknown, 0},                               // 29
+    {rtld::RelocKind::Unknown, 0},                               // 30
+    {rtld::RelocKind::Unknown, 0},                               // 31
+    {rtld::RelocKind::Size, 4, rtld::RelocCheck::Unsigned},      // R_X86_64_SIZE32
+    {rtld::RelocKind::Size, 8},                                  // R_X86_64_SIZE64
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_GOTPC32_TLSDESC
+    {rtld::RelocKind::Unknown, 0},                               // R_X86_64_TLSDESC_CALL
+    {rtld::RelocKind::TlsDesc, 16},                              // R_X86_64_TLSDESC
+    {rtld::RelocKind::IRelative, 8},                             // R_X86_64_IRELATIVE
+    {rtld::RelocKind::Relative, 8},                              // R_X86_64_RELATIVE64
 };
 
 static_assert(sizeof kRelocTypes / sizeof kRelocTypes[0] == R_X86_64_RELATIVE64 + 1 &&
-              kRelocTypes[R_X86_64_TPOFF32].kind == rtld::RelocKind::TlsTpOffset &&
-              kRelocTypes[R_X86_64_PC64].kind == rtld::RelocKind::PcRelative &&
-              kRelocTypes[R_X86_64_SIZE32].kind == rtld::RelocKind::Size &&
-              kRelocTypes[R_X86_64_TLSDESC].kind == rtld::RelocKind::TlsDesc &&
-              kRelocTypes[R_X86_64_IRELATIVE].kind == rtld::RelocKind::IRelative,
+                  kRelocTypes[R_X86_64_TPOFF32].kind == rtld::RelocKind::Unknown &&
+                  kRelocTypes[R_X86_64_PC64].kind == rtld::RelocKind::Unknown &&
+                  kRelocTypes[R_X86_64_SIZE32].kind == rtld::RelocKind::Size &&
+                  kRelocTypes[R_X86_64_TLSDESC].kind == rtld::RelocKind::TlsDesc &&
+                  kRelocTypes[R_X86_64_IRELATIVE].kind == rtld::RelocKind::IRelative,
               "kRelocTypes is indexed by relocation number");
 
 // Relocation numbers mapped onto the generic kinds, with the width written and its range check.

@@ -19,6 +19,7 @@ Usage: corrupt.py LIB CASE
   rela-gone      DT_RELA's and DT_RELASZ's tags made DT_LOOS (no table: DT_RELACOUNT counts in none)
   plt-none       the first .rela.plt entry zeroed (R_X86_64_NONE)
   plt-copy       the first .rela.plt entry made R_X86_64_COPY
+  tpoff32        the first R_X86_64_GLOB_DAT entry made R_X86_64_TPOFF32 (a link-time type)
   dynamic-short  PT_DYNAMIC's file size made 0x40 (four entries: the rest are past it)
   verneed-version  the first version requirement record's vn_version made 2
   second-eh-frame  PT_GNU_STACK made a second PT_GNU_EH_FRAME (empty, at address 0)
@@ -103,6 +104,12 @@ def main():
         struct.pack_into("<H", data, section(lib, ".gnu.version_r")[1], 2)
     elif case == "dynamic-short":
         struct.pack_into("<Q", data, program_header(data, 2) + 32, 0x40)  # PT_DYNAMIC's p_filesz
+    elif case == "tpoff32":
+        _, off, size = section(lib, ".rela.dyn")
+        for at in range(off, off + size, 24):
+            if struct.unpack_from("<I", data, at + 8)[0] == 6:
+                struct.pack_into("<I", data, at + 8, 23)
+                break
     elif case == "plt-none":
         _, plt_off, _ = section(lib, ".rela.plt")
         data[plt_off:plt_off + 24] = bytes(24)
